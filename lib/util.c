@@ -1,0 +1,181 @@
+/* util.c: small helpers shared by pmtr, its client programs and the tests. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int64_t util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uint64_t util_hash(uint64_t h, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+int util_hash_file(const char *path, uint64_t *hash)
+{
+	char buf[8192];
+	uint64_t h = UTIL_HASH_INIT;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		h = util_hash(h, buf, (size_t)n);
+	}
+	close(fd);
+	*hash = h;
+	return 0;
+}
+
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	size_t cap, used = 0;
+	char *buf = NULL, *bigger;
+	ssize_t n;
+	int fd, saved;
+
+	/* O_NONBLOCK: a FIFO put in place of the file must not stall the caller. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	cap = (size_t)st.st_size + 1;
+	buf = malloc(cap + 1);
+	if (!buf)
+		goto fail;
+	for (;;) {
+		if (used == cap) {
+			if (cap > max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			bigger = realloc(buf, cap * 2 + 1);
+			if (!bigger)
+				goto fail;
+			buf = bigger;
+			cap *= 2;
+		}
+		n = read(fd, buf + used, cap - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	*len = used;
+	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+char *util_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int util_set_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+const char *util_signame(int sig, char *buf, size_t len)
+{
+	const char *name = NULL;
+
+#ifdef HAVE_SIGABBREV_NP
+	name = sigabbrev_np(sig);
+#endif
+	if (name)
+		snprintf(buf, len, "SIG%s", name);
+	else
+		snprintf(buf, len, "signal %d", sig);
+	return buf;
+}
+
+const char *util_describe_status(int status, char *buf, size_t len)
+{
+	char sig[32];
+
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "signal %s%s", util_signame(WTERMSIG(status), sig, sizeof(sig)),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "status 0x%x", (unsigned)status);
+	return buf;
+}
+
+const char *util_describe_ms(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 1000 && ms % 1000)
+		snprintf(buf, len, "%lld ms", (long long)ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%lld sec", (long long)(ms / 1000));
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lld min %lld sec", (long long)(ms / 60000),
+			 (long long)(ms / 1000 % 60));
+	else
+		snprintf(buf, len, "%lld h %lld min", (long long)(ms / 3600000),
+			 (long long)(ms / 60000 % 60));
+	return buf;
+}

@@ -1,0 +1,42 @@
+/* util.h: small helpers shared by pmtr, its client programs and the tests. SPDX-License-Identifier: MIT */
+#ifndef PMTR_UTIL_H
+#define PMTR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Milliseconds on CLOCK_MONOTONIC: every time that decides behaviour. */
+int64_t util_now_ms(void);
+
+/* 64-bit FNV-1a, continued from a previous value (start with UTIL_HASH_INIT). */
+#define UTIL_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t util_hash(uint64_t h, const void *buf, size_t len);
+
+/* Hash of a whole file's content; -1 with errno set when it cannot be read. */
+int util_hash_file(const char *path, uint64_t *hash);
+
+/* Read a whole regular file into a NUL-terminated buffer (the file may hold NULs:
+ * *len is the real length). Refuses files larger than max bytes with EFBIG. */
+char *util_read_file(const char *path, size_t max, size_t *len);
+
+/* Duplicate a string, or NULL and errno on failure; NULL in gives NULL out. */
+char *util_strdup(const char *s);
+
+/* Set O_NONBLOCK on fd; 0 or -1 with errno. */
+int util_set_nonblock(int fd);
+
+/* Name of a signal ("SIGTERM"), or "signal N" when it has none. */
+const char *util_signame(int sig, char *buf, size_t len);
+
+/* Human text for a duration: "10 sec", "1 min 30 sec" or "500 ms". */
+const char *util_describe_ms(int64_t ms, char *buf, size_t len);
+
+/* Human text for a wait(2) status: "exit status 3" or "signal SIGKILL". */
+const char *util_describe_status(int status, char *buf, size_t len);
+
+#endif

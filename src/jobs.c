@@ -1,0 +1,763 @@
+/* jobs.c: the job table and each job's life cycle as one state machine. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jobs.h"
+#include "log.h"
+#include "output.h"
+#include "spawn.h"
+#include "util.h"
+
+/* While a stopped job's leader is gone but its group lingers, how often to look. */
+#define GROUP_RECHECK_MS 100
+
+static const char *const state_names[JOB_N_STATES] = {
+	[JOB_PENDING] = "pending",
+	[JOB_RUNNING] = "running",
+	[JOB_STOPPING] = "stopping",
+	[JOB_BACKOFF] = "waiting to restart",
+	[JOB_DISABLED] = "disabled",
+	[JOB_DONE] = "done",
+	[JOB_GONE] = "gone",
+};
+
+static const char *const event_names[JOB_N_EVENTS] = {
+	[JOB_EV_START] = "start",
+	[JOB_EV_STOP] = "stop",
+	[JOB_EV_RESTART] = "restart",
+	[JOB_EV_BOUNCE] = "bounce",
+	[JOB_EV_REMOVE] = "remove",
+	[JOB_EV_EXIT] = "exit",
+	[JOB_EV_TIMER] = "timer",
+	[JOB_EV_KILL] = "kill",
+};
+
+const char *job_state_name(enum job_state state)
+{
+	return state < JOB_N_STATES ? state_names[state] : "?";
+}
+
+static const char *name_of(const struct job *job)
+{
+	return job->conf->name;
+}
+
+/* A job with no process takes on the newer configuration it was given. */
+static void set_state(struct job *job, enum job_state state)
+{
+	job->state = state;
+	if (state != JOB_RUNNING && state != JOB_STOPPING && job->next) {
+		conf_job_free(job->conf);
+		job->conf = job->next;
+		job->next = NULL;
+		free(job->dep_hash);
+		job->dep_hash = NULL;
+		job->dep_missing_logged = false;
+	}
+}
+
+static bool group_alive(pid_t pgid)
+{
+	return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+static void signal_job(struct job *job, int sig)
+{
+	/* Before the child's setsid the group does not exist yet; the signal then
+	 * waits in the child's blocked set until it clears it. */
+	if (job->pgid > 0 && kill(-job->pgid, sig) == 0)
+		return;
+	if (job->pid > 0 && kill(job->pid, sig) < 0 && errno != ESRCH)
+		log_warn("job %s [%d]: kill", name_of(job), (int)job->pid);
+}
+
+static void close_report(struct jobs *jobs, struct job *job)
+{
+	if (job->report.fd < 0)
+		return;
+	loop_del(jobs->loop, &job->report);
+	close(job->report.fd);
+	job->report.fd = -1;
+}
+
+/* Returns false while nothing is there yet. */
+static bool read_report(struct jobs *jobs, struct job *job)
+{
+	struct spawn_report report;
+	char why[512];
+	ssize_t n = read(job->report.fd, &report, sizeof(report));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (n == (ssize_t)sizeof(report)) {
+		spawn_describe(job->conf, &report, why, sizeof(why));
+		log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
+	}
+	close_report(jobs, job);
+	return true;
+}
+
+static void report_cb(struct loop_watcher *w, uint32_t events)
+{
+	struct job *job = container_of(w, struct job, report);
+
+	(void)events;
+	read_report(job->table, job);
+}
+
+static void close_process_fds(struct jobs *jobs, struct job *job)
+{
+	if (job->report.fd >= 0)
+		read_report(jobs, job);
+	close_report(jobs, job);
+	output_close(jobs->loop, job->output);
+	job->output = NULL;
+}
+
+static void hash_depends(struct job *job)
+{
+	const struct conf_job *conf = job->conf;
+
+	if (!conf->n_depends)
+		return;
+	if (!job->dep_hash) {
+		job->dep_hash = calloc(conf->n_depends, sizeof(*job->dep_hash));
+		if (!job->dep_hash) {
+			log_warn("job %s: dependency hashes", name_of(job));
+			return;
+		}
+	}
+	for (size_t i = 0; i < conf->n_depends; i++)
+		if (util_hash_file(conf->depends[i], &job->dep_hash[i]) < 0)
+			job->dep_hash[i] = 0;
+}
+
+/* A missing dependency holds the job; said once until it appears. */
+static bool depends_present(struct job *job)
+{
+	const struct conf_job *conf = job->conf;
+
+	for (size_t i = 0; i < conf->n_depends; i++) {
+		if (access(conf->depends[i], F_OK) == 0)
+			continue;
+		if (!job->dep_missing_logged)
+			log_warnx("job %s waits for dependency %s", name_of(job), conf->depends[i]);
+		job->dep_missing_logged = true;
+		return false;
+	}
+	job->dep_missing_logged = false;
+	return true;
+}
+
+static void backoff(struct job *job)
+{
+	char delay[32];
+
+	set_state(job, JOB_BACKOFF);
+	job->deadline = util_now_ms() + job->conf->restart_delay_ms;
+	log_info("job %s restarts in %s", name_of(job),
+		 util_describe_ms(job->conf->restart_delay_ms, delay, sizeof(delay)));
+}
+
+static void start(struct jobs *jobs, struct job *job)
+{
+	struct spawned child;
+	char why[512];
+
+	if (!depends_present(job))
+		return;
+	hash_depends(job);
+	if (spawn_job(job->conf, &child, why, sizeof(why)) < 0) {
+		log_warnx("job %s failed to start: %s", name_of(job), why);
+		backoff(job);
+		return;
+	}
+	job->pid = job->pgid = child.pid;
+	job->kill_sent = false;
+	job->started_ms = util_now_ms();
+	job->started_wall = (int64_t)time(NULL);
+	if (job->has_exited)
+		job->restarts++;
+	job->report.fd = child.report_fd;
+	job->report.cb = report_cb;
+	if (loop_add(jobs->loop, &job->report, EPOLLIN) < 0) {
+		log_warn("job %s [%d]: watching its start", name_of(job), (int)job->pid);
+		close(job->report.fd);
+		job->report.fd = -1;
+	}
+	if (child.output_fd >= 0) {
+		job->output = output_open(jobs->loop, child.output_fd, name_of(job), child.pid);
+		if (!job->output) {
+			log_warn("job %s [%d]: its output will be lost", name_of(job), (int)job->pid);
+			close(child.output_fd);
+		}
+	}
+	set_state(job, JOB_RUNNING);
+	job->deadline = job->conf->bounce_ms ? job->started_ms + job->conf->bounce_ms : 0;
+	log_info("started job %s [%d]", name_of(job), (int)job->pid);
+}
+
+static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)
+{
+	(void)jobs;
+	log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
+	job->then = then;
+	job->state = JOB_STOPPING;
+	job->deadline = util_now_ms() + job->conf->stop_timeout_ms;
+	signal_job(job, SIGTERM);
+}
+
+static void finish_stop(struct jobs *jobs, struct job *job)
+{
+	job->deadline = 0;
+	job->pgid = 0;
+	switch (job->then) {
+	case JOB_THEN_START:
+		set_state(job, JOB_PENDING);
+		jobs->need_advance = true;
+		break;
+	case JOB_THEN_DISABLE:
+		set_state(job, JOB_DISABLED);
+		break;
+	case JOB_THEN_REMOVE:
+		set_state(job, JOB_GONE);
+		break;
+	}
+}
+
+static void log_job_exit(struct job *job)
+{
+	char how[64];
+	int64_t ran = util_now_ms() - job->started_ms;
+
+	log_info("job %s [%d] exited after %lld sec: %s", name_of(job), (int)job->pid,
+		 (long long)(ran / 1000), util_describe_status(job->last_status, how, sizeof(how)));
+}
+
+/* The actions of the transition table. */
+
+static void act_want_start(struct jobs *jobs, struct job *job)
+{
+	job->deadline = 0;
+	set_state(job, JOB_PENDING);
+	jobs->need_advance = true;
+}
+
+static void act_disable(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->deadline = 0;
+	set_state(job, JOB_DISABLED);
+}
+
+static void act_forget(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->deadline = 0;
+	set_state(job, JOB_GONE);
+}
+
+static void act_stop_then_disable(struct jobs *jobs, struct job *job)
+{
+	begin_stop(jobs, job, JOB_THEN_DISABLE);
+}
+
+static void act_stop_then_start(struct jobs *jobs, struct job *job)
+{
+	begin_stop(jobs, job, JOB_THEN_START);
+}
+
+static void act_stop_then_remove(struct jobs *jobs, struct job *job)
+{
+	begin_stop(jobs, job, JOB_THEN_REMOVE);
+}
+
+static void act_then_start(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->then = JOB_THEN_START;
+}
+
+static void act_then_disable(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->then = JOB_THEN_DISABLE;
+}
+
+static void act_then_remove(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->then = JOB_THEN_REMOVE;
+}
+
+static void act_exited(struct jobs *jobs, struct job *job)
+{
+	int64_t ran = util_now_ms() - job->started_ms;
+	int status = job->last_status;
+
+	log_job_exit(job);
+	close_process_fds(jobs, job);
+	job->pid = 0;
+	job->pgid = 0;
+	job->deadline = 0;
+	if (job->conf->once) {
+		log_info("job %s is once: not restarting", name_of(job));
+		set_state(job, JOB_DONE);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 33) {
+		log_info("job %s exited with status 33: not restarting", name_of(job));
+		set_state(job, JOB_DONE);
+	} else if (ran < job->conf->restart_delay_ms) {
+		backoff(job);
+	} else {
+		set_state(job, JOB_PENDING);
+	}
+	/* Whatever happened, a wait gate may have opened. */
+	jobs->need_advance = true;
+}
+
+static void act_stopped(struct jobs *jobs, struct job *job)
+{
+	log_job_exit(job);
+	close_process_fds(jobs, job);
+	job->pid = 0;
+	if (!group_alive(job->pgid)) {
+		finish_stop(jobs, job);
+		return;
+	}
+	log_debug("job %s: process group %d still has members", name_of(job), (int)job->pgid);
+	if (job->kill_sent)
+		job->deadline = util_now_ms() + GROUP_RECHECK_MS;
+}
+
+static void act_kill(struct jobs *jobs, struct job *job)
+{
+	if (!job->pid && !group_alive(job->pgid)) {
+		finish_stop(jobs, job);
+		return;
+	}
+	if (!job->kill_sent && job->state == JOB_STOPPING) {
+		char waited[32];
+
+		log_warnx("job %s [%d] still running after %s: sending SIGKILL", name_of(job),
+			  (int)job->pid, util_describe_ms(job->conf->stop_timeout_ms, waited,
+							  sizeof(waited)));
+	}
+	signal_job(job, SIGKILL);
+	job->kill_sent = true;
+	job->deadline = job->pid ? 0 : util_now_ms() + GROUP_RECHECK_MS;
+}
+
+static void act_bounce(struct jobs *jobs, struct job *job)
+{
+	log_info("bouncing job %s [%d]", name_of(job), (int)job->pid);
+	begin_stop(jobs, job, JOB_THEN_START);
+}
+
+static void act_kill_now(struct jobs *jobs, struct job *job)
+{
+	if (job->state == JOB_RUNNING)
+		begin_stop(jobs, job, JOB_THEN_REMOVE);
+	act_kill(jobs, job);
+}
+
+typedef void job_action(struct jobs *jobs, struct job *job);
+
+/* [state][event] -> action; NULL: the event means nothing in that state. */
+static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
+	[JOB_PENDING] = {
+		[JOB_EV_START] = act_want_start,
+		[JOB_EV_STOP] = act_disable,
+		[JOB_EV_RESTART] = act_want_start,
+		[JOB_EV_BOUNCE] = act_want_start,
+		[JOB_EV_REMOVE] = act_forget,
+	},
+	[JOB_RUNNING] = {
+		[JOB_EV_STOP] = act_stop_then_disable,
+		[JOB_EV_RESTART] = act_stop_then_start,
+		[JOB_EV_BOUNCE] = act_stop_then_start,
+		[JOB_EV_REMOVE] = act_stop_then_remove,
+		[JOB_EV_EXIT] = act_exited,
+		[JOB_EV_TIMER] = act_bounce,
+		[JOB_EV_KILL] = act_kill_now,
+	},
+	[JOB_STOPPING] = {
+		[JOB_EV_START] = act_then_start,
+		[JOB_EV_STOP] = act_then_disable,
+		[JOB_EV_RESTART] = act_then_start,
+		[JOB_EV_REMOVE] = act_then_remove,
+		[JOB_EV_EXIT] = act_stopped,
+		[JOB_EV_TIMER] = act_kill,
+		[JOB_EV_KILL] = act_kill,
+	},
+	[JOB_BACKOFF] = {
+		[JOB_EV_STOP] = act_disable,
+		[JOB_EV_RESTART] = act_want_start,
+		[JOB_EV_REMOVE] = act_forget,
+		[JOB_EV_TIMER] = act_want_start,
+	},
+	[JOB_DISABLED] = {
+		[JOB_EV_START] = act_want_start,
+		[JOB_EV_RESTART] = act_want_start,
+		[JOB_EV_REMOVE] = act_forget,
+	},
+	[JOB_DONE] = {
+		[JOB_EV_START] = act_want_start,
+		[JOB_EV_STOP] = act_disable,
+		[JOB_EV_RESTART] = act_want_start,
+		[JOB_EV_REMOVE] = act_forget,
+	},
+	[JOB_GONE] = { 0 },
+};
+
+void job_event(struct jobs *jobs, struct job *job, enum job_event ev)
+{
+	job_action *action = transitions[job->state][ev];
+
+	log_debug("job %s: event %s in state %s%s", name_of(job), event_names[ev],
+		  state_names[job->state], action ? "" : " (ignored)");
+	if (action)
+		action(jobs, job);
+}
+
+/* The table. */
+
+void jobs_init(struct jobs *jobs, struct loop *loop)
+{
+	memset(jobs, 0, sizeof(*jobs));
+	jobs->loop = loop;
+}
+
+static void job_free(struct jobs *jobs, struct job *job)
+{
+	close_process_fds(jobs, job);
+	conf_job_free(job->conf);
+	conf_job_free(job->next);
+	free(job->dep_hash);
+	free(job);
+}
+
+void jobs_exit(struct jobs *jobs)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		job_free(jobs, jobs->v[i]);
+	free(jobs->v);
+	jobs->v = NULL;
+	jobs->n = jobs->cap = 0;
+}
+
+static struct job *job_new(struct jobs *jobs, struct conf_job *conf)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return NULL;
+	job->table = jobs;
+	job->conf = conf;
+	job->report.fd = -1;
+	job->state = conf->disabled ? JOB_DISABLED : JOB_PENDING;
+	return job;
+}
+
+static int by_name(const void *a, const void *b, void *names)
+{
+	struct conf_job *const *v = names;
+
+	return strcmp(v[*(const long *)a]->name, v[*(const long *)b]->name);
+}
+
+struct match_key {
+	const char *name;
+	struct conf_job *const *v;
+};
+
+static int find_name(const void *key, const void *elem)
+{
+	const struct match_key *k = key;
+
+	return strcmp(k->name, k->v[*(const long *)elem]->name);
+}
+
+int jobs_match(struct conf_job *const *old, size_t n_old,
+	       struct conf_job *const *new, size_t n_new, long *old_index)
+{
+	long *sorted = malloc((n_old ? n_old : 1) * sizeof(*sorted));
+
+	if (!sorted)
+		return -1;
+	for (size_t i = 0; i < n_old; i++)
+		sorted[i] = (long)i;
+	qsort_r(sorted, n_old, sizeof(*sorted), by_name, (void *)old);
+	for (size_t i = 0; i < n_new; i++) {
+		struct match_key key = { new[i]->name, old };
+		long *hit = bsearch(&key, sorted, n_old, sizeof(*sorted), find_name);
+
+		old_index[i] = hit ? *hit : -1;
+	}
+	free(sorted);
+	return 0;
+}
+
+/* The configuration a job is heading for: the newest it was given. */
+static struct conf_job *latest_conf(const struct job *job)
+{
+	return job->next ? job->next : job->conf;
+}
+
+static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
+{
+	bool removing = job->state == JOB_GONE ||
+		(job->state == JOB_STOPPING && job->then == JOB_THEN_REMOVE);
+
+	if (conf_job_equal(latest_conf(job), conf) && !removing) {
+		/* Unchanged: untouched, though its position (order) may have moved. */
+		latest_conf(job)->order = conf->order;
+		latest_conf(job)->line = conf->line;
+		conf_job_free(conf);
+		return;
+	}
+	if (job->state == JOB_GONE)
+		job->state = JOB_DISABLED;	/* back from the dead: removed and re-added */
+	if (job->state == JOB_RUNNING || job->state == JOB_STOPPING) {
+		conf_job_free(job->next);
+		job->next = conf;
+	} else {
+		conf_job_free(job->next);
+		job->next = NULL;
+		conf_job_free(job->conf);
+		job->conf = conf;
+		free(job->dep_hash);
+		job->dep_hash = NULL;
+		job->dep_missing_logged = false;
+	}
+	job_event(jobs, job, conf->disabled ? JOB_EV_STOP : JOB_EV_RESTART);
+}
+
+int jobs_apply(struct jobs *jobs, struct conf *conf)
+{
+	size_t n_old = jobs->n, n_new = conf->n_jobs, n = 0;
+	struct conf_job **old_confs = NULL;
+	long *old_index = NULL;
+	bool *kept = NULL;
+	struct job **v = NULL;
+	int rc = -1;
+
+	old_confs = malloc((n_old ? n_old : 1) * sizeof(*old_confs));
+	old_index = malloc((n_new ? n_new : 1) * sizeof(*old_index));
+	kept = calloc(n_old ? n_old : 1, sizeof(*kept));
+	v = malloc((n_old + n_new ? n_old + n_new : 1) * sizeof(*v));
+	if (!old_confs || !old_index || !kept || !v)
+		goto done;
+	for (size_t i = 0; i < n_old; i++)
+		old_confs[i] = latest_conf(jobs->v[i]);
+	if (jobs_match(old_confs, n_old, conf->jobs, n_new, old_index) < 0)
+		goto done;
+	/* Allocate every new job first, so that running out of memory changes nothing. */
+	for (size_t i = 0; i < n_new; i++) {
+		if (old_index[i] >= 0)
+			continue;
+		v[i] = job_new(jobs, conf->jobs[i]);
+		if (!v[i]) {
+			for (size_t j = 0; j < i; j++)
+				if (old_index[j] < 0)
+					free(v[j]);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < n_new; i++) {
+		if (old_index[i] < 0) {
+			log_debug("job %s added", conf->jobs[i]->name);
+			jobs->need_advance = true;
+		} else {
+			v[i] = jobs->v[old_index[i]];
+			kept[old_index[i]] = true;
+			take_new_conf(jobs, v[i], conf->jobs[i]);
+		}
+		conf->jobs[i] = NULL;
+	}
+	n = n_new;
+	for (size_t i = 0; i < n_old; i++) {
+		if (kept[i])
+			continue;
+		v[n++] = jobs->v[i];
+		job_event(jobs, jobs->v[i], JOB_EV_REMOVE);
+	}
+	conf->n_jobs = 0;
+	free(jobs->v);
+	jobs->v = v;
+	jobs->n = n;
+	jobs->cap = n_old + n_new;
+	v = NULL;
+	rc = 0;
+done:
+	free(old_confs);
+	free(old_index);
+	free(kept);
+	free(v);
+	return rc;
+}
+
+static struct job *find_pid(struct jobs *jobs, pid_t pid)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		if (jobs->v[i]->pid == pid)
+			return jobs->v[i];
+	return NULL;
+}
+
+void jobs_reap(struct jobs *jobs)
+{
+	bool orphans = false;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		struct job *job = find_pid(jobs, pid);
+
+		if (!job) {
+			char how[64];
+
+			log_debug("reaped process %d: %s", (int)pid,
+				  util_describe_status(status, how, sizeof(how)));
+			orphans = true;
+			continue;
+		}
+		job->last_status = status;
+		job->has_exited = true;
+		job_event(jobs, job, JOB_EV_EXIT);
+	}
+	if (pid < 0 && errno != ECHILD)
+		log_warn("waitpid");
+	if (!orphans)
+		return;
+	/* A reaped descendant may have been the last of a stopped job's group. */
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (job->state == JOB_STOPPING && !job->pid && !group_alive(job->pgid))
+			finish_stop(jobs, job);
+	}
+}
+
+void jobs_check_depends(struct jobs *jobs)
+{
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+		const struct conf_job *conf = job->conf;
+
+		if (!conf->n_depends)
+			continue;
+		if (job->state == JOB_PENDING) {
+			jobs->need_advance = true;
+			continue;
+		}
+		if (job->state != JOB_RUNNING || !job->dep_hash)
+			continue;
+		for (size_t d = 0; d < conf->n_depends; d++) {
+			uint64_t hash;
+
+			if (util_hash_file(conf->depends[d], &hash) < 0 || hash == job->dep_hash[d])
+				continue;
+			log_info("job %s: dependency %s changed: restarting", name_of(job),
+				 conf->depends[d]);
+			job_event(jobs, job, JOB_EV_BOUNCE);
+			break;
+		}
+	}
+}
+
+/* Start pending jobs in order; a wait job that has not finished closes the gate. */
+static void advance(struct jobs *jobs)
+{
+	bool gate_open = true;
+
+	jobs->need_advance = false;
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (job->state == JOB_GONE || (job->state == JOB_STOPPING &&
+					       job->then == JOB_THEN_REMOVE))
+			continue;
+		if (job->state == JOB_PENDING && gate_open)
+			start(jobs, job);
+		if (job->conf->wait && !job->has_exited &&
+		    job->state != JOB_DISABLED && job->state != JOB_DONE)
+			gate_open = false;
+	}
+}
+
+static void collect(struct jobs *jobs)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (job->state == JOB_GONE) {
+			log_debug("job %s removed", name_of(job));
+			job_free(jobs, job);
+		} else {
+			jobs->v[kept++] = job;
+		}
+	}
+	jobs->n = kept;
+}
+
+int64_t jobs_tick(struct jobs *jobs)
+{
+	int64_t now = util_now_ms(), next = 0;
+
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (job->deadline && job->deadline <= now) {
+			job->deadline = 0;
+			job_event(jobs, job, JOB_EV_TIMER);
+		}
+	}
+	if (jobs->need_advance)
+		advance(jobs);
+	collect(jobs);
+	for (size_t i = 0; i < jobs->n; i++) {
+		int64_t d = jobs->v[i]->deadline;
+
+		if (d && (!next || d < next))
+			next = d;
+	}
+	return next;
+}
+
+void jobs_shutdown(struct jobs *jobs, bool kill_now)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		job_event(jobs, jobs->v[i], kill_now ? JOB_EV_KILL : JOB_EV_REMOVE);
+	if (kill_now)
+		for (size_t i = 0; i < jobs->n; i++)
+			job_event(jobs, jobs->v[i], JOB_EV_REMOVE);
+}
+
+void jobs_summary(const struct jobs *jobs, char *buf, size_t len)
+{
+	size_t count[JOB_N_STATES] = { 0 };
+	const char *sep = ":";
+	size_t used;
+
+	for (size_t i = 0; i < jobs->n; i++)
+		count[jobs->v[i]->state]++;
+	snprintf(buf, len, "%zu job%s", jobs->n, jobs->n == 1 ? "" : "s");
+	for (int s = 0; s < JOB_GONE; s++) {
+		used = strlen(buf);
+		if (!count[s] || used + 1 >= len)
+			continue;
+		snprintf(buf + used, len - used, "%s %zu %s", sep, count[s], state_names[s]);
+		sep = ",";
+	}
+}

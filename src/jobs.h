@@ -1,0 +1,107 @@
+/* jobs.h: the job table and each job's life cycle as one state machine. SPDX-License-Identifier: MIT */
+#ifndef PMTR_JOBS_H
+#define PMTR_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "loop.h"
+
+/* The states and events are documented with their transitions in doc/states.md. */
+enum job_state {
+	JOB_PENDING,		/* wants to run; started when the wait gate and depends allow */
+	JOB_RUNNING,
+	JOB_STOPPING,		/* SIGTERM sent; SIGKILL at the deadline */
+	JOB_BACKOFF,		/* waiting for its restart delay */
+	JOB_DISABLED,
+	JOB_DONE,		/* once, or exit status 33: not restarted */
+	JOB_GONE,		/* removed; freed at the end of this turn of the loop */
+	JOB_N_STATES
+};
+
+enum job_event {
+	JOB_EV_START,		/* should run: added, enabled */
+	JOB_EV_STOP,		/* should not run: disabled */
+	JOB_EV_RESTART,		/* its configuration changed */
+	JOB_EV_BOUNCE,		/* bounce interval or dependency change; retry if held */
+	JOB_EV_REMOVE,		/* deleted from the configuration, or pmtr shuts down */
+	JOB_EV_EXIT,		/* its process exited */
+	JOB_EV_TIMER,		/* its deadline passed */
+	JOB_EV_KILL,		/* stop without waiting: SIGKILL now */
+	JOB_N_EVENTS
+};
+
+enum job_then { JOB_THEN_START, JOB_THEN_DISABLE, JOB_THEN_REMOVE };
+
+struct output;
+
+struct jobs;
+
+struct job {
+	struct jobs *table;		/* the table it belongs to */
+	struct conf_job *conf;		/* what it runs (or ran) with */
+	struct conf_job *next;		/* a newer configuration, adopted once stopped */
+	enum job_state state;
+	enum job_then then;		/* where STOPPING leads */
+	pid_t pid;			/* 0 when no process */
+	pid_t pgid;			/* its process group, kept until the group is empty */
+	int64_t deadline;		/* CLOCK_MONOTONIC ms, 0 for none */
+	int64_t started_ms;
+	int64_t started_wall;		/* time(NULL) at the last start, for people */
+	unsigned restarts;
+	int last_status;		/* wait(2) status of the last exit */
+	bool has_exited;
+	bool kill_sent;
+	bool dep_missing_logged;
+	uint64_t *dep_hash;		/* content hash of each depends file at start */
+	struct output *output;
+	struct loop_watcher report;	/* the child's report pipe until exec */
+};
+
+struct jobs {
+	struct loop *loop;
+	struct job **v;			/* start order, then jobs being removed */
+	size_t n, cap;
+	bool need_advance;
+};
+
+void jobs_init(struct jobs *jobs, struct loop *loop);
+/* Free every job; call once no job has a process. */
+void jobs_exit(struct jobs *jobs);
+
+/* Feed an event to a job: the one way anything changes a job. */
+void job_event(struct jobs *jobs, struct job *job, enum job_event ev);
+
+/* Apply a freshly parsed configuration: start added jobs, stop removed ones, restart
+ * changed ones, leave the others alone. Takes the jobs out of conf. -1 on ENOMEM. */
+int jobs_apply(struct jobs *jobs, struct conf *conf);
+
+/* Collect every exited child without blocking (jobs and orphans alike). */
+void jobs_reap(struct jobs *jobs);
+
+/* Re-hash dependency files: restart running jobs whose files changed, retry jobs
+ * held by a missing file. */
+void jobs_check_depends(struct jobs *jobs);
+
+/* Run due deadlines, start what may start, free removed jobs. Returns the next
+ * deadline (CLOCK_MONOTONIC ms) or 0 when none. Call after every batch of events. */
+int64_t jobs_tick(struct jobs *jobs);
+
+/* Stop every job (kill_now: with SIGKILL at once); pmtr exits when jobs->n is 0. */
+void jobs_shutdown(struct jobs *jobs, bool kill_now);
+
+/* One line for people and sd_notify: "3 jobs: 2 running, 1 disabled". */
+void jobs_summary(const struct jobs *jobs, char *buf, size_t len);
+
+const char *job_state_name(enum job_state state);
+
+/* The reload diff, pure: for each job of the new table, the index of the job of the
+ * same name in the old table, or -1 when it is new. Old jobs that no index names are
+ * the removed ones. -1 on ENOMEM. */
+int jobs_match(struct conf_job *const *old, size_t n_old,
+	       struct conf_job *const *new, size_t n_new, long *old_index);
+
+#endif

@@ -1,0 +1,174 @@
+/* log.c: pmtr's log: stderr in the foreground, syslog otherwise, never blocking on syslog. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX 2048
+
+static struct {
+	enum log_target target;
+	int verbosity;
+	int syslog_fd;		/* -1 until connected */
+} logger = { LOG_TO_STDERR, 0, -1 };
+
+void log_init(enum log_target target, int verbosity)
+{
+	logger.target = target;
+	logger.verbosity = verbosity;
+}
+
+void log_exit(void)
+{
+	if (logger.syslog_fd >= 0)
+		close(logger.syslog_fd);
+	logger.syslog_fd = -1;
+}
+
+int log_verbosity(void)
+{
+	return logger.verbosity;
+}
+
+/* The syslog socket is connected lazily and again after an error, so that a syslog
+ * daemon started (or restarted) after pmtr is found. */
+static int syslog_connect(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void syslog_send(int priority, const char *msg)
+{
+	char line[LOG_LINE_MAX + 64], stamp[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int len;
+
+	if (logger.syslog_fd < 0)
+		logger.syslog_fd = syslog_connect();
+	if (logger.syslog_fd < 0)
+		return;
+	localtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+	len = snprintf(line, sizeof(line), "<%d>%s pmtr[%d]: %s", LOG_DAEMON | priority,
+		       stamp, (int)getpid(), msg);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(line))
+		len = sizeof(line) - 1;
+	/* MSG_DONTWAIT: a busy syslog daemon costs us the line, never a stall. */
+	if (send(logger.syslog_fd, line, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno != EAGAIN) {
+		close(logger.syslog_fd);
+		logger.syslog_fd = -1;
+	}
+}
+
+static void emit(int priority, const char *msg)
+{
+	if (logger.target == LOG_TO_SYSLOG) {
+		syslog_send(priority, msg);
+		return;
+	}
+	char line[LOG_LINE_MAX + 32];
+	int len = snprintf(line, sizeof(line), "pmtr[%d]: %s\n", (int)getpid(), msg);
+
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(line)) {
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	/* One write per line keeps lines whole when stderr is shared. */
+	while (write(STDERR_FILENO, line, (size_t)len) < 0 && errno == EINTR)
+		;
+}
+
+static void vlog(int priority, int errnum, const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+	int len = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (len < 0)
+		return;
+	if (errnum && (size_t)len < sizeof(msg))
+		snprintf(msg + len, sizeof(msg) - (size_t)len, ": %s", strerror(errnum));
+	emit(priority, msg);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (logger.verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (logger.verbosity < 2)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_job_line(const char *name, int pid, const char *text)
+{
+	char msg[LOG_LINE_MAX];
+
+	snprintf(msg, sizeof(msg), "%s[%d]: %s", name, pid, text);
+	emit(LOG_NOTICE, msg);
+}

@@ -1,0 +1,29 @@
+/* log.h: pmtr's log: stderr in the foreground, syslog otherwise, never blocking on syslog. SPDX-License-Identifier: MIT */
+#ifndef PMTR_LOG_H
+#define PMTR_LOG_H
+
+#include <syslog.h>
+
+enum log_target {
+	LOG_TO_STDERR,		/* "pmtr[PID]: message" on stderr */
+	LOG_TO_SYSLOG,		/* datagrams to /dev/log, dropped when nobody listens */
+};
+
+/* verbosity: 0 info, 1 debug (-v), 2 parse trace (-vv). */
+void log_init(enum log_target target, int verbosity);
+void log_exit(void);
+int log_verbosity(void);
+
+/* Informational event. */
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A problem; log_warn appends ": strerror(errno)". */
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only shown with -v. */
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only shown with -vv: parser trace. */
+void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line of a job's output, with its own priority. */
+void log_job_line(const char *name, int pid, const char *text);
+
+#endif

@@ -1,0 +1,163 @@
+/* output.c: a job's stdout/stderr pipe, read without blocking and logged line by line. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "output.h"
+
+struct output {
+	struct loop_watcher w;	/* first: the loop hands back this pointer */
+	struct loop *loop;
+	const char *name;
+	pid_t pid;
+	char *partial;		/* a line not yet ended, allocated on first need */
+	size_t len;
+};
+
+void output_sanitize(char *dst, const char *src, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (len > 0 && src[len - 1] == '\r')
+		len--;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c >= 0x80) {
+			/* Bytes above 0x7f pass: they are most likely UTF-8 text. */
+			*dst++ = (char)c;
+		} else {
+			*dst++ = '\\';
+			*dst++ = 'x';
+			*dst++ = hex[c >> 4];
+			*dst++ = hex[c & 15];
+		}
+	}
+	*dst = '\0';
+}
+
+static void emit_line(struct output *out, const char *text, size_t len)
+{
+	char clean[4 * OUTPUT_LINE_MAX + 1];
+
+	output_sanitize(clean, text, len);
+	log_job_line(out->name, (int)out->pid, clean);
+}
+
+/* Append bytes to the pending line, logging each complete or over-long line. */
+static void take_bytes(struct output *out, const char *buf, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t chunk = nl ? (size_t)(nl - buf) : n;
+		size_t room = OUTPUT_LINE_MAX - out->len;
+
+		if (out->len == 0 && nl && chunk <= OUTPUT_LINE_MAX) {
+			emit_line(out, buf, chunk);	/* the common case: no copy */
+			buf += chunk + 1;
+			n -= chunk + 1;
+			continue;
+		}
+		if (!out->partial) {
+			out->partial = malloc(OUTPUT_LINE_MAX);
+			if (!out->partial) {
+				log_warn("job %s [%d]: output dropped", out->name, (int)out->pid);
+				return;
+			}
+		}
+		if (chunk > room)
+			chunk = room;
+		memcpy(out->partial + out->len, buf, chunk);
+		out->len += chunk;
+		buf += chunk;
+		n -= chunk;
+		if (out->len == OUTPUT_LINE_MAX || (n > 0 && *buf == '\n')) {
+			emit_line(out, out->partial, out->len);
+			out->len = 0;
+			if (n > 0 && *buf == '\n') {
+				buf++;
+				n--;
+			}
+		}
+	}
+}
+
+static void flush_partial(struct output *out)
+{
+	if (out->len > 0)
+		emit_line(out, out->partial, out->len);
+	out->len = 0;
+}
+
+static void detach(struct loop *loop, struct output *out)
+{
+	if (out->w.fd < 0)
+		return;
+	loop_del(loop, &out->w);
+	close(out->w.fd);
+	out->w.fd = -1;
+}
+
+/* Returns bytes read, 0 at end of file, -1 when nothing is there now. */
+static ssize_t read_some(struct output *out)
+{
+	char buf[4096];
+	ssize_t n = read(out->w.fd, buf, sizeof(buf));
+
+	if (n > 0)
+		take_bytes(out, buf, (size_t)n);
+	else if (n < 0 && errno != EAGAIN && errno != EINTR)
+		log_warn("job %s [%d]: output read", out->name, (int)out->pid);
+	return n;
+}
+
+static void output_cb(struct loop_watcher *w, uint32_t events)
+{
+	struct output *out = (struct output *)w;
+
+	(void)events;
+	/* One read per wake-up keeps a chatty job from starving the others. */
+	if (read_some(out) == 0) {
+		flush_partial(out);
+		detach(out->loop, out);
+	}
+}
+
+struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid)
+{
+	struct output *out = calloc(1, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	out->w.fd = fd;
+	out->w.cb = output_cb;
+	out->loop = loop;
+	out->name = name;
+	out->pid = pid;
+	if (loop_add(loop, &out->w, EPOLLIN) < 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+void output_close(struct loop *loop, struct output *out)
+{
+	if (!out)
+		return;
+	/* The job has exited: what it wrote last is in the pipe; bounded so that a
+	 * descendant still writing cannot keep us here. */
+	for (int i = 0; i < 64 && out->w.fd >= 0; i++)
+		if (read_some(out) <= 0)
+			break;
+	flush_partial(out);
+	detach(loop, out);
+	free(out->partial);
+	out->partial = NULL;
+	loop_free_later(loop, out);
+}

@@ -1,0 +1,25 @@
+/* output.h: a job's stdout/stderr pipe, read without blocking and logged line by line. SPDX-License-Identifier: MIT */
+#ifndef PMTR_OUTPUT_H
+#define PMTR_OUTPUT_H
+
+#include <sys/types.h>
+
+#include "loop.h"
+
+/* Longest line logged as one; longer lines are cut into pieces of this size. */
+#define OUTPUT_LINE_MAX 1024
+
+struct output;
+
+/* Take ownership of the read end fd (non-blocking, close-on-exec) of the pipe of job
+ * name (the string must outlive the output) running as pid. NULL on failure. */
+struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid);
+
+/* Log what is still in the pipe, close it and free the output. */
+void output_close(struct loop *loop, struct output *out);
+
+/* Pure: turn raw output bytes into one printable log line (non-printable bytes as
+ * \xHH, a trailing CR dropped). dst must hold 4 * len + 1 bytes. */
+void output_sanitize(char *dst, const char *src, size_t len);
+
+#endif

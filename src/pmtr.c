@@ -1,0 +1,465 @@
+/* pmtr.c: the pmtr daemon: options, start-up, signals and the event loop. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "jobs.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "parse.h"
+#include "util.h"
+#include "watch.h"
+
+/* Largest configuration file pmtr reads. */
+#define CONF_MAX_BYTES (4 << 20)
+
+/*
+ * Signals, all taken through a signalfd:
+ *   SIGTERM, SIGINT, SIGQUIT  stop every job, then exit 0; a second one sends SIGKILL
+ *   SIGHUP                    read the configuration again now
+ *   SIGCHLD                   reap jobs and, as subreaper or process 1, orphans
+ *   SIGPIPE                   ignored: a closed socket is an error return, not a death
+ * Everything else keeps its default disposition.
+ */
+static const int handled_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD };
+
+struct options {
+	bool foreground, test_only;
+	int verbosity;
+	const char *conf_path;
+	const char *pidfile;
+	const char *socket_path;
+};
+
+struct pmtr {
+	struct options opt;
+	char conf_path[PATH_MAX];
+	struct loop loop;
+	struct jobs jobs;
+	struct watch watch;
+	struct loop_watcher signals;
+	uint64_t conf_hash;
+	int conf_errno;		/* the last read error reported, to say it once */
+	bool stopping;
+	char status[256];
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: pmtr [-F] [-c FILE] [-t] [-v]... [-p PIDFILE] [-s SOCKET] [-h] [-V]\n"
+		"  -F         stay in the foreground (the default as process 1)\n"
+		"  -c FILE    configuration file (default %s)\n"
+		"  -t         test the configuration and exit: 0 valid, 1 invalid\n"
+		"  -v         verbose logging; -vv also traces parsing\n"
+		"  -p FILE    write a pidfile, removed at exit\n"
+		"  -s PATH    control socket (default %s; \"none\" disables it)\n"
+		"  -h         this help\n"
+		"  -V         version\n", PMTR_CONF, PMTR_SOCKET);
+}
+
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+	int c;
+
+	*opt = (struct options){ .conf_path = PMTR_CONF, .socket_path = PMTR_SOCKET };
+	opt->foreground = getpid() == 1;
+	while ((c = getopt(argc, argv, "Fc:tvp:s:hV")) != -1) {
+		switch (c) {
+		case 'F': opt->foreground = true; break;
+		case 'c': opt->conf_path = optarg; break;
+		case 't': opt->test_only = true; break;
+		case 'v': opt->verbosity++; break;
+		case 'p': opt->pidfile = optarg; break;
+		case 's': opt->socket_path = optarg; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("pmtr %s\n", PACKAGE_VERSION); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pmtr: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	if (!*opt->conf_path) {
+		fprintf(stderr, "pmtr: -c needs a file name\n");
+		return -1;
+	}
+	if (strcmp(opt->socket_path, "none") != 0 &&
+	    (!*opt->socket_path || strlen(opt->socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))) {
+		fprintf(stderr, "pmtr: -s %s: not a usable socket path\n", opt->socket_path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Jobs get exactly 0, 1 and 2, and pipes must never land there. */
+static void ensure_std_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0 && null != fd) {
+			dup2(null, fd);
+			close(null);
+		}
+	}
+}
+
+/* Relative to the directory pmtr was started in, even after it moved to "/". */
+static int absolute_path(const char *path, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/')
+		return snprintf(out, len, "%s", path) < (int)len ? 0 : -1;
+	if (!getcwd(cwd, sizeof(cwd)))
+		return -1;
+	return snprintf(out, len, "%s/%s", cwd, path) < (int)len ? 0 : -1;
+}
+
+static void print_errors(const struct parse_errors *errs)
+{
+	for (size_t i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", errs->msgs[i]);
+}
+
+static int test_config(const char *path, int verbosity)
+{
+	struct parse_errors errs = { 0 };
+	struct conf *conf = parse_conf_file(path, &errs, verbosity > 1 ? log_trace : NULL);
+
+	print_errors(&errs);
+	parse_errors_free(&errs);
+	if (!conf)
+		return 1;
+	if (verbosity)
+		printf("%s: %zu jobs, configuration ok\n", path, conf->n_jobs);
+	conf_free(conf);
+	return 0;
+}
+
+static int create_if_missing(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EEXIST ? 0 : -1;
+}
+
+static void watch_everything(struct pmtr *p)
+{
+	size_t n = 1;
+	const char **paths;
+
+	for (size_t i = 0; i < p->jobs.n; i++)
+		n += p->jobs.v[i]->conf->n_depends;
+	paths = malloc(n * sizeof(*paths));
+	if (!paths) {
+		log_warn("watch list");
+		return;
+	}
+	n = 0;
+	paths[n++] = p->conf_path;
+	for (size_t i = 0; i < p->jobs.n; i++) {
+		const struct conf_job *conf = p->jobs.v[i]->conf;
+
+		for (size_t d = 0; d < conf->n_depends; d++)
+			paths[n++] = conf->depends[d];
+	}
+	watch_paths(&p->watch, paths, n);
+	free(paths);
+}
+
+/* Read and apply the configuration if its content changed (or always, if forced).
+ * The running jobs stay as they are whenever the file cannot be used. */
+static void reload(struct pmtr *p, bool force)
+{
+	struct parse_errors errs = { 0 };
+	struct conf *conf;
+	uint64_t hash;
+	size_t len;
+	char *buf;
+
+	buf = util_read_file(p->conf_path, CONF_MAX_BYTES, &len);
+	if (!buf) {
+		if (errno != p->conf_errno)
+			log_warn("cannot read %s, keeping the running configuration", p->conf_path);
+		p->conf_errno = errno;
+		return;
+	}
+	p->conf_errno = 0;
+	hash = util_hash(UTIL_HASH_INIT, buf, len);
+	if (!force && hash == p->conf_hash) {
+		free(buf);
+		return;
+	}
+	p->conf_hash = hash;
+	log_info("%s changed: reloading", p->conf_path);
+	conf = parse_conf(buf, len, p->conf_path, &errs, log_verbosity() > 1 ? log_trace : NULL);
+	free(buf);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("%s", errs.msgs[i]);
+	parse_errors_free(&errs);
+	if (!conf) {
+		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
+		return;
+	}
+	if (jobs_apply(&p->jobs, conf) < 0)
+		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
+	else
+		log_info("%s: %zu jobs", p->conf_path, p->jobs.n);
+	conf_free(conf);
+}
+
+static void files_changed_cb(void *arg)
+{
+	struct pmtr *p = arg;
+
+	if (p->stopping)
+		return;
+	reload(p, false);
+	jobs_check_depends(&p->jobs);
+	watch_everything(p);
+}
+
+static void shutdown_jobs(struct pmtr *p, int sig)
+{
+	char name[32];
+
+	if (!p->stopping) {
+		log_info("pmtr: stopping (%s)", util_signame(sig, name, sizeof(name)));
+		notify_send("STOPPING=1");
+		p->stopping = true;
+		jobs_shutdown(&p->jobs, false);
+	} else {
+		log_info("pmtr: %s again: killing every job now", util_signame(sig, name, sizeof(name)));
+		jobs_shutdown(&p->jobs, true);
+	}
+}
+
+static void signal_cb(struct loop_watcher *w, uint32_t events)
+{
+	struct pmtr *p = container_of(w, struct pmtr, signals);
+	struct signalfd_siginfo si;
+	ssize_t n;
+
+	(void)events;
+	while ((n = read(w->fd, &si, sizeof(si))) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM: case SIGINT: case SIGQUIT:
+			shutdown_jobs(p, (int)si.ssi_signo);
+			break;
+		case SIGHUP:
+			if (!p->stopping) {
+				log_info("pmtr: SIGHUP: reading %s", p->conf_path);
+				reload(p, true);
+				watch_everything(p);
+			}
+			break;
+		case SIGCHLD:
+			jobs_reap(&p->jobs);
+			break;
+		}
+	}
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		log_warn("signalfd read");
+}
+
+static int setup_signals(struct pmtr *p)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
+
+	/* An inherited SIG_IGN for SIGCHLD would make the kernel reap jobs behind our back. */
+	sigaction(SIGCHLD, &dfl, NULL);
+	sigaction(SIGPIPE, &ign, NULL);
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(handled_signals); i++) {
+		sigaction(handled_signals[i], &dfl, NULL);
+		sigaddset(&set, handled_signals[i]);
+	}
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	p->signals.cb = signal_cb;
+	p->signals.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (p->signals.fd < 0)
+		return -1;
+	return loop_add(&p->loop, &p->signals, EPOLLIN);
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+	return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -1;
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+static void update_status(struct pmtr *p)
+{
+	char status[sizeof(p->status)], msg[sizeof(p->status) + 16];
+
+	jobs_summary(&p->jobs, status, sizeof(status));
+	if (strcmp(status, p->status) == 0)
+		return;
+	memcpy(p->status, status, sizeof(status));
+	snprintf(msg, sizeof(msg), "STATUS=%s", status);
+	notify_send(msg);
+}
+
+static void run(struct pmtr *p)
+{
+	bool ready = false;
+
+	for (;;) {
+		int64_t deadline = jobs_tick(&p->jobs);
+
+		if (p->stopping && p->jobs.n == 0)
+			break;
+		update_status(p);
+		if (!ready) {
+			notify_send("READY=1");
+			ready = true;
+		}
+		loop_set_deadline(&p->loop, deadline);
+		if (loop_run_once(&p->loop) < 0) {
+			/* epoll_wait only fails on a broken set; nothing else can be done. */
+			log_warn("epoll_wait");
+			jobs_shutdown(&p->jobs, true);
+			break;
+		}
+	}
+}
+
+static int start_up(struct pmtr *p, struct conf **conf)
+{
+	struct parse_errors errs = { 0 };
+	size_t len;
+	char *buf;
+
+	if (absolute_path(p->opt.conf_path, p->conf_path, sizeof(p->conf_path)) < 0) {
+		fprintf(stderr, "pmtr: %s: %s\n", p->opt.conf_path, strerror(errno ? errno : ENAMETOOLONG));
+		return -1;
+	}
+	if (create_if_missing(p->conf_path) < 0) {
+		fprintf(stderr, "pmtr: cannot create %s: %s\n", p->conf_path, strerror(errno));
+		return -1;
+	}
+	buf = util_read_file(p->conf_path, CONF_MAX_BYTES, &len);
+	if (!buf) {
+		fprintf(stderr, "%s: %s\n", p->conf_path, strerror(errno));
+		return -1;
+	}
+	p->conf_hash = util_hash(UTIL_HASH_INIT, buf, len);
+	log_init(LOG_TO_STDERR, p->opt.verbosity);
+	*conf = parse_conf(buf, len, p->conf_path, &errs, p->opt.verbosity > 1 ? log_trace : NULL);
+	free(buf);
+	print_errors(&errs);
+	parse_errors_free(&errs);
+	if (!*conf)
+		return -1;
+	if (!p->opt.foreground && daemonize() < 0) {
+		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
+		return -1;
+	}
+	log_init(p->opt.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, p->opt.verbosity);
+	/* Orphans of our jobs come back to us, so that a stop can wait for them. */
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper");
+	if (loop_init(&p->loop) < 0 || setup_signals(p) < 0) {
+		log_warn("cannot set up the event loop");
+		return -1;
+	}
+	jobs_init(&p->jobs, &p->loop);
+	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
+		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
+	notify_init();
+	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
+		log_warn("cannot write pidfile %s", p->opt.pidfile);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct pmtr p;
+	struct conf *conf = NULL;
+
+	if (parse_options(argc, argv, &p.opt) < 0)
+		return 1;
+	ensure_std_fds();
+	if (p.opt.test_only)
+		return test_config(p.opt.conf_path, p.opt.verbosity);
+	if (start_up(&p, &conf) < 0) {
+		if (p.opt.pidfile && p.signals.fd > 0)
+			unlink(p.opt.pidfile);
+		conf_free(conf);
+		return 1;
+	}
+	log_info("pmtr: starting");
+	if (jobs_apply(&p.jobs, conf) < 0)
+		log_warn("cannot apply %s", p.conf_path);
+	else
+		log_info("%s: %zu jobs", p.conf_path, p.jobs.n);
+	conf_free(conf);
+	watch_everything(&p);
+	run(&p);
+	log_info("pmtr: exiting");
+	if (p.opt.pidfile)
+		unlink(p.opt.pidfile);
+	watch_exit(&p.watch);
+	jobs_exit(&p.jobs);
+	notify_exit();
+	close(p.signals.fd);
+	loop_exit(&p.loop);
+	log_exit();
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* watch.h: inotify on the directories that decide what the config and dependency paths name. SPDX-License-Identifier: MIT */
+#ifndef PMTR_WATCH_H
+#define PMTR_WATCH_H
+
+#include <stddef.h>
+
+#include "loop.h"
+
+struct watch_dir {
+	int wd;
+	char *path;
+};
+
+struct watch {
+	struct loop_watcher w;	/* the inotify descriptor */
+	struct loop *loop;
+	struct watch_dir *dirs;
+	size_t n_dirs;
+	void (*changed_cb)(void *arg);
+	void *arg;
+};
+
+/* changed_cb runs once after each batch of relevant events; it re-reads whatever it
+ * cares about (content hashes decide whether anything really changed). */
+int watch_init(struct watch *watch, struct loop *loop, void (*changed_cb)(void *arg), void *arg);
+void watch_exit(struct watch *watch);
+
+/* Watch exactly what these paths depend on: the directory of each path, of every
+ * symlink met on the way to the file (a ConfigMap's "..data" swap), and the nearest
+ * existing ancestor of a directory that does not exist yet. Call again whenever the
+ * paths or the links may have changed. */
+void watch_paths(struct watch *watch, const char *const *paths, size_t n);
+
+#endif
