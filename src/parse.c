@@ -98,6 +98,7 @@ struct parser {
 	struct conf_job *job;
 	int block_line;
 	bool pending_brace;
+	bool broken_line;	/* a line of the job was unreadable */
 	int kw_line[KW_COUNT];
 	int ulimit_line[RLIM_NLIMITS];
 	struct pending pend[PARSE_MAX_ERRORS];
@@ -536,6 +537,7 @@ static void job_start(struct parser *p)
 	p->state = ST_JOB;
 	p->n_pend = 0;
 	p->pending_brace = false;
+	p->broken_line = false;
 	memset(p->kw_line, 0, sizeof(p->kw_line));
 	memset(p->ulimit_line, 0, sizeof(p->ulimit_line));
 }
@@ -554,9 +556,10 @@ static void job_end(struct parser *p, bool closed)
 	p->job = NULL;		/* from here, errors are reported at once */
 	if (!closed)
 		error_at(p, job->line, false, "block opened here is never closed");
-	if (!job->name && !p->kw_line[KW_NAME])
+	/* a line that could not be read may have held the name or cmd */
+	if (!job->name && !p->kw_line[KW_NAME] && !p->broken_line)
 		error_at(p, job->line, false, "job has no name");
-	if (!job->argv && !p->kw_line[KW_CMD]) {
+	if (!job->argv && !p->kw_line[KW_CMD] && !p->broken_line) {
 		if (job->name)
 			error_at(p, job->line, false, "job \"%s\" has no cmd", job->name);
 		else
@@ -631,8 +634,10 @@ static void no_extra(struct parser *p, struct word *w, size_t n, const char *aft
 {
 	char b[SHOWBUF];
 
-	if (n > 0)
+	if (n > 0) {
 		bad(p, "extra argument %s after \"%s\"", show(w[0].s, b, sizeof(b)), after);
+		p->broken_line = true;	/* those words may have named the job */
+	}
 }
 
 static bool is_abs(const char *s)
@@ -706,19 +711,21 @@ static void depends_files(struct parser *p, struct word *w, size_t n)
 	}
 }
 
-/* Words of a block line, up to an optional final "}" which ends the block. */
+/* Words of a block line, up to a "}" which ends the block. */
 static void block_words(struct parser *p, struct word *w, size_t n)
 {
-	bool closes = n > 0 && is_brace(&w[n - 1], "}");
+	size_t end = 0;
 
-	if (closes)
-		n--;
+	while (end < n && !is_brace(&w[end], "}"))
+		end++;
 	if (p->state == ST_ULIMIT)
-		ulimit_pairs(p, w, n);
+		ulimit_pairs(p, w, end);
 	else
-		depends_files(p, w, n);
-	if (closes)
+		depends_files(p, w, end);
+	if (end < n) {
 		p->state = ST_JOB;
+		no_extra(p, w + end + 1, n - end - 1, "}");
+	}
 }
 
 static enum kw find_keyword(const char *s)
@@ -1011,8 +1018,9 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 			p->pending_brace = true;
 			return;
 		}
-		no_extra(p, w + 2, n - 2, "{");
 		job_start(p);
+		if (p->job)
+			no_extra(p, w + 2, n - 2, "{");
 		return;
 	}
 	if (is_brace(&w[0], "}")) {
@@ -1166,10 +1174,12 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 
 	if (memchr(line, '\0', len)) {
 		bad(p, "nul byte in line");
+		p->broken_line = true;
 		return;
 	}
 	if (split(p, line, len) < 0) {
 		bad(p, "unterminated quote");
+		p->broken_line = true;
 		return;
 	}
 	if (p->oom || p->n_words == 0)
@@ -1193,12 +1203,7 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 		break;
 	case ST_ULIMIT:
 	case ST_DEPENDS:
-		if (is_brace(&w[0], "}")) {
-			p->state = ST_JOB;
-			no_extra(p, w + 1, n - 1, "}");
-		} else {
-			block_words(p, w, n);
-		}
+		block_words(p, w, n);
 		break;
 	}
 }

@@ -145,7 +145,10 @@ static void print_errors(const struct parse_errors *errs)
 static int test_config(const char *path, int verbosity)
 {
 	struct parse_errors errs = { 0 };
-	struct conf *conf = parse_conf_file(path, &errs, verbosity > 1 ? log_trace : NULL);
+	struct conf *conf;
+
+	log_init(LOG_TO_STDERR, verbosity);
+	conf = parse_conf_file(path, &errs, verbosity > 1 ? log_trace : NULL);
 
 	print_errors(&errs);
 	parse_errors_free(&errs);
@@ -192,6 +195,17 @@ static void watch_everything(struct pmtr *p)
 	free(paths);
 }
 
+static void apply(struct pmtr *p, struct conf *conf)
+{
+	size_t n = conf->n_jobs;
+
+	if (jobs_apply(&p->jobs, conf) < 0)
+		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
+	else
+		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+	conf_free(conf);
+}
+
 /* Read and apply the configuration if its content changed (or always, if forced).
  * The running jobs stay as they are whenever the file cannot be used. */
 static void reload(struct pmtr *p, bool force)
@@ -226,11 +240,7 @@ static void reload(struct pmtr *p, bool force)
 		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
 		return;
 	}
-	if (jobs_apply(&p->jobs, conf) < 0)
-		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
-	else
-		log_info("%s: %zu jobs", p->conf_path, p->jobs.n);
-	conf_free(conf);
+	apply(p, conf);
 }
 
 static void files_changed_cb(void *arg)
@@ -399,7 +409,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	}
 	p->conf_hash = util_hash(UTIL_HASH_INIT, buf, len);
 	log_init(LOG_TO_STDERR, p->opt.verbosity);
-	*conf = parse_conf(buf, len, p->conf_path, &errs, p->opt.verbosity > 1 ? log_trace : NULL);
+	*conf = parse_conf(buf, len, p->opt.conf_path, &errs, p->opt.verbosity > 1 ? log_trace : NULL);
 	free(buf);
 	print_errors(&errs);
 	parse_errors_free(&errs);
@@ -445,11 +455,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("pmtr: starting");
-	if (jobs_apply(&p.jobs, conf) < 0)
-		log_warn("cannot apply %s", p.conf_path);
-	else
-		log_info("%s: %zu jobs", p.conf_path, p.jobs.n);
-	conf_free(conf);
+	apply(&p, conf);
 	watch_everything(&p);
 	run(&p);
 	log_info("pmtr: exiting");

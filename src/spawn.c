@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -65,8 +66,16 @@ void spawn_describe(const struct conf_job *job, const struct spawn_report *repor
 		    char *buf, size_t len)
 {
 	const char *what = "";
+	char flag[4] = "";
 
 	switch (report->step) {
+	case SPAWN_ULIMIT:
+		for (char c = 'a'; c <= 'z' && report->index >= 0 &&
+		     (size_t)report->index < job->n_ulimits; c++)
+			if (parse_ulimit_flag(c) == job->ulimits[report->index].resource)
+				snprintf(flag, sizeof(flag), "-%c", c);
+		what = flag;
+		break;
 	case SPAWN_STDIN: what = job->in ? job->in : "/dev/null"; break;
 	case SPAWN_STDOUT: what = job->out ? job->out : ""; break;
 	case SPAWN_STDERR: what = job->err ? job->err : ""; break;
@@ -190,13 +199,18 @@ static void resolve_cpus(struct plan *plan)
 	plan->set_cpus = CPU_COUNT(&plan->cpus) > 0;
 }
 
-static __attribute__((noreturn)) void child_fail(const struct plan *plan, int step)
+static __attribute__((noreturn)) void child_fail_at(const struct plan *plan, int step, int index)
 {
-	struct spawn_report report = { .step = step, .err = errno };
+	struct spawn_report report = { .step = step, .err = errno, .index = index };
 	ssize_t ignored = write(plan->report_pipe[1], &report, sizeof(report));
 
 	(void)ignored;
 	_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
+}
+
+static __attribute__((noreturn)) void child_fail(const struct plan *plan, int step)
+{
+	child_fail_at(plan, step, -1);
 }
 
 static int open_onto(const char *path, int flags, int target)
@@ -251,7 +265,7 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 		struct rlimit rl = { job->ulimits[i].value, job->ulimits[i].value };
 
 		if (setrlimit(job->ulimits[i].resource, &rl) < 0)
-			child_fail(plan, SPAWN_ULIMIT);
+			child_fail_at(plan, SPAWN_ULIMIT, (int)i);
 	}
 	if (job->has_nice && setpriority(PRIO_PROCESS, 0, job->nice) < 0)
 		child_fail(plan, SPAWN_NICE);

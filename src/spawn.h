@@ -11,6 +11,7 @@
 struct spawn_report {
 	int step;		/* enum spawn_step */
 	int err;		/* errno */
+	int index;		/* which ulimit failed, for SPAWN_ULIMIT */
 };
 
 enum spawn_step {

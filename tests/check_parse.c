@@ -1,0 +1,1324 @@
+/* check_parse.c: unit tests of the pmtr.conf parser and of struct conf helpers. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "parse.h"
+
+/* ---- helpers ---- */
+
+/* All errors as one string, for failure messages. */
+static char *joined(const struct parse_errors *e)
+{
+	static char buf[8192];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->n && o < sizeof(buf) - 1; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\n  %s", e->msgs[i]);
+	return buf;
+}
+
+/* Parse text that must be valid. */
+static struct conf *ok_at(int at, const char *text)
+{
+	struct parse_errors e;
+	struct conf *c = parse_conf(text, strlen(text), "pmtr.conf", &e, NULL);
+
+	ck_assert_msg(c != NULL && e.n == 0, "line %d: expected a valid config, got:%s", at,
+		      joined(&e));
+	parse_errors_free(&e);
+	return c;
+}
+#define ok(text) ok_at(__LINE__, (text))
+
+/* Parse text (len bytes) that must be rejected with exactly these messages. */
+static void errors_at(int at, const char *text, size_t len, const char **want)
+{
+	struct parse_errors e;
+	struct conf *c = parse_conf(text, len, "pmtr.conf", &e, NULL);
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	ck_assert_msg(c == NULL, "line %d: expected errors, the config was accepted", at);
+	ck_assert_msg(e.n == n, "line %d: expected %zu errors, got %zu:%s", at, n, e.n,
+		      joined(&e));
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strcmp(e.msgs[i], want[i]) == 0,
+			      "line %d: error %zu is \"%s\", expected \"%s\"", at, i,
+			      e.msgs[i], want[i]);
+	parse_errors_free(&e);
+}
+#define errors(text, ...) \
+	errors_at(__LINE__, (text), strlen(text), (const char *[]){ __VA_ARGS__, NULL })
+
+/* A config with one job "t" (cmd /bin/true) whose extra lines start at line 4. */
+#define JOB(body) "job {\n  name t\n  cmd /bin/true\n" body "}\n"
+
+static struct conf_job *only_job(struct conf *c)
+{
+	ck_assert_uint_eq(c->n_jobs, 1);
+	return c->jobs[0];
+}
+
+static const char *data_path(const char *file)
+{
+	static char path[PATH_MAX];
+	const char *dir = getenv("TESTS_SRCDIR");
+
+	if (dir)
+		snprintf(path, sizeof(path), "%s/data/%s", dir, file);
+	else if ((dir = getenv("srcdir")))
+		snprintf(path, sizeof(path), "%s/tests/data/%s", dir, file);
+	else
+		snprintf(path, sizeof(path), "tests/data/%s", file);
+	return path;
+}
+
+static struct conf *ok_file(const char *file)
+{
+	struct parse_errors e;
+	struct conf *c = parse_conf_file(data_path(file), &e, NULL);
+
+	ck_assert_msg(c != NULL && e.n == 0, "%s: expected a valid config, got:%s (%s)",
+		      data_path(file), joined(&e), c ? "" : strerror(errno));
+	parse_errors_free(&e);
+	return c;
+}
+
+static int ulimit_of(const struct conf_job *j, int resource, rlim_t *value)
+{
+	for (size_t i = 0; i < j->n_ulimits; i++)
+		if (j->ulimits[i].resource == resource) {
+			*value = j->ulimits[i].value;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- keywords ---- */
+
+START_TEST(test_minimal_job_and_defaults)
+{
+	struct conf *c = ok("job {\n  name demo\n  cmd /bin/sleep 20\n}\n");
+	struct conf_job *j = only_job(c);
+
+	ck_assert_str_eq(j->name, "demo");
+	ck_assert_str_eq(j->argv[0], "/bin/sleep");
+	ck_assert_str_eq(j->argv[1], "20");
+	ck_assert_ptr_null(j->argv[2]);
+	ck_assert_ptr_null(j->dir);
+	ck_assert_ptr_null(j->in);
+	ck_assert_ptr_null(j->out);
+	ck_assert_ptr_null(j->err);
+	ck_assert_ptr_null(j->user);
+	ck_assert_uint_eq(j->n_env, 0);
+	ck_assert_uint_eq(j->n_depends, 0);
+	ck_assert(!j->has_nice);
+	ck_assert_ptr_null(j->cpus);
+	ck_assert_uint_eq(j->n_ulimits, 0);
+	ck_assert_int_eq(j->bounce_ms, 0);
+	ck_assert_int_eq(j->stop_timeout_ms, 10000);
+	ck_assert_int_eq(j->restart_delay_ms, 10000);
+	ck_assert_int_eq(j->order, 0);
+	ck_assert(!j->disabled && !j->once && !j->wait);
+	ck_assert_int_eq(j->line, 1);
+	ck_assert_ptr_null(c->report_to);
+	ck_assert_ptr_null(c->listen_on);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_empty_files)
+{
+	const char *texts[] = { "", "\n\n\n", "# only a comment\n", "   \t \n# x\n  # y",
+				"\xef\xbb\xbf# a byte order mark\n" };
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct conf *c = ok(texts[i]);
+
+		ck_assert_uint_eq(c->n_jobs, 0);
+		conf_free(c);
+	}
+}
+END_TEST
+
+START_TEST(test_name_characters)
+{
+	struct conf *c = ok("job {\n name A.b-c_d@e:f+9\n cmd /x\n}\n");
+
+	ck_assert_str_eq(only_job(c)->name, "A.b-c_d@e:f+9");
+	conf_free(c);
+	errors("job {\n name \"a b\"\n cmd /x\n}\n",
+	       "pmtr.conf:2: bad job name \"a b\": use letters, digits and .-_@:+ only");
+	errors("job {\n name a/b\n cmd /x\n}\n",
+	       "pmtr.conf:2: bad job name \"a/b\": use letters, digits and .-_@:+ only");
+	errors("job {\n name \"\"\n cmd /x\n}\n",
+	       "pmtr.conf:2: bad job name \"\": use letters, digits and .-_@:+ only");
+	errors("job {\n name caf\xc3\xa9\n cmd /x\n}\n",
+	       "pmtr.conf:2: bad job name \"caf\\xc3\\xa9\": use letters, digits and .-_@:+ only");
+}
+END_TEST
+
+START_TEST(test_cmd_quoting)
+{
+	struct conf *c = ok("job {\n name q\n"
+			    "  cmd /usr/bin/python -c \"print('a # b')\" \"x \\\"y\\\" \\\\z\" "
+			    "\"\" --opt=\"a b\"c \\n # a trailing comment\n}\n");
+	struct conf_job *j = only_job(c);
+
+	ck_assert_str_eq(j->argv[0], "/usr/bin/python");
+	ck_assert_str_eq(j->argv[1], "-c");
+	ck_assert_str_eq(j->argv[2], "print('a # b')");
+	ck_assert_str_eq(j->argv[3], "x \"y\" \\z");
+	ck_assert_str_eq(j->argv[4], "");
+	ck_assert_str_eq(j->argv[5], "--opt=a bc");
+	ck_assert_str_eq(j->argv[6], "\\n");
+	ck_assert_ptr_null(j->argv[7]);
+	conf_free(c);
+
+	/* a backslash other than before " or \ is kept; a comment may touch a word */
+	c = ok("job {\n name q\n cmd /bin/echo \"a\\tb\" c#d\n}\n");
+	j = only_job(c);
+	ck_assert_str_eq(j->argv[1], "a\\tb");
+	ck_assert_str_eq(j->argv[2], "c");
+	ck_assert_ptr_null(j->argv[3]);
+	conf_free(c);
+
+	/* a quoted path works as argv[0] */
+	c = ok("job {\n name q\n cmd \"/opt/my app/bin\" x\n}\n");
+	ck_assert_str_eq(only_job(c)->argv[0], "/opt/my app/bin");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_dir_in_out_err)
+{
+	struct conf *c = ok(JOB("  dir /srv/app\n  in /etc/input\n  out /var/log/a.out\n"
+				"  err /var/log/a.err\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_str_eq(j->dir, "/srv/app");
+	ck_assert_str_eq(j->in, "/etc/input");
+	ck_assert_str_eq(j->out, "/var/log/a.out");
+	ck_assert_str_eq(j->err, "/var/log/a.err");
+	conf_free(c);
+
+	c = ok(JOB("  out syslog\n  err syslog\n"));
+	j = only_job(c);
+	ck_assert_ptr_null(j->out);
+	ck_assert_ptr_null(j->err);
+	conf_free(c);
+
+	errors(JOB("  dir srv\n"), "pmtr.conf:4: job \"t\": dir must be an absolute path");
+	errors(JOB("  in input\n"), "pmtr.conf:4: job \"t\": in must be an absolute path");
+	errors(JOB("  in syslog\n"), "pmtr.conf:4: job \"t\": in must be an absolute path");
+	errors(JOB("  out log/a\n"),
+	       "pmtr.conf:4: job \"t\": out must be an absolute path or syslog");
+	errors(JOB("  err ./e\n"),
+	       "pmtr.conf:4: job \"t\": err must be an absolute path or syslog");
+}
+END_TEST
+
+START_TEST(test_env)
+{
+	struct conf *c = ok(JOB("  env A=1\n  env \"B=two words\"\n  env EMPTY=\n  env C=x=y\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_uint_eq(j->n_env, 4);
+	ck_assert_str_eq(j->env[0], "A=1");
+	ck_assert_str_eq(j->env[1], "B=two words");
+	ck_assert_str_eq(j->env[2], "EMPTY=");
+	ck_assert_str_eq(j->env[3], "C=x=y");
+	conf_free(c);
+
+	errors(JOB("  env FOO\n"), "pmtr.conf:4: job \"t\": env \"FOO\" must be VAR=VALUE");
+	errors(JOB("  env =x\n"), "pmtr.conf:4: job \"t\": env \"=x\" must be VAR=VALUE");
+	errors(JOB("  env A=1 B=2\n"), "pmtr.conf:4: job \"t\": extra argument \"B=2\" for env");
+}
+END_TEST
+
+START_TEST(test_user)
+{
+	struct conf *c = ok(JOB("  user demo\n"));
+
+	ck_assert_str_eq(only_job(c)->user, "demo");
+	conf_free(c);
+	c = ok(JOB("  user 1000\n"));
+	ck_assert_str_eq(only_job(c)->user, "1000");
+	conf_free(c);
+	errors(JOB("  user \"\"\n"), "pmtr.conf:4: job \"t\": user must not be empty");
+}
+END_TEST
+
+START_TEST(test_nice)
+{
+	const struct { const char *text; int value; } good[] = {
+		{ "-20", -20 }, { "20", 20 }, { "0", 0 }, { "+5", 5 }, { "-19", -19 }, { "007", 7 },
+	};
+	const char *bad[] = { "21", "-21", "x", "1.5", "-", "+", "99999999999", "--1", "5x" };
+	char text[200], want[200];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), JOB("  nice %s\n"), good[i].text);
+		struct conf *c = ok(text);
+
+		ck_assert(only_job(c)->has_nice);
+		ck_assert_int_eq(only_job(c)->nice, good[i].value);
+		conf_free(c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), JOB("  nice %s\n"), bad[i]);
+		snprintf(want, sizeof(want),
+			 "pmtr.conf:4: job \"t\": bad number \"%s\" for nice (expected -20 to 20)",
+			 bad[i]);
+		errors(text, want);
+	}
+}
+END_TEST
+
+START_TEST(test_cpu)
+{
+	struct conf *c = ok(JOB("  cpu 0,2-4\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_ptr_nonnull(j->cpus);
+	ck_assert_int_eq(CPU_COUNT(j->cpus), 4);
+	ck_assert(CPU_ISSET(0, j->cpus) && CPU_ISSET(2, j->cpus) && CPU_ISSET(3, j->cpus) &&
+		  CPU_ISSET(4, j->cpus) && !CPU_ISSET(1, j->cpus));
+	conf_free(c);
+
+	c = ok(JOB("  cpu 0x8f\n"));
+	j = only_job(c);
+	ck_assert_int_eq(CPU_COUNT(j->cpus), 5);
+	ck_assert(CPU_ISSET(0, j->cpus) && CPU_ISSET(3, j->cpus) && CPU_ISSET(7, j->cpus) &&
+		  !CPU_ISSET(4, j->cpus));
+	conf_free(c);
+
+	errors(JOB("  cpu 3-1\n"), "pmtr.conf:4: job \"t\": bad cpu list \"3-1\"");
+	errors(JOB("  cpu 0,,1\n"), "pmtr.conf:4: job \"t\": bad cpu list \"0,,1\"");
+	errors(JOB("  cpu 0x\n"), "pmtr.conf:4: job \"t\": bad cpu list \"0x\"");
+	errors(JOB("  cpu 1024\n"), "pmtr.conf:4: job \"t\": bad cpu list \"1024\"");
+	errors(JOB("  cpu 0 1\n"), "pmtr.conf:4: job \"t\": extra argument \"1\" for cpu");
+}
+END_TEST
+
+START_TEST(test_ulimit_all_flags)
+{
+	static const struct { char flag; int resource; } flags[] = {
+		{ 'c', RLIMIT_CORE }, { 'd', RLIMIT_DATA }, { 'e', RLIMIT_NICE },
+		{ 'f', RLIMIT_FSIZE }, { 'i', RLIMIT_SIGPENDING }, { 'l', RLIMIT_MEMLOCK },
+		{ 'm', RLIMIT_RSS }, { 'n', RLIMIT_NOFILE }, { 'q', RLIMIT_MSGQUEUE },
+		{ 'r', RLIMIT_RTPRIO }, { 's', RLIMIT_STACK }, { 't', RLIMIT_CPU },
+		{ 'u', RLIMIT_NPROC }, { 'v', RLIMIT_AS },
+	};
+	char text[600];
+	size_t o = (size_t)snprintf(text, sizeof(text), "job {\n name u\n cmd /x\n ulimit");
+	struct conf *c;
+	struct conf_job *j;
+
+	for (size_t i = 0; i < 14; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, " -%c %zu", flags[i].flag, i + 1);
+	snprintf(text + o, sizeof(text) - o, "\n}\n");
+	c = ok(text);
+	j = only_job(c);
+	ck_assert_uint_eq(j->n_ulimits, 14);
+	for (size_t i = 0; i < 14; i++) {
+		ck_assert_int_eq(parse_ulimit_flag(flags[i].flag), flags[i].resource);
+		ck_assert_int_eq(j->ulimits[i].resource, flags[i].resource);
+		ck_assert_uint_eq(j->ulimits[i].value, i + 1);
+	}
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_ulimit_forms)
+{
+	struct conf *c = ok(JOB("  ulimit -c infinity -v unlimited\n"
+				"  ulimit {\n"
+				"    -n 30   # a comment in a block\n"
+				"\n"
+				"    -s 8388608 -t 60\n"
+				"  }\n"
+				"  ulimit { -u 50 }\n"
+				"  ulimit { -d 1\n"
+				"    -f 2 }\n"
+				"  ulimit -m 0\n"));
+	struct conf_job *j = only_job(c);
+	static const int order[] = { RLIMIT_CORE, RLIMIT_AS, RLIMIT_NOFILE, RLIMIT_STACK,
+				     RLIMIT_CPU, RLIMIT_NPROC, RLIMIT_DATA, RLIMIT_FSIZE,
+				     RLIMIT_RSS };
+	rlim_t v;
+
+	ck_assert_uint_eq(j->n_ulimits, 9);
+	for (size_t i = 0; i < 9; i++)
+		ck_assert_int_eq(j->ulimits[i].resource, order[i]);
+	ck_assert(ulimit_of(j, RLIMIT_CORE, &v) == 0 && v == RLIM_INFINITY);
+	ck_assert(ulimit_of(j, RLIMIT_AS, &v) == 0 && v == RLIM_INFINITY);
+	ck_assert(ulimit_of(j, RLIMIT_NOFILE, &v) == 0 && v == 30);
+	ck_assert(ulimit_of(j, RLIMIT_STACK, &v) == 0 && v == 8388608);
+	ck_assert(ulimit_of(j, RLIMIT_FSIZE, &v) == 0 && v == 2);
+	ck_assert(ulimit_of(j, RLIMIT_RSS, &v) == 0 && v == 0);
+	conf_free(c);
+
+	/* keywords after a ulimit block still belong to the job */
+	c = ok("job {\n name u\n ulimit {\n  -n 5\n }\n cmd /x\n}\n");
+	ck_assert_str_eq(only_job(c)->argv[0], "/x");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_ulimit_errors)
+{
+	errors(JOB("  ulimit -z 5\n"), "pmtr.conf:4: job \"t\": unknown ulimit flag -z");
+	errors(JOB("  ulimit -nn 5\n"), "pmtr.conf:4: job \"t\": unknown ulimit flag -nn");
+	errors(JOB("  ulimit -n infinity\n"), "pmtr.conf:4: job \"t\": ulimit -n cannot be infinity");
+	errors(JOB("  ulimit {\n -n unlimited\n }\n"),
+	       "pmtr.conf:5: job \"t\": ulimit -n cannot be infinity");
+	errors(JOB("  ulimit -n 18446744073709551615\n"),
+	       "pmtr.conf:4: job \"t\": ulimit -n cannot be infinity");
+	errors(JOB("  ulimit -c\n"), "pmtr.conf:4: job \"t\": missing value for ulimit -c");
+	errors(JOB("  ulimit\n"), "pmtr.conf:4: job \"t\": missing argument for ulimit");
+	errors(JOB("  ulimit 30\n"), "pmtr.conf:4: job \"t\": expected a ulimit flag, found \"30\"");
+	errors(JOB("  ulimit -c -5\n"), "pmtr.conf:4: job \"t\": bad ulimit value \"-5\" for -c");
+	errors(JOB("  ulimit -c 1k\n"), "pmtr.conf:4: job \"t\": bad ulimit value \"1k\" for -c");
+	errors(JOB("  ulimit -n 5\n  ulimit { -n 6 }\n"),
+	       "pmtr.conf:5: job \"t\": ulimit -n given twice (first at line 4)");
+	/* the flag is named in each message, every bad pair is reported */
+	errors(JOB("  ulimit -z 1 -y 2 -n x\n"),
+	       "pmtr.conf:4: job \"t\": unknown ulimit flag -z",
+	       "pmtr.conf:4: job \"t\": unknown ulimit flag -y",
+	       "pmtr.conf:4: job \"t\": bad ulimit value \"x\" for -n");
+}
+END_TEST
+
+START_TEST(test_times)
+{
+	struct conf *c = ok(JOB("  bounce every 1d\n  stop timeout 0\n  restart delay 250ms\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_int_eq(j->bounce_ms, 86400000);
+	ck_assert_int_eq(j->stop_timeout_ms, 0);
+	ck_assert_int_eq(j->restart_delay_ms, 250);
+	conf_free(c);
+
+	c = ok(JOB("  bounce every 90\n  stop timeout 2m\n  restart delay 0\n"));
+	j = only_job(c);
+	ck_assert_int_eq(j->bounce_ms, 90000);
+	ck_assert_int_eq(j->stop_timeout_ms, 120000);
+	ck_assert_int_eq(j->restart_delay_ms, 0);
+	conf_free(c);
+
+	errors(JOB("  bounce every 0\n"), "pmtr.conf:4: job \"t\": bounce every must be more than 0");
+	errors(JOB("  bounce every 0s\n"), "pmtr.conf:4: job \"t\": bounce every must be more than 0");
+	errors(JOB("  bounce every 10x\n"), "pmtr.conf:4: job \"t\": bad time \"10x\" for bounce every");
+	errors(JOB("  bounce 10s\n"), "pmtr.conf:4: job \"t\": expected \"every\" after bounce");
+	errors(JOB("  bounce every\n"), "pmtr.conf:4: job \"t\": missing argument for bounce every");
+	errors(JOB("  stop timeout -1\n"), "pmtr.conf:4: job \"t\": bad time \"-1\" for stop timeout");
+	errors(JOB("  stop 5\n"), "pmtr.conf:4: job \"t\": expected \"timeout\" after stop");
+	errors(JOB("  restart delay 1.5s\n"),
+	       "pmtr.conf:4: job \"t\": bad time \"1.5s\" for restart delay");
+	errors(JOB("  restart in 5\n"), "pmtr.conf:4: job \"t\": expected \"delay\" after restart");
+}
+END_TEST
+
+START_TEST(test_depends)
+{
+	struct conf *c = ok(JOB("  depends { /etc/a /etc/b }\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_uint_eq(j->n_depends, 2);
+	ck_assert_str_eq(j->depends[0], "/etc/a");
+	ck_assert_str_eq(j->depends[1], "/etc/b");
+	conf_free(c);
+
+	c = ok(JOB("  depends {\n    /etc/a   # comment\n\n    /etc/b \"/etc/c d\"\n  }\n"
+		   "  depends { /etc/e\n    /etc/f }\n  depends { }\n"));
+	j = only_job(c);
+	ck_assert_uint_eq(j->n_depends, 5);
+	ck_assert_str_eq(j->depends[0], "/etc/a");
+	ck_assert_str_eq(j->depends[1], "/etc/b");
+	ck_assert_str_eq(j->depends[2], "/etc/c d");
+	ck_assert_str_eq(j->depends[3], "/etc/e");
+	ck_assert_str_eq(j->depends[4], "/etc/f");
+	conf_free(c);
+
+	errors(JOB("  depends /etc/a\n"), "pmtr.conf:4: job \"t\": expected \"{\" after depends");
+	errors(JOB("  depends {\n    etc/a\n  }\n"),
+	       "pmtr.conf:5: job \"t\": depends file \"etc/a\" must be an absolute path");
+	errors(JOB("  depends { /a } x\n"),
+	       "pmtr.conf:4: job \"t\": extra argument \"x\" after \"}\"");
+	errors(JOB("  ulimit { -n 1 } -c 0\n"),
+	       "pmtr.conf:4: job \"t\": extra argument \"-c\" after \"}\"");
+	errors(JOB("  depends {\n    /a\n  } x\n"),
+	       "pmtr.conf:6: job \"t\": extra argument \"x\" after \"}\"");
+}
+END_TEST
+
+START_TEST(test_flags_and_order)
+{
+	struct conf *c = ok(JOB("  disable\n  wait\n  once\n  order -7\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert(j->disabled && j->wait && j->once);
+	ck_assert_int_eq(j->order, -7);
+	conf_free(c);
+
+	errors(JOB("  disable now\n"), "pmtr.conf:4: job \"t\": extra argument \"now\" for disable");
+	errors(JOB("  order x\n"), "pmtr.conf:4: job \"t\": bad number \"x\" for order");
+	errors(JOB("  order 2147483648\n"),
+	       "pmtr.conf:4: job \"t\": bad number \"2147483648\" for order");
+	c = ok(JOB("  order -2147483648\n"));
+	ck_assert_int_eq(only_job(c)->order, INT_MIN);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_job_order_is_stable)
+{
+	struct conf *c = ok("job {\n name a\n cmd /x\n}\n"
+			    "job {\n name b\n cmd /x\n order -1\n}\n"
+			    "job {\n name c\n cmd /x\n order 0\n}\n"
+			    "job {\n name d\n cmd /x\n order 5\n}\n"
+			    "job {\n name e\n cmd /x\n order -1\n}\n"
+			    "job {\n name f\n cmd /x\n}\n");
+	const char *want[] = { "b", "e", "a", "c", "f", "d" };
+
+	ck_assert_uint_eq(c->n_jobs, 6);
+	for (size_t i = 0; i < 6; i++)
+		ck_assert_str_eq(c->jobs[i]->name, want[i]);
+	ck_assert_int_eq(c->jobs[0]->line, 5);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_report_listen)
+{
+	struct conf *c = ok("report to udp://239.0.0.1:9999@eth0\nlisten on udp://0.0.0.0:3333\n");
+
+	ck_assert_str_eq(c->report_to, "udp://239.0.0.1:9999@eth0");
+	ck_assert_str_eq(c->listen_on, "udp://0.0.0.0:3333");
+	ck_assert_uint_eq(c->n_jobs, 0);
+	conf_free(c);
+
+	c = ok("report to udp://[::1]:9000\nlisten on udp://[fe80::1%eth0]:65535\n");
+	ck_assert_str_eq(c->report_to, "udp://[::1]:9000");
+	ck_assert_str_eq(c->listen_on, "udp://[fe80::1%eth0]:65535");
+	conf_free(c);
+
+	c = ok("report to udp://logs.example.com:1\n");
+	ck_assert_str_eq(c->report_to, "udp://logs.example.com:1");
+	conf_free(c);
+
+	errors("report to tcp://h:1\n",
+	       "pmtr.conf:1: bad address \"tcp://h:1\" for report to: it must start with udp://");
+	errors("report to udp://:1\n",
+	       "pmtr.conf:1: bad address \"udp://:1\" for report to: missing host");
+	errors("report to udp://h\n",
+	       "pmtr.conf:1: bad address \"udp://h\" for report to: missing port");
+	errors("report to udp://h:\n",
+	       "pmtr.conf:1: bad address \"udp://h:\" for report to: missing port");
+	errors("report to udp://h:0\n",
+	       "pmtr.conf:1: bad address \"udp://h:0\" for report to: port must be 1 to 65535");
+	errors("report to udp://h:65536\n",
+	       "pmtr.conf:1: bad address \"udp://h:65536\" for report to: port must be 1 to 65535");
+	errors("report to udp://h:0x10\n",
+	       "pmtr.conf:1: bad address \"udp://h:0x10\" for report to: port must be 1 to 65535");
+	errors("report to udp://h:9@\n",
+	       "pmtr.conf:1: bad address \"udp://h:9@\" for report to: bad interface name");
+	errors("report to udp://::1:9\n",
+	       "pmtr.conf:1: bad address \"udp://::1:9\" for report to: missing host");
+	errors("report to udp://[]:9\n",
+	       "pmtr.conf:1: bad address \"udp://[]:9\" for report to: missing host");
+	errors("report to udp://[::1:9\n",
+	       "pmtr.conf:1: bad address \"udp://[::1:9\" for report to: missing \"]\" after the host");
+	errors("report to udp://h:9/x\n",
+	       "pmtr.conf:1: bad address \"udp://h:9/x\" for report to: unexpected text after the port");
+	errors("listen on udp://0.0.0.0:9@eth0\n",
+	       "pmtr.conf:1: bad address \"udp://0.0.0.0:9@eth0\" for listen on: "
+	       "@IFACE is only allowed for report to");
+	errors("report udp://h:9\n", "pmtr.conf:1: expected \"to\" after report");
+	errors("listen udp://h:9\n", "pmtr.conf:1: expected \"on\" after listen");
+	errors("listen on\n", "pmtr.conf:1: missing argument for listen on");
+	errors("listen on udp://h:1 udp://h:2\n",
+	       "pmtr.conf:1: extra argument \"udp://h:2\" for listen on");
+	errors("report to udp://h:1\n\nreport to udp://h:2\n",
+	       "pmtr.conf:3: report to given twice (first at line 1)");
+	errors("listen on udp://h:1\nlisten on udp://h:2\n",
+	       "pmtr.conf:2: listen on given twice (first at line 1)");
+	errors(JOB("  report to udp://h:1\n"),
+	       "pmtr.conf:4: job \"t\": report to is not allowed inside a job");
+}
+END_TEST
+
+START_TEST(test_layout)
+{
+	/* any order, tabs, CRLF, comments everywhere, keywords after blank lines */
+	struct conf *c = ok("# header\r\n\r\n\tjob {   # opens\r\n"
+			    "\t\tcmd /bin/x a\r\n\r\n"
+			    "   # a comment line\r\n"
+			    "\t\tname crlf\r\n"
+			    "}\r\n"
+			    "job {\nname last\ncmd /y\n}");
+
+	ck_assert_uint_eq(c->n_jobs, 2);
+	ck_assert_str_eq(c->jobs[0]->name, "crlf");
+	ck_assert_str_eq(c->jobs[0]->argv[1], "a");
+	ck_assert_ptr_null(c->jobs[0]->argv[2]);
+	ck_assert_int_eq(c->jobs[0]->line, 3);
+	ck_assert_str_eq(c->jobs[1]->name, "last");
+	ck_assert_int_eq(c->jobs[1]->line, 9);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- the original documentation's examples and a file with every keyword ---- */
+
+START_TEST(test_seed_example)
+{
+	struct conf *c = ok_file("seed-example.conf");
+	struct conf_job *j;
+
+	ck_assert_uint_eq(c->n_jobs, 3);
+	j = c->jobs[0];
+	ck_assert_str_eq(j->name, "tunnel");
+	ck_assert_str_eq(j->argv[0], "/usr/bin/ssh");
+	ck_assert_str_eq(j->argv[3], "-TNL");
+	ck_assert_str_eq(j->argv[4], "5901:127.0.0.1:5901");
+	j = c->jobs[1];
+	ck_assert_str_eq(j->name, "demo-daemon");
+	ck_assert_str_eq(j->dir, "/home/demo");
+	ck_assert_str_eq(j->user, "demo");
+	ck_assert_uint_eq(j->n_env, 1);
+	ck_assert_str_eq(j->env[0], "HOME=/home/demo");
+	ck_assert_int_eq(CPU_COUNT(j->cpus), 9);
+	j = c->jobs[2];
+	ck_assert_str_eq(j->name, "capture");
+	ck_assert_str_eq(j->argv[8], "%Y%m%d%H%M%S.pcap");
+	ck_assert_ptr_null(j->argv[9]);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_seed_snippets)
+{
+	struct conf *c = ok_file("seed-minimal.conf");
+	struct conf_job *j = only_job(c);
+
+	ck_assert_str_eq(j->name, "demo");
+	ck_assert_str_eq(j->argv[1], "20");
+	conf_free(c);
+
+	c = ok_file("seed-output.conf");
+	j = only_job(c);
+	ck_assert_str_eq(j->out, "/var/log/demo.out");
+	ck_assert_str_eq(j->err, "/var/log/demo.err");
+	conf_free(c);
+
+	c = ok_file("seed-depends.conf");
+	j = only_job(c);
+	ck_assert_uint_eq(j->n_depends, 2);
+	ck_assert_str_eq(j->depends[0], "/home/demo/demod.conf");
+	conf_free(c);
+
+	c = ok_file("seed-setup.conf");
+	ck_assert_uint_eq(c->n_jobs, 2);
+	ck_assert(c->jobs[0]->wait && c->jobs[0]->once);
+	ck_assert_str_eq(c->jobs[1]->name, "worker");
+	ck_assert_int_eq(c->jobs[1]->nice, 19);
+	ck_assert_int_eq(c->jobs[1]->bounce_ms, 86400000);
+	ck_assert_uint_eq(c->jobs[1]->n_ulimits, 1);
+	ck_assert_uint_eq(c->jobs[1]->ulimits[0].value, 30);
+	conf_free(c);
+
+	c = ok_file("seed-onconnect.conf");
+	ck_assert_str_eq(only_job(c)->argv[0], "/usr/bin/onconnect");
+	conf_free(c);
+
+	c = ok_file("seed-udp.conf");
+	ck_assert_str_eq(c->report_to, "udp://239.0.0.1:9999@eth0");
+	ck_assert_str_eq(c->listen_on, "udp://0.0.0.0:10000");
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+	struct conf *c = ok_file("full.conf");
+	struct conf_job *j;
+	rlim_t v;
+
+	ck_assert_str_eq(c->report_to, "udp://[ff02::1]:9000@eth1");
+	ck_assert_str_eq(c->listen_on, "udp://127.0.0.1:3333");
+	ck_assert_uint_eq(c->n_jobs, 2);
+	ck_assert_str_eq(c->jobs[0]->name, "second");
+	j = c->jobs[1];
+	ck_assert_str_eq(j->name, "full-job.1_a@b:c+d");
+	ck_assert_int_eq(j->order, 5);
+	ck_assert_int_eq(CPU_COUNT(j->cpus), 5);
+	ck_assert_str_eq(j->argv[0], "/usr/bin/env");
+	ck_assert_str_eq(j->argv[2], "A B=c d");
+	ck_assert_str_eq(j->argv[3], "quote\"inside");
+	ck_assert_str_eq(j->argv[4], "back\\slash");
+	ck_assert_str_eq(j->argv[5], "#not a comment");
+	ck_assert_ptr_null(j->argv[6]);
+	ck_assert_str_eq(j->dir, "/srv");
+	ck_assert_str_eq(j->in, "/etc/hostname");
+	ck_assert_str_eq(j->out, "/var/log/full.out");
+	ck_assert_ptr_null(j->err);
+	ck_assert_uint_eq(j->n_env, 3);
+	ck_assert_str_eq(j->env[1], "GREETING=hello world");
+	ck_assert_str_eq(j->user, "1000");
+	ck_assert(j->has_nice && j->nice == -20);
+	ck_assert_uint_eq(j->n_ulimits, 14);
+	ck_assert(ulimit_of(j, RLIMIT_DATA, &v) == 0 && v == RLIM_INFINITY);
+	ck_assert(ulimit_of(j, RLIMIT_NOFILE, &v) == 0 && v == 1024);
+	ck_assert(ulimit_of(j, RLIMIT_AS, &v) == 0 && v == 1073741824);
+	ck_assert_int_eq(j->bounce_ms, 12 * 3600 * 1000);
+	ck_assert_uint_eq(j->n_depends, 4);
+	ck_assert_str_eq(j->depends[3], "/etc/with space.conf");
+	ck_assert_int_eq(j->stop_timeout_ms, 30000);
+	ck_assert_int_eq(j->restart_delay_ms, 120000);
+	ck_assert(j->disabled && j->wait && j->once);
+	conf_free(c);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+START_TEST(test_error_messages)
+{
+	errors(JOB("  cmdd /bin/x\n"), "pmtr.conf:4: job \"t\": unknown keyword \"cmdd\"");
+	errors("job {\n  cmdd /bin/x\n}\n", "pmtr.conf:1: job has no name",
+	       "pmtr.conf:1: job has no cmd", "pmtr.conf:2: unknown keyword \"cmdd\"");
+	errors("job {\n name web\n cmd sleep 20\n}\n",
+	       "pmtr.conf:3: job \"web\": cmd must be an absolute path");
+	errors("job {\n name web\n cmd /x\n}\n\njob {\n name web\n cmd /y\n}\n",
+	       "pmtr.conf:7: duplicate job name \"web\" (first at line 2)");
+	errors("job {\n name web\n}\n", "pmtr.conf:1: job \"web\" has no cmd");
+	errors("\n\n\n\n\n\n\n\njob {\n cmd /x\n}\n", "pmtr.conf:9: job has no name");
+	errors("job {\n name a\n cmd \"/bin/x\n}\n",
+	       "pmtr.conf:3: job \"a\": unterminated quote");
+	errors("job {\n name a\n cmd /x\n}\n}\n", "pmtr.conf:5: \"}\" without an open block");
+	errors("}\n", "pmtr.conf:1: \"}\" without an open block");
+	errors("job {\n name a\n cmd /x\n", "pmtr.conf:1: block opened here is never closed");
+	errors(JOB("  name u\n"), "pmtr.conf:4: job \"t\": name given twice (first at line 2)");
+	errors(JOB("  cmd /y\n"), "pmtr.conf:4: job \"t\": cmd given twice (first at line 3)");
+	errors(JOB("  once\n  once\n"), "pmtr.conf:5: job \"t\": once given twice (first at line 4)");
+	errors("name x\n", "pmtr.conf:1: name is only allowed inside a job");
+	errors("bounce every 5\n", "pmtr.conf:1: bounce every is only allowed inside a job");
+	errors("frobnicate\n", "pmtr.conf:1: unknown keyword \"frobnicate\"");
+	errors("{\n", "pmtr.conf:1: unknown keyword \"{\"");
+	errors("job {\n cmd /x\n name\n}\n", "pmtr.conf:3: missing argument for name");
+	errors("job {\n name a\n cmd\n}\n", "pmtr.conf:3: job \"a\": missing argument for cmd");
+	errors(JOB("  dir /a /b\n"), "pmtr.conf:4: job \"t\": extra argument \"/b\" for dir");
+	errors("job { name x\n cmd /x\n}\n", "pmtr.conf:1: extra argument \"name\" after \"{\"");
+	errors("job {\n name a\n cmd /x\n} x\n", "pmtr.conf:4: job \"a\": extra argument \"x\" after \"}\"");
+}
+END_TEST
+
+START_TEST(test_error_braces)
+{
+	/* "job" with its "{" on the next line: one error, the job is still read */
+	errors("job\n{\n name a\n cmd /x\n}\n", "pmtr.conf:1: expected \"{\" after job");
+	/* a forgotten "}": reported at the job that lacks it; the next job is read */
+	errors("job {\n name a\n cmd /x\n\njob {\n name b\n cmd /y\n}\n",
+	       "pmtr.conf:1: block opened here is never closed");
+	/* a ulimit or depends block left open */
+	errors("job {\n name t\n cmd /x\n ulimit {\n  -n 5\n",
+	       "pmtr.conf:1: block opened here is never closed",
+	       "pmtr.conf:4: job \"t\": block opened here is never closed");
+	errors(JOB("  ulimit {\n    -n 5\n"), "pmtr.conf:1: block opened here is never closed");
+	errors(JOB("  depends {\n    /a\n  once\n"),
+	       "pmtr.conf:4: job \"t\": block opened here is never closed");
+	errors("job {\n name a\n depends {\n  /a\n cmd /x\n}\n",
+	       "pmtr.conf:3: job \"a\": block opened here is never closed");
+	/* a quoted brace is a word, not a brace */
+	errors("job {\n name a\n cmd /x\n\"}\"\n",
+	       "pmtr.conf:1: block opened here is never closed",
+	       "pmtr.conf:4: job \"a\": unknown keyword \"}\"");
+}
+END_TEST
+
+START_TEST(test_all_errors_reported)
+{
+	const char *text = "job {\n"			/* 1 */
+			   "  name web\n"			/* 2 */
+			   "  cmd sleep\n"			/* 3 */
+			   "  nice 99\n"			/* 4 */
+			   "}\n"				/* 5 */
+			   "job {\n"				/* 6 */
+			   "  name ok\n"			/* 7 */
+			   "  cmd /bin/true\n"			/* 8 */
+			   "}\n"				/* 9 */
+			   "job {\n"				/* 10 */
+			   "  name other\n"			/* 11 */
+			   "  cpu x\n"				/* 12 */
+			   "  cmd /x\n"				/* 13 */
+			   "}\n"				/* 14 */
+			   "report to nowhere\n";		/* 15 */
+
+	errors(text, "pmtr.conf:3: job \"web\": cmd must be an absolute path",
+	       "pmtr.conf:4: job \"web\": bad number \"99\" for nice (expected -20 to 20)",
+	       "pmtr.conf:12: job \"other\": bad cpu list \"x\"",
+	       "pmtr.conf:15: bad address \"nowhere\" for report to: it must start with udp://");
+}
+END_TEST
+
+START_TEST(test_too_many_errors)
+{
+	char *text = malloc(60 * 6 + 1);
+	const char *want[52];
+	char msgs[51][64];
+
+	for (int i = 0; i < 60; i++)
+		memcpy(text + i * 6, "bogus\n", 6);
+	text[360] = '\0';
+	for (int i = 0; i < 50; i++) {
+		snprintf(msgs[i], sizeof(msgs[i]), "pmtr.conf:%d: unknown keyword \"bogus\"", i + 1);
+		want[i] = msgs[i];
+	}
+	want[50] = "pmtr.conf: too many errors";
+	want[51] = NULL;
+	errors_at(__LINE__, text, strlen(text), want);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "job {\n name a\n cmd /x\0y\n}\n";
+
+	errors_at(__LINE__, text, sizeof(text) - 1,
+		  (const char *[]){ "pmtr.conf:3: job \"a\": nul byte in line", NULL });
+}
+END_TEST
+
+static char trace_buf[4096];
+
+static void trace_cb(const char *fmt, ...)
+{
+	size_t o = strlen(trace_buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(trace_buf + o, sizeof(trace_buf) - o, fmt, ap);
+	va_end(ap);
+	o = strlen(trace_buf);
+	snprintf(trace_buf + o, sizeof(trace_buf) - o, "\n");
+}
+
+START_TEST(test_trace_lines)
+{
+	const char *text = "report to udp://h:1\njob {\n  name web\n  cmd /bin/sleep \"2 0\"\n"
+			   "  ulimit {\n  -n 5\n  }\n}\n";
+	struct parse_errors e;
+	struct conf *c;
+
+	trace_buf[0] = '\0';
+	c = parse_conf(text, strlen(text), "pmtr.conf", &e, trace_cb);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(trace_buf,
+			 "pmtr.conf:1: report to udp://h:1\n"
+			 "pmtr.conf:2: job {\n"
+			 "pmtr.conf:3: job at line 2: name web\n"
+			 "pmtr.conf:4: job web: cmd /bin/sleep \"2 0\"\n"
+			 "pmtr.conf:5: job web: ulimit {\n"
+			 "pmtr.conf:6: job web: ulimit block: -n 5\n"
+			 "pmtr.conf:7: job web: ulimit block: }\n"
+			 "pmtr.conf:8: job web: }\n");
+	conf_free(c);
+}
+END_TEST
+
+/* ---- files ---- */
+
+START_TEST(test_file_errors)
+{
+	struct parse_errors e;
+	char dir[] = "/tmp/check_parse.XXXXXX", path[64], want[128];
+	struct conf *c;
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/missing.conf", dir);
+	c = parse_conf_file(path, &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 1);
+	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	ck_assert_str_eq(e.msgs[0], want);
+	parse_errors_free(&e);
+
+	c = parse_conf_file(dir, &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 1);
+	snprintf(want, sizeof(want), "%s: Is a directory", dir);
+	ck_assert_str_eq(e.msgs[0], want);
+	parse_errors_free(&e);
+
+	snprintf(path, sizeof(path), "%s/big.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 5 << 20), 0);
+	close(fd);
+	c = parse_conf_file(path, &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 1);
+	snprintf(want, sizeof(want), "%s: file too large", path);
+	ck_assert_str_eq(e.msgs[0], want);
+	parse_errors_free(&e);
+	unlink(path);
+
+	/* the same limit holds for a buffer */
+	{
+		size_t len = (4u << 20) + 1;
+		char *buf = malloc(len);
+
+		memset(buf, '\n', len);
+		c = parse_conf(buf, len, "pmtr.conf", &e, NULL);
+		ck_assert_ptr_null(c);
+		ck_assert_uint_eq(e.n, 1);
+		ck_assert_str_eq(e.msgs[0], "pmtr.conf: file too large");
+		parse_errors_free(&e);
+		free(buf);
+	}
+
+	snprintf(path, sizeof(path), "%s/bad.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(write(fd, "job {\n", 6), 6);
+	close(fd);
+	c = parse_conf_file(path, &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 3);
+	snprintf(want, sizeof(want), "%s:1: block opened here is never closed", path);
+	ck_assert_str_eq(e.msgs[0], want);
+	parse_errors_free(&e);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ---- hostile input ---- */
+
+static void check_rejected(const char *buf, size_t len)
+{
+	struct parse_errors e;
+	struct conf *c = parse_conf(buf, len, "pmtr.conf", &e, NULL);
+
+	ck_assert_ptr_null(c);
+	ck_assert_uint_ge(e.n, 1);
+	ck_assert_uint_le(e.n, 51);
+	for (size_t i = 0; i < e.n; i++) {
+		ck_assert_uint_lt(strlen(e.msgs[i]), 400);
+		ck_assert(strncmp(e.msgs[i], "pmtr.conf:", 10) == 0);
+		for (const char *s = e.msgs[i]; *s; s++)
+			ck_assert_msg(*s >= 0x20 && *s < 0x7f, "unprintable byte in %s", e.msgs[i]);
+	}
+	parse_errors_free(&e);
+}
+
+START_TEST(test_binary_garbage)
+{
+	size_t len = 1 << 20;
+	char *buf = malloc(len);
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < len; i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (char)(x >> 16);
+	}
+	check_rejected(buf, len);
+	/* the same bytes behind a valid start */
+	memcpy(buf, "job {\n name a\n cmd /x\n", 22);
+	check_rejected(buf, len);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+	size_t len = 1 << 20;
+	char *buf = malloc(len + 64);
+	struct parse_errors e;
+	struct conf *c;
+	char want[200];
+
+	/* a 1 MB word: the message quotes only its start */
+	memset(buf, 'a', len);
+	snprintf(want, sizeof(want),
+		 "pmtr.conf:1: unknown keyword \"%.48s...\"", buf);
+	errors_at(__LINE__, buf, len, (const char *[]){ want, NULL });
+
+	/* a 1 MB line of quotes never closed */
+	memset(buf, '"', len);
+	buf[len - 1] = 'x';
+	errors_at(__LINE__, buf, len,
+		  (const char *[]){ "pmtr.conf:1: unterminated quote", NULL });
+
+	/* a valid job whose cmd line is 1 MB of arguments */
+	memcpy(buf, "job {\nname a\ncmd /x", 19);
+	for (size_t i = 19; i < len; i += 2)
+		memcpy(buf + i, " y", 2);
+	memcpy(buf + len, "\n}\n", 3);
+	c = parse_conf(buf, len + 3, "pmtr.conf", &e, NULL);
+	ck_assert_msg(c != NULL, "%s", joined(&e));
+	ck_assert_str_eq(c->jobs[0]->argv[(len - 19) / 2], "y");
+	ck_assert_ptr_null(c->jobs[0]->argv[(len - 19) / 2 + 1]);
+	conf_free(c);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_deep_nesting)
+{
+	size_t n = 10000, len = n * 6;
+	char *buf = malloc(len + 1);
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(buf + i * 6, "job {\n", 6);
+	check_rejected(buf, len);
+	/* all on one line */
+	for (size_t i = 0; i < n; i++)
+		memcpy(buf + i * 6, "job { ", 6);
+	check_rejected(buf, len);
+	/* and as many closing braces */
+	memset(buf, '}', len);
+	check_rejected(buf, len);
+	for (size_t i = 0; i < len; i += 2)
+		memcpy(buf + i, "}\n", 2);
+	check_rejected(buf, len);
+	/* ulimit and depends blocks opened over and over */
+	for (size_t i = 0; i + 12 <= len; i += 12)
+		memcpy(buf + i, "ulimit {   \n", 12);
+	memcpy(buf, "job {\n", 6);
+	check_rejected(buf, len);
+	free(buf);
+}
+END_TEST
+
+START_TEST(test_many_jobs)
+{
+	/* 20000 jobs parse in linear time; duplicates are found among them */
+	size_t n = 20000;
+	char *buf = malloc(n * 64);
+	size_t o = 0;
+	struct parse_errors e;
+	struct conf *c;
+
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(buf + o, "job {\nname j%zu\ncmd /x\norder %zu\n}\n", i,
+				     (n - i) % 7);
+	c = parse_conf(buf, o, "pmtr.conf", &e, NULL);
+	ck_assert_msg(c != NULL, "%s", joined(&e));
+	ck_assert_uint_eq(c->n_jobs, n);
+	for (size_t i = 1; i < n; i++)
+		ck_assert(c->jobs[i - 1]->order < c->jobs[i]->order ||
+			  (c->jobs[i - 1]->order == c->jobs[i]->order &&
+			   c->jobs[i - 1]->line < c->jobs[i]->line));
+	conf_free(c);
+
+	o = 0;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(buf + o, "job {\nname same\ncmd /x\n}\n");
+	check_rejected(buf, o);
+	free(buf);
+}
+END_TEST
+
+/* ---- value syntaxes ---- */
+
+START_TEST(test_parse_duration)
+{
+	static const struct { const char *text; int64_t ms; } good[] = {
+		{ "0", 0 }, { "5", 5000 }, { "5s", 5000 }, { "2m", 120000 }, { "3h", 10800000 },
+		{ "1d", 86400000 }, { "250ms", 250 }, { "0ms", 0 }, { "007s", 7000 },
+		{ "36500d", 36500LL * 86400000 },
+	};
+	static const char *bad[] = {
+		"", "s", "ms", "-1", "+1", "1.5", "10x", "5 s", " 5", "5S", "1sm", "0x10",
+		"36501d", "99999999999999999999", "18446744073709551616ms", "1e3", "5mss",
+	};
+	int64_t ms;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(parse_duration(good[i].text, &ms) == 0, "%s", good[i].text);
+		ck_assert_int_eq(ms, good[i].ms);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_duration(bad[i], &ms) == -1, "\"%s\" accepted", bad[i]);
+	ck_assert_int_eq(parse_duration(NULL, &ms), -1);
+}
+END_TEST
+
+START_TEST(test_parse_cpus)
+{
+	static const char *bad[] = {
+		"", "0x", "0X", "3-1", "0,,1", ",1", "1,", "1-", "-1", "1-2-3", "a", "0xg",
+		"1024", "0-1024", "99999999999999999999", "0x0", "0x00", "1 2", "0x1 ",
+	};
+	cpu_set_t set;
+	char hex[300];
+
+	ck_assert_int_eq(parse_cpus("0", &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 1);
+	ck_assert(CPU_ISSET(0, &set));
+	ck_assert_int_eq(parse_cpus("1023", &set), 0);
+	ck_assert(CPU_ISSET(1023, &set) && CPU_COUNT(&set) == 1);
+	ck_assert_int_eq(parse_cpus("0-1023", &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 1024);
+	ck_assert_int_eq(parse_cpus("5,1-2,2-3", &set), 0);
+	ck_assert_int_eq(CPU_COUNT(&set), 4);
+	ck_assert_int_eq(parse_cpus("0xF0", &set), 0);
+	ck_assert(CPU_COUNT(&set) == 4 && CPU_ISSET(4, &set) && CPU_ISSET(7, &set));
+	ck_assert_int_eq(parse_cpus("0x0001", &set), 0);
+	ck_assert(CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set));
+	/* a mask as wide as CPU_SETSIZE, and one bit more */
+	memset(hex, '0', sizeof(hex));
+	hex[0] = '0';
+	hex[1] = 'x';
+	hex[2] = '8';
+	hex[2 + CPU_SETSIZE / 4] = '\0';
+	ck_assert_int_eq(parse_cpus(hex, &set), 0);
+	ck_assert(CPU_COUNT(&set) == 1 && CPU_ISSET(CPU_SETSIZE - 1, &set));
+	hex[2] = '1';
+	hex[2 + CPU_SETSIZE / 4] = '0';
+	hex[3 + CPU_SETSIZE / 4] = '\0';
+	ck_assert_int_eq(parse_cpus(hex, &set), -1);
+	/* leading zero digits beyond the set size are fine */
+	hex[2] = '0';
+	hex[2 + CPU_SETSIZE / 4] = '1';
+	ck_assert_int_eq(parse_cpus(hex, &set), 0);
+	ck_assert(CPU_COUNT(&set) == 1 && CPU_ISSET(0, &set));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_cpus(bad[i], &set) == -1, "\"%s\" accepted", bad[i]);
+	ck_assert_int_eq(parse_cpus(NULL, &set), -1);
+}
+END_TEST
+
+START_TEST(test_parse_ulimit)
+{
+	const char *flags = "cdefilmnqrstuv";
+	rlim_t v;
+
+	for (const char *f = flags; *f; f++)
+		ck_assert_int_ge(parse_ulimit_flag(*f), 0);
+	for (int c = 0; c < 256; c++)
+		if (!c || !strchr(flags, c))
+			ck_assert_int_eq(parse_ulimit_flag((char)c), -1);
+	ck_assert_int_eq(parse_ulimit_flag('n'), RLIMIT_NOFILE);
+
+	ck_assert_int_eq(parse_ulimit_value("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(parse_ulimit_value("8388608", &v), 0);
+	ck_assert_uint_eq(v, 8388608);
+	ck_assert_int_eq(parse_ulimit_value("infinity", &v), 0);
+	ck_assert(v == RLIM_INFINITY);
+	ck_assert_int_eq(parse_ulimit_value("unlimited", &v), 0);
+	ck_assert(v == RLIM_INFINITY);
+	ck_assert_int_eq(parse_ulimit_value("18446744073709551615", &v), 0);
+	ck_assert(v == (rlim_t)-1);
+	ck_assert_int_eq(parse_ulimit_value("18446744073709551616", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("99999999999999999999999", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("-1", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("+1", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("10x", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("0x10", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value("Infinity", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value(" 1", &v), -1);
+	ck_assert_int_eq(parse_ulimit_value(NULL, &v), -1);
+}
+END_TEST
+
+/* ---- conf_job_equal ---- */
+
+static struct conf_job *job_from_text(const char *text)
+{
+	struct conf *c = ok(text);
+	struct conf_job *j;
+
+	j = only_job(c);
+	c->n_jobs = 0;
+	conf_free(c);
+	return j;
+}
+
+static struct conf_job *job_from(const char *body)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "job {\n%s\n}\n", body);
+	return job_from_text(text);
+}
+
+#define BASE "name a\ncmd /bin/x 1 2\ndir /d\nin /i\nout /o\nerr /e\nenv A=1\nenv B=2\n" \
+	"user u\nnice 3\ncpu 0-1\nulimit -n 5 -c 0\nbounce every 5m\ndepends { /f /g }\n" \
+	"stop timeout 3s\nrestart delay 4s\n"
+
+START_TEST(test_job_equal)
+{
+	static const char *variants[] = {
+		"name b\ncmd /bin/x 1 2\n",
+		"cmd /bin/x 1 3\n", "cmd /bin/x 1\n", "cmd /bin/x 1 2 3\n", "cmd /bin/y 1 2\n",
+		"dir /e\n", "in /j\n", "out /p\n", "out syslog\n", "err /f\n", "err syslog\n",
+		"env A=1\nenv B=3\n", "env A=1\n", "env B=2\nenv A=1\n",
+		"user v\n", "nice 4\n", "cpu 0-2\n", "ulimit -n 6 -c 0\n", "ulimit -c 0 -n 5\n",
+		"ulimit -n 5\n", "ulimit -n 5 -c 0 -s 1\n",
+		"bounce every 6m\n", "depends { /f }\n", "depends { /g /f }\n",
+		"stop timeout 2s\n", "restart delay 5s\n", "disable\n", "once\n", "wait\n",
+	};
+	/* the base with one setting removed, changed or added at a time */
+	struct conf_job *base = job_from(BASE), *other;
+	char body[1024];
+
+	other = job_from(BASE);
+	ck_assert(conf_job_equal(base, other));
+	ck_assert(conf_job_equal(other, base));
+	conf_job_free(other);
+
+	/* line and order do not count */
+	other = job_from_text("\n\n\njob {\n" BASE "order 9\n}\n");
+	ck_assert_int_ne(other->line, base->line);
+	ck_assert(conf_job_equal(base, other));
+	conf_job_free(other);
+
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		/* replace the keyword lines of the variant in the base */
+		char kw[32], line[1024];
+		const char *v = variants[i];
+		size_t o = 0;
+
+		body[0] = '\0';
+		for (const char *p = BASE; *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t n = (size_t)(nl - p);
+			bool replaced = false;
+
+			snprintf(line, sizeof(line), "%.*s", (int)n, p);
+			sscanf(line, "%31s", kw);
+			for (const char *q = v; *q;) {
+				char vkw[32];
+
+				sscanf(q, "%31s", vkw);
+				if (strcmp(vkw, kw) == 0)
+					replaced = true;
+				q = strchr(q, '\n') + 1;
+			}
+			if (!replaced)
+				o += (size_t)snprintf(body + o, sizeof(body) - o, "%s\n", line);
+			p = nl + 1;
+		}
+		snprintf(body + o, sizeof(body) - o, "%s", v);
+		if (!strstr(body, "name "))
+			snprintf(body + strlen(body), sizeof(body) - strlen(body), "name a\n");
+		other = job_from(body);
+		ck_assert_msg(!conf_job_equal(base, other), "equal despite:\n%s", v);
+		ck_assert_msg(!conf_job_equal(other, base), "equal despite:\n%s", v);
+		conf_job_free(other);
+	}
+
+	/* has_nice without nice, cpus against none, NULL jobs */
+	other = job_from("name a\ncmd /x\n");
+	{
+		struct conf_job *nice0 = job_from("name a\ncmd /x\nnice 0\n");
+		struct conf_job *cpu = job_from("name a\ncmd /x\ncpu 0\n");
+
+		ck_assert(!conf_job_equal(other, nice0));
+		ck_assert(!conf_job_equal(other, cpu));
+		ck_assert(!conf_job_equal(cpu, other));
+		conf_job_free(nice0);
+		conf_job_free(cpu);
+	}
+	ck_assert(!conf_job_equal(other, NULL));
+	ck_assert(!conf_job_equal(NULL, other));
+	ck_assert(conf_job_equal(NULL, NULL));
+	ck_assert(conf_job_equal(other, other));
+	conf_job_free(other);
+	conf_job_free(base);
+	conf_free(NULL);
+	conf_job_free(NULL);
+}
+END_TEST
+
+static Suite *parse_suite(void)
+{
+	Suite *s = suite_create("parse");
+	TCase *tc;
+
+	tc = tcase_create("keywords");
+	tcase_add_test(tc, test_minimal_job_and_defaults);
+	tcase_add_test(tc, test_empty_files);
+	tcase_add_test(tc, test_name_characters);
+	tcase_add_test(tc, test_cmd_quoting);
+	tcase_add_test(tc, test_dir_in_out_err);
+	tcase_add_test(tc, test_env);
+	tcase_add_test(tc, test_user);
+	tcase_add_test(tc, test_nice);
+	tcase_add_test(tc, test_cpu);
+	tcase_add_test(tc, test_ulimit_all_flags);
+	tcase_add_test(tc, test_ulimit_forms);
+	tcase_add_test(tc, test_ulimit_errors);
+	tcase_add_test(tc, test_times);
+	tcase_add_test(tc, test_depends);
+	tcase_add_test(tc, test_flags_and_order);
+	tcase_add_test(tc, test_job_order_is_stable);
+	tcase_add_test(tc, test_report_listen);
+	tcase_add_test(tc, test_layout);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_seed_example);
+	tcase_add_test(tc, test_seed_snippets);
+	tcase_add_test(tc, test_full_file);
+	tcase_add_test(tc, test_file_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_error_messages);
+	tcase_add_test(tc, test_error_braces);
+	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_too_many_errors);
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_trace_lines);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hostile");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_binary_garbage);
+	tcase_add_test(tc, test_long_lines);
+	tcase_add_test(tc, test_deep_nesting);
+	tcase_add_test(tc, test_many_jobs);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("values");
+	tcase_add_test(tc, test_parse_duration);
+	tcase_add_test(tc, test_parse_cpus);
+	tcase_add_test(tc, test_parse_ulimit);
+	tcase_add_test(tc, test_job_equal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(parse_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
