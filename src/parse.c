@@ -19,6 +19,7 @@
 #define PARSE_MAX_DURATION_MS (36500LL * 86400 * 1000)	/* 100 years */
 #define SHOW_MAX 48			/* bytes of a word quoted in a message */
 #define TRACE_MAX 240			/* bytes of a statement in a trace line */
+#define NAME_MAX_LEN 128		/* bytes of a job name */
 
 /* Job keywords. Repeatable ones may appear more than once in a job. */
 enum kw {
@@ -118,7 +119,7 @@ static const char *show(const char *s, char *buf, size_t size)
 	size_t o = 0, i;
 
 	buf[o++] = '"';
-	for (i = 0; s[i] && i < SHOW_MAX && o + 8 < size; i++) {
+	for (i = 0; i < SHOW_MAX && s[i] && o + 8 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '"' || c == '\\') {
@@ -674,7 +675,7 @@ static void ulimit_pairs(struct parser *p, struct word *w, size_t n)
 		}
 		if (parse_ulimit_value(w[i + 1].s, &value) < 0) {
 			bad(p, "bad ulimit value %s for %s", show(w[i + 1].s, b, sizeof(b)),
-			      flag);
+			    flag);
 			continue;
 		}
 		if (res == RLIMIT_NOFILE && value == RLIM_INFINITY) {
@@ -683,7 +684,7 @@ static void ulimit_pairs(struct parser *p, struct word *w, size_t n)
 		}
 		if (res >= 0 && res < RLIM_NLIMITS && p->ulimit_line[res]) {
 			bad(p, "ulimit %s given twice (first at line %d)", flag,
-			      p->ulimit_line[res]);
+			    p->ulimit_line[res]);
 			continue;
 		}
 		if (res >= 0 && res < RLIM_NLIMITS)
@@ -703,7 +704,7 @@ static void depends_files(struct parser *p, struct word *w, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!is_abs(w[i].s)) {
 			bad(p, "depends file %s must be an absolute path",
-			      show(w[i].s, b, sizeof(b)));
+			    show(w[i].s, b, sizeof(b)));
 			continue;
 		}
 		if (!push_str(p, &p->job->depends, &p->job->n_depends, w[i].s))
@@ -806,7 +807,7 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 	}
 	if (is_word(&w[0], "report") || is_word(&w[0], "listen")) {
 		bad(p, "%s is not allowed inside a job", is_word(&w[0], "report") ?
-		      "report to" : "listen on");
+		    "report to" : "listen on");
 		return;
 	}
 	k = find_keyword(w[0].s);
@@ -839,7 +840,12 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 			return;
 		if (!valid_name(a[0].s)) {
 			bad(p, "bad job name %s: use letters, digits and .-_@:+ only",
-			      show(a[0].s, b, sizeof(b)));
+			    show(a[0].s, b, sizeof(b)));
+			return;
+		}
+		if (strlen(a[0].s) > NAME_MAX_LEN) {
+			bad(p, "job name %s is longer than %d characters",
+			    show(a[0].s, b, sizeof(b)), NAME_MAX_LEN);
 			return;
 		}
 		first = name_seen(p, a[0].s, p->line);
@@ -904,7 +910,7 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 			return;
 		if (parse_int(a[0].s, -20, 20, &job->nice) < 0) {
 			bad(p, "bad number %s for nice (expected -20 to 20)",
-			      show(a[0].s, b, sizeof(b)));
+			    show(a[0].s, b, sizeof(b)));
 			return;
 		}
 		job->has_nice = true;

@@ -168,6 +168,18 @@ START_TEST(test_name_characters)
 	       "pmtr.conf:2: bad job name \"a/b\": use letters, digits and .-_@:+ only");
 	errors("job {\n name \"\"\n cmd /x\n}\n",
 	       "pmtr.conf:2: bad job name \"\": use letters, digits and .-_@:+ only");
+	{
+		char text[300], want[200];
+
+		snprintf(text, sizeof(text), "job {\n name %0128d\n cmd /x\n}\n", 7);
+		c = ok(text);
+		ck_assert_uint_eq(strlen(only_job(c)->name), 128);
+		conf_free(c);
+		snprintf(text, sizeof(text), "job {\n name %0129d\n cmd /x\n}\n", 7);
+		snprintf(want, sizeof(want), "pmtr.conf:2: job name \"%048d...\" is longer than "
+			 "128 characters", 0);
+		errors(text, want);
+	}
 	errors("job {\n name caf\xc3\xa9\n cmd /x\n}\n",
 	       "pmtr.conf:2: bad job name \"caf\\xc3\\xa9\": use letters, digits and .-_@:+ only");
 }
@@ -956,6 +968,7 @@ START_TEST(test_long_lines)
 	struct conf *c;
 	char want[200];
 
+	ck_assert_ptr_nonnull(buf);
 	/* a 1 MB word: the message quotes only its start */
 	memset(buf, 'a', len);
 	snprintf(want, sizeof(want),
