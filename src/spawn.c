@@ -227,6 +227,16 @@ static int open_onto(const char *path, int flags, int target)
 	return 0;
 }
 
+/* glibc keeps two real-time signals for itself and refuses to touch them, but a
+ * parent such as make may have left them ignored, and exec keeps "ignored". An
+ * all-zero kernel sigaction is SIG_DFL with no flags and an empty mask. */
+static void reset_reserved_signal(int sig)
+{
+	static const unsigned long zero_action[8];
+
+	syscall(SYS_rt_sigaction, sig, zero_action, NULL, (size_t)(_NSIG / 8));
+}
+
 /* Between fork and exec: system calls only, no allocation, no stdio. */
 static __attribute__((noreturn)) void child(const struct plan *plan)
 {
@@ -237,8 +247,8 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 	if (setsid() < 0)
 		child_fail(plan, SPAWN_SETSID);
 	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);	/* EINVAL for the rt signals glibc keeps */
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0)
+			reset_reserved_signal(sig);
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		child_fail(plan, SPAWN_SIGNALS);

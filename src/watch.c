@@ -19,31 +19,52 @@
 		    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define WATCH_MAX_LINKS 16
 
-struct dir_list {
-	char **v;
+/* What to watch: a name in a directory. */
+struct target {
+	char *dir;
+	char *name;
+};
+
+struct target_list {
+	struct target *v;
 	size_t n, cap;
 };
 
-static const char *dir_of(const struct watch *watch, int wd)
+static const struct watch_dir *dir_of(const struct watch *watch, int wd)
 {
 	for (size_t i = 0; i < watch->n_dirs; i++)
 		if (watch->dirs[i].wd == wd)
-			return watch->dirs[i].path;
+			return &watch->dirs[i];
 	return NULL;
 }
 
-/* A regular file's creation is followed by its close-after-write: waiting for that
+static bool names_has(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* An event matters when it names a watched file, or is about the directory itself.
+ * A regular file's creation is followed by its close-after-write: waiting for that
  * avoids reading a file that is still empty. */
 static bool relevant(const struct watch *watch, const struct inotify_event *ev)
 {
+	const struct watch_dir *dir;
 	char path[PATH_MAX];
-	const char *dir;
 	struct stat st;
 
-	if (!(ev->mask & IN_CREATE) || !ev->len)
+	if (ev->mask & (IN_Q_OVERFLOW | IN_IGNORED))
+		return true;	/* anything may be hidden; a watch went away */
+	if (!ev->len)
 		return true;
 	dir = dir_of(watch, ev->wd);
-	if (!dir || snprintf(path, sizeof(path), "%s/%s", dir, ev->name) >= (int)sizeof(path))
+	if (!dir || !names_has(dir->names, dir->n_names, ev->name))
+		return false;
+	if (!(ev->mask & IN_CREATE))
+		return true;
+	if (snprintf(path, sizeof(path), "%s/%s", dir->path, ev->name) >= (int)sizeof(path))
 		return true;
 	return lstat(path, &st) < 0 || !S_ISREG(st.st_mode);
 }
@@ -60,9 +81,7 @@ static void inotify_cb(struct loop_watcher *w, uint32_t events)
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 
-			/* An overflow may hide anything; a watch that went away changes what
-			 * must be watched. */
-			if ((ev->mask & (IN_Q_OVERFLOW | IN_IGNORED)) || relevant(watch, ev))
+			if (relevant(watch, ev))
 				changed = true;
 			p += sizeof(*ev) + ev->len;
 		}
@@ -91,11 +110,20 @@ int watch_init(struct watch *watch, struct loop *loop, void (*changed_cb)(void *
 	return 0;
 }
 
+static void free_dirs(struct watch_dir *dirs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < dirs[i].n_names; j++)
+			free(dirs[i].names[j]);
+		free(dirs[i].names);
+		free(dirs[i].path);
+	}
+	free(dirs);
+}
+
 void watch_exit(struct watch *watch)
 {
-	for (size_t i = 0; i < watch->n_dirs; i++)
-		free(watch->dirs[i].path);
-	free(watch->dirs);
+	free_dirs(watch->dirs, watch->n_dirs);
 	watch->dirs = NULL;
 	watch->n_dirs = 0;
 	if (watch->w.fd >= 0) {
@@ -105,26 +133,7 @@ void watch_exit(struct watch *watch)
 	}
 }
 
-static void list_add(struct dir_list *list, const char *dir)
-{
-	for (size_t i = 0; i < list->n; i++)
-		if (strcmp(list->v[i], dir) == 0)
-			return;
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 8;
-		char **bigger = realloc(list->v, cap * sizeof(*bigger));
-
-		if (!bigger)
-			return;
-		list->v = bigger;
-		list->cap = cap;
-	}
-	list->v[list->n] = strdup(dir);
-	if (list->v[list->n])
-		list->n++;
-}
-
-static void parent_dir(const char *path, char *dir, size_t len)
+static void split_path(const char *path, char *dir, size_t len, const char **name)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -132,37 +141,90 @@ static void parent_dir(const char *path, char *dir, size_t len)
 		snprintf(dir, len, "/");
 	else
 		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+	*name = slash ? slash + 1 : path;
 }
 
-/* The directory of path, and of each symlink on the way from path to its file. */
-static void dirs_of(struct dir_list *list, const char *path)
+static void add_target(struct target_list *list, const char *path)
 {
-	char cur[PATH_MAX], dir[PATH_MAX], target[PATH_MAX], resolved[PATH_MAX];
+	char dir[PATH_MAX];
+	const char *name;
+
+	split_path(path, dir, sizeof(dir), &name);
+	if (!*name)
+		return;
+	for (size_t i = 0; i < list->n; i++)
+		if (strcmp(list->v[i].dir, dir) == 0 && strcmp(list->v[i].name, name) == 0)
+			return;
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 8;
+		struct target *bigger = realloc(list->v, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return;
+		list->v = bigger;
+		list->cap = cap;
+	}
+	list->v[list->n].dir = strdup(dir);
+	list->v[list->n].name = strdup(name);
+	if (list->v[list->n].dir && list->v[list->n].name) {
+		list->n++;
+	} else {
+		free(list->v[list->n].dir);
+		free(list->v[list->n].name);
+	}
+}
+
+/* Each directory on the way to path that is a symlink: replacing it (a ConfigMap's
+ * "..data") changes what path names. */
+static void add_linked_dirs(struct target_list *list, const char *path)
+{
+	char prefix[PATH_MAX];
+	struct stat st;
+
+	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		if ((size_t)(p - path) >= sizeof(prefix))
+			return;
+		memcpy(prefix, path, (size_t)(p - path));
+		prefix[p - path] = '\0';
+		if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
+			add_target(list, prefix);
+	}
+}
+
+/* The path itself, and every link met on the way from it to its file. */
+static void targets_of(struct target_list *list, const char *path)
+{
+	char cur[PATH_MAX], target[PATH_MAX], dir[PATH_MAX], resolved[PATH_MAX];
+	const char *name;
 
 	snprintf(cur, sizeof(cur), "%s", path);
 	for (int hop = 0; hop < WATCH_MAX_LINKS; hop++) {
 		ssize_t n;
 
-		parent_dir(cur, dir, sizeof(dir));
-		list_add(list, dir);
+		add_linked_dirs(list, cur);
+		add_target(list, cur);
 		n = readlink(cur, target, sizeof(target) - 1);
 		if (n < 0)
 			break;
 		target[n] = '\0';
+		split_path(cur, dir, sizeof(dir), &name);
 		if (target[0] == '/')
 			snprintf(cur, sizeof(cur), "%s", target);
 		else if (snprintf(cur, sizeof(cur), "%s/%s", dir, target) >= (int)sizeof(cur))
 			break;
 	}
-	if (realpath(path, resolved)) {
-		parent_dir(resolved, dir, sizeof(dir));
-		list_add(list, dir);
-	}
+	if (realpath(path, resolved))
+		add_target(list, resolved);
 }
 
-/* Watch dir, or when it does not exist, its nearest existing ancestor. */
-static int add_watch(struct watch *watch, const char *dir, char *watched, size_t len)
+/* Watch dir; when it does not exist, watch its nearest existing ancestor for the
+ * first missing component instead. *name is updated to what to look for there. */
+static int add_watch(struct watch *watch, const char *dir, const char **name,
+		     char *watched, size_t len, char *missing, size_t missing_len)
 {
+	char parent[PATH_MAX];
+	const char *base;
+
 	snprintf(watched, len, "%s", dir);
 	for (;;) {
 		int wd = inotify_add_watch(watch->w.fd, watched, WATCH_MASK);
@@ -173,57 +235,80 @@ static int add_watch(struct watch *watch, const char *dir, char *watched, size_t
 			log_warn("cannot watch %s", watched);
 			return -1;
 		}
-		char parent[PATH_MAX];
-
-		parent_dir(watched, parent, sizeof(parent));
+		split_path(watched, parent, sizeof(parent), &base);
+		snprintf(missing, missing_len, "%s", base);
+		*name = missing;
 		snprintf(watched, len, "%s", parent);
 	}
 }
 
+static struct watch_dir *find_dir(struct watch_dir *dirs, size_t n, int wd)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dirs[i].wd == wd)
+			return &dirs[i];
+	return NULL;
+}
+
+static void dir_add_name(struct watch_dir *dir, const char *name)
+{
+	char **bigger;
+
+	if (names_has(dir->names, dir->n_names, name))
+		return;
+	bigger = realloc(dir->names, (dir->n_names + 1) * sizeof(*bigger));
+	if (!bigger)
+		return;
+	dir->names = bigger;
+	dir->names[dir->n_names] = strdup(name);
+	if (dir->names[dir->n_names])
+		dir->n_names++;
+}
+
 void watch_paths(struct watch *watch, const char *const *paths, size_t n)
 {
-	struct dir_list want = { 0 };
+	struct target_list want = { 0 };
 	struct watch_dir *dirs;
 	size_t n_dirs = 0;
 
 	for (size_t i = 0; i < n; i++)
-		dirs_of(&want, paths[i]);
+		targets_of(&want, paths[i]);
 	dirs = calloc(want.n ? want.n : 1, sizeof(*dirs));
 	if (!dirs) {
 		log_warn("watch list");
 		goto done;
 	}
 	for (size_t i = 0; i < want.n; i++) {
-		char watched[PATH_MAX];
-		int wd = add_watch(watch, want.v[i], watched, sizeof(watched));
-		bool dup = false;
+		char watched[PATH_MAX], missing[NAME_MAX + 1];
+		const char *name = want.v[i].name;
+		int wd = add_watch(watch, want.v[i].dir, &name, watched, sizeof(watched),
+				   missing, sizeof(missing));
+		struct watch_dir *dir;
 
 		if (wd < 0)
 			continue;
-		for (size_t j = 0; j < n_dirs; j++)
-			dup = dup || dirs[j].wd == wd;
-		if (dup)
-			continue;
-		dirs[n_dirs].wd = wd;
-		dirs[n_dirs].path = strdup(watched);
-		if (dirs[n_dirs].path)
+		dir = find_dir(dirs, n_dirs, wd);
+		if (!dir) {
+			dir = &dirs[n_dirs];
+			dir->wd = wd;
+			dir->path = strdup(watched);
+			if (!dir->path)
+				continue;
 			n_dirs++;
+		}
+		dir_add_name(dir, name);
 	}
 	/* Drop the watches nothing needs any more. */
-	for (size_t i = 0; i < watch->n_dirs; i++) {
-		bool still = false;
-
-		for (size_t j = 0; j < n_dirs; j++)
-			still = still || dirs[j].wd == watch->dirs[i].wd;
-		if (!still)
+	for (size_t i = 0; i < watch->n_dirs; i++)
+		if (!find_dir(dirs, n_dirs, watch->dirs[i].wd))
 			inotify_rm_watch(watch->w.fd, watch->dirs[i].wd);
-		free(watch->dirs[i].path);
-	}
-	free(watch->dirs);
+	free_dirs(watch->dirs, watch->n_dirs);
 	watch->dirs = dirs;
 	watch->n_dirs = n_dirs;
 done:
-	for (size_t i = 0; i < want.n; i++)
-		free(want.v[i]);
+	for (size_t i = 0; i < want.n; i++) {
+		free(want.v[i].dir);
+		free(want.v[i].name);
+	}
 	free(want.v);
 }

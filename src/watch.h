@@ -6,9 +6,13 @@
 
 #include "loop.h"
 
+/* A watched directory and the names in it that matter; events on other names (an
+ * editor's swap file, a temporary file) are ignored. */
 struct watch_dir {
 	int wd;
 	char *path;
+	char **names;
+	size_t n_names;
 };
 
 struct watch {
@@ -25,10 +29,10 @@ struct watch {
 int watch_init(struct watch *watch, struct loop *loop, void (*changed_cb)(void *arg), void *arg);
 void watch_exit(struct watch *watch);
 
-/* Watch exactly what these paths depend on: the directory of each path, of every
- * symlink met on the way to the file (a ConfigMap's "..data" swap), and the nearest
- * existing ancestor of a directory that does not exist yet. Call again whenever the
- * paths or the links may have changed. */
+/* Watch exactly what these paths depend on: each path's name in its directory, every
+ * symlink met on the way to the file (a ConfigMap's "..data" swap), and for a
+ * directory that does not exist yet, its first missing component in the nearest
+ * existing ancestor. Call again whenever the paths or the links may have changed. */
 void watch_paths(struct watch *watch, const char *const *paths, size_t n);
 
 #endif

@@ -9,6 +9,9 @@
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 hard error.
 
+# The tests are bash scripts: when make's $(SHELL) is another sh, run them in bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
 set -u
 
 TEST_NAME=$(basename "$0" .sh)
@@ -36,6 +39,8 @@ WATCHDOG=
 # that the tests do not depend on what bash does to background commands (it
 # ignores SIGINT and SIGQUIT for them). A test may change this array.
 PMTR_LAUNCH=(env --default-signal)
+# A program that runs pmtr (valgrind), placed after the environment is set.
+PMTR_WRAP=()
 # Seconds the whole script may take before the watchdog fails it.
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 
@@ -89,15 +94,6 @@ pid_running() {
 	local s
 	s=$(pid_state "$1") || return 1
 	[ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
-}
-
-# Field N (1-based, as in proc(5)) of /proc/PID/stat.
-stat_field() {
-	local line
-	read -r line 2>/dev/null </proc/"$1"/stat || return 1
-	line=${line##*) }
-	local -a f=($line)
-	echo "${f[$(($2 - 3))]}"
 }
 
 ppid_of() { local l; read -r l </proc/"$1"/stat || return 1; l=${l##*) }; set -- $l; echo "$2"; }
@@ -227,6 +223,13 @@ assert_no_log() {
 	ok "${2:-log has no /$1/}"
 }
 
+assert_no_log_since() {
+	if _log_has_since "$1" "$2"; then
+		fail "${3:-log has no /$2/ after line $1}: found $(tail -n +"$(($1 + 1))" "$LOG" | grep -m1 -- "$2")"
+	fi
+	ok "${3:-log has no /$2/ after line $1}"
+}
+
 # Pid of the last "started job NAME [PID]" line (empty when none).
 job_pid() {
 	sed -n "s/.*started job $1 \[\([0-9][0-9]*\)\]\$/\1/p" "$LOG" 2>/dev/null | tail -n 1
@@ -286,7 +289,7 @@ start_pmtr_raw() {
 	RUN=$((RUN + 1))
 	LOG=$T/log.$RUN
 	: >"$LOG"
-	"${PMTR_LAUNCH[@]}" PMTR_TEST_MARK="$T" "$PMTR" "$@" >"$LOG" 2>&1 </dev/null &
+	"${PMTR_LAUNCH[@]}" PMTR_TEST_MARK="$T" "${PMTR_WRAP[@]}" "$PMTR" "$@" >"$LOG" 2>&1 </dev/null &
 	PMTR_PID=$!
 	say "started pmtr [$PMTR_PID]: pmtr $*"
 }

@@ -1,0 +1,88 @@
+#!/bin/bash
+# valgrind.sh: pmtr under valgrind through start, restarts, job output, reloads (valid and invalid), SIGHUP and stop: no error, no leak. SPDX-License-Identifier: MIT
+TEST_TIMEOUT=${TEST_TIMEOUT:-150}
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed"
+valgrind -q --error-exitcode=99 /bin/true 2>/dev/null || skip "valgrind does not run here"
+# libtool may have built a wrapper script; valgrind needs the real binary
+case $(head -c 2 "$PMTR") in '#!') skip "$PMTR is a libtool wrapper script" ;; esac
+
+VG=$T/valgrind.log
+PMTR_WRAP=(valgrind --log-file="$VG" --error-exitcode=99
+	--leak-check=full --show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible
+	--child-silent-after-fork=yes)
+
+script talk.sh <<'EOF'
+#!/bin/sh
+echo "hello from the job"
+exec /bin/sleep 300
+EOF
+
+gen() {
+	cat <<EOF
+job {
+  name a
+  cmd /bin/sleep 300
+}
+job {
+  name talk
+  cmd $T/talk.sh
+  env V=$1
+}
+job {
+  name quick
+  cmd /bin/sh -c "echo quick; exit 3"
+  restart delay 300ms
+}
+EOF
+	shift
+	local j
+	for j in "$@"; do printf 'job {\n  name %s\n  cmd /bin/sleep 300\n}\n' "$j"; done
+}
+
+gen 1 >"$CONF"
+start_pmtr
+wait_job a 20
+wait_job talk 20
+wait_for_log "talk\[[0-9]*\]: hello from the job" 20
+wait_for_log_count "started job quick \[" 2 20
+ok "under valgrind: jobs start, output is logged, a quick job restarts"
+
+m=$(log_lines)
+gen 2 c >"$T/next"
+cat "$T/next" >"$CONF"
+wait_for_log_since "$m" "started job c \[" 20
+wait_for_log_since "$m" "started job talk \[" 20
+m=$(log_lines)
+gen 2 >"$CONF.tmp"
+mv -f "$CONF.tmp" "$CONF"
+wait_for_log_since "$m" "stopping job c \[" 20
+m=$(log_lines)
+printf 'job {\n  name x\n  bogus\n}\n' >"$CONF"
+wait_for_log_since "$m" "invalid, keeping the running configuration" 20
+m=$(log_lines)
+gen 3 d >"$CONF"
+wait_for_log_since "$m" "started job d \[" 20
+n=$(log_count "$CONF: 4 jobs")
+kill -HUP "$PMTR_PID"
+wait_for_log_count "$CONF: 4 jobs" $((n + 1)) 20
+ok "under valgrind: reloads (in place, rename, invalid) and SIGHUP"
+
+stop_pmtr TERM 30
+if [ "$PMTR_RC" != 0 ]; then
+	sed 's/^/  vg| /' "$VG" | tail -n 60
+	fail "pmtr under valgrind: exit status $PMTR_RC (99: valgrind found errors or leaks)"
+fi
+grep -q "ERROR SUMMARY: 0 errors" "$VG" || {
+	sed 's/^/  vg| /' "$VG" | tail -n 60
+	fail "valgrind reports errors"
+}
+if grep -Eq "(definitely|indirectly|possibly) lost: [1-9]" "$VG"; then
+	sed 's/^/  vg| /' "$VG" | tail -n 60
+	fail "valgrind reports leaks"
+fi
+ok "valgrind: 0 errors, no leak ($(grep -Eo 'in use at exit: [0-9,]+ bytes' "$VG" | head -n 1))"
+assert_no_marked
+exit 0
