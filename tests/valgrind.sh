@@ -7,6 +7,8 @@ command -v valgrind >/dev/null 2>&1 || skip "valgrind is not installed"
 valgrind -q --error-exitcode=99 /bin/true 2>/dev/null || skip "valgrind does not run here"
 # libtool may have built a wrapper script; valgrind needs the real binary
 case $(head -c 2 "$PMTR") in '#!') skip "$PMTR is a libtool wrapper script" ;; esac
+# a sanitizer build checks itself; valgrind cannot run it
+grep -qa -e __asan_init -e __ubsan_handle "$PMTR" && skip "$PMTR is built with a sanitizer"
 
 VG=$T/valgrind.log
 PMTR_WRAP=(valgrind --log-file="$VG" --error-exitcode=99
