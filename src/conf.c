@@ -98,5 +98,6 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 	return a->bounce_ms == b->bounce_ms &&
 	       a->stop_timeout_ms == b->stop_timeout_ms &&
 	       a->restart_delay_ms == b->restart_delay_ms &&
-	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait;
+	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
+	       a->essential == b->essential;
 }

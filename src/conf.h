@@ -39,6 +39,7 @@ struct conf_job {
 	int64_t restart_delay_ms;
 	int order;		/* sort key, default 0 */
 	bool disabled, once, wait;
+	bool essential;		/* its own end ends pmtr, with its status */
 	int line;		/* line of the "job" keyword, for messages */
 };
 

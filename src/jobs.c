@@ -46,6 +46,12 @@ const char *job_state_name(enum job_state state)
 	return state < JOB_N_STATES ? state_names[state] : "?";
 }
 
+bool job_is_removed(const struct job *job)
+{
+	return job->state == JOB_GONE ||
+		(job->state == JOB_STOPPING && job->then == JOB_THEN_REMOVE);
+}
+
 static const char *name_of(const struct job *job)
 {
 	return job->conf->name;
@@ -243,6 +249,24 @@ static void log_job_exit(struct job *job)
 		 (long long)(ran / 1000), util_describe_status(job->last_status, how, sizeof(how)));
 }
 
+/* An essential job that ends by itself ends pmtr with its status, the shell's way;
+ * but an essential wait job that succeeds was a setup step, and start-up goes on. */
+static bool essential_ends_pmtr(struct jobs *jobs, struct job *job)
+{
+	int status = job->last_status;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) :
+		   WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+
+	if (!job->conf->essential || (job->conf->wait && code == 0))
+		return false;
+	if (jobs->end_status < 0) {
+		log_warnx("essential job %s ended: stopping pmtr with exit status %d",
+			  name_of(job), code);
+		jobs->end_status = code;
+	}
+	return true;
+}
+
 /* The actions of the transition table. */
 
 static void act_want_start(struct jobs *jobs, struct job *job)
@@ -309,7 +333,9 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	job->pid = 0;
 	job->pgid = 0;
 	job->deadline = 0;
-	if (job->conf->once) {
+	if (essential_ends_pmtr(jobs, job)) {
+		set_state(job, JOB_DONE);
+	} else if (job->conf->once) {
 		log_info("job %s is once: not restarting", name_of(job));
 		set_state(job, JOB_DONE);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 33) {
@@ -434,6 +460,7 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 {
 	memset(jobs, 0, sizeof(*jobs));
 	jobs->loop = loop;
+	jobs->end_status = -1;
 }
 
 static void job_free(struct jobs *jobs, struct job *job)
@@ -514,10 +541,7 @@ static struct conf_job *latest_conf(const struct job *job)
 
 static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
-	bool removing = job->state == JOB_GONE ||
-		(job->state == JOB_STOPPING && job->then == JOB_THEN_REMOVE);
-
-	if (conf_job_equal(latest_conf(job), conf) && !removing) {
+	if (conf_job_equal(latest_conf(job), conf) && !job_is_removed(job)) {
 		/* Unchanged: untouched, though its position (order) may have moved. */
 		latest_conf(job)->order = conf->order;
 		latest_conf(job)->line = conf->line;
@@ -677,14 +701,14 @@ void jobs_check_depends(struct jobs *jobs)
 /* Start pending jobs in order; a wait job that has not finished closes the gate. */
 static void advance(struct jobs *jobs)
 {
-	bool gate_open = true;
+	/* Once an essential job has ended pmtr, nothing new starts. */
+	bool gate_open = jobs->end_status < 0;
 
 	jobs->need_advance = false;
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
 
-		if (job->state == JOB_GONE || (job->state == JOB_STOPPING &&
-					       job->then == JOB_THEN_REMOVE))
+		if (job_is_removed(job))
 			continue;
 		if (job->state == JOB_PENDING && gate_open)
 			start(jobs, job);

@@ -66,6 +66,7 @@ struct jobs {
 	struct job **v;			/* start order, then jobs being removed */
 	size_t n, cap;
 	bool need_advance;
+	int end_status;			/* an essential job ended: pmtr's exit status, else -1 */
 };
 
 void jobs_init(struct jobs *jobs, struct loop *loop);
@@ -97,6 +98,9 @@ void jobs_shutdown(struct jobs *jobs, bool kill_now);
 void jobs_summary(const struct jobs *jobs, char *buf, size_t len);
 
 const char *job_state_name(enum job_state state);
+
+/* Whether the job left the configuration: gone, or stopping on its way out. */
+bool job_is_removed(const struct job *job);
 
 /* The reload diff, pure: for each job of the new table, the index of the job of the
  * same name in the old table, or -1 when it is new. Old jobs that no index names are

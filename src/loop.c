@@ -90,6 +90,13 @@ int loop_add(struct loop *loop, struct loop_watcher *w, uint32_t events)
 	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_ADD, w->fd, &ev);
 }
 
+int loop_mod(struct loop *loop, struct loop_watcher *w, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+
+	return epoll_ctl(loop->epoll_fd, EPOLL_CTL_MOD, w->fd, &ev);
+}
+
 void loop_del(struct loop *loop, struct loop_watcher *w)
 {
 	if (epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, w->fd, NULL) < 0)

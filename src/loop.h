@@ -24,6 +24,8 @@ void loop_exit(struct loop *loop);
 
 /* Watch w->fd for events (EPOLLIN...); 0 or -1 with errno. */
 int loop_add(struct loop *loop, struct loop_watcher *w, uint32_t events);
+/* Watch for other events now (EPOLLIN to EPOLLOUT, say). */
+int loop_mod(struct loop *loop, struct loop_watcher *w, uint32_t events);
 /* Stop watching; the caller still owns and closes the fd. */
 void loop_del(struct loop *loop, struct loop_watcher *w);
 

@@ -25,7 +25,7 @@
 enum kw {
 	KW_NAME, KW_CMD, KW_DIR, KW_IN, KW_OUT, KW_ERR, KW_ENV, KW_USER, KW_NICE,
 	KW_CPU, KW_ULIMIT, KW_BOUNCE, KW_DEPENDS, KW_DISABLE, KW_WAIT, KW_ONCE,
-	KW_ORDER, KW_STOP_TIMEOUT, KW_RESTART_DELAY, KW_COUNT
+	KW_ORDER, KW_STOP_TIMEOUT, KW_RESTART_DELAY, KW_ESSENTIAL, KW_COUNT
 };
 
 static const struct keyword {
@@ -53,6 +53,7 @@ static const struct keyword {
 	[KW_ORDER] = { "order", NULL, "order", false },
 	[KW_STOP_TIMEOUT] = { "stop", "timeout", "stop timeout", false },
 	[KW_RESTART_DELAY] = { "restart", "delay", "restart delay", false },
+	[KW_ESSENTIAL] = { "essential", NULL, "essential", false },
 };
 
 struct word {
@@ -975,6 +976,10 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 	case KW_ONCE:
 		if (nargs(p, kwd, a, na, 0, 0))
 			job->once = true;
+		return;
+	case KW_ESSENTIAL:
+		if (nargs(p, kwd, a, na, 0, 0))
+			job->essential = true;
 		return;
 	case KW_ORDER:
 		if (nargs(p, kwd, a, na, 1, 1) &&

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "jobs.h"
 #include "log.h"
 #include "loop.h"
@@ -40,6 +41,7 @@ static const int handled_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD
 
 struct options {
 	bool foreground, test_only;
+	bool socket_given;	/* -s on the command line: failing to listen is fatal */
 	int verbosity;
 	const char *conf_path;
 	const char *pidfile;
@@ -52,6 +54,7 @@ struct pmtr {
 	struct loop loop;
 	struct jobs jobs;
 	struct watch watch;
+	struct ctl ctl;
 	struct loop_watcher signals;
 	uint64_t conf_hash;
 	int conf_errno;		/* the last read error reported, to say it once */
@@ -86,7 +89,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		case 't': opt->test_only = true; break;
 		case 'v': opt->verbosity++; break;
 		case 'p': opt->pidfile = optarg; break;
-		case 's': opt->socket_path = optarg; break;
+		case 's': opt->socket_path = optarg; opt->socket_given = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("pmtr %s\n", PACKAGE_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -243,6 +246,16 @@ static void reload(struct pmtr *p, bool force)
 	apply(p, conf);
 }
 
+static void ctl_reload_cb(void *arg)
+{
+	struct pmtr *p = arg;
+
+	if (p->stopping)
+		return;
+	reload(p, true);
+	watch_everything(p);
+}
+
 static void files_changed_cb(void *arg)
 {
 	struct pmtr *p = arg;
@@ -369,10 +382,18 @@ static void run(struct pmtr *p)
 	bool ready = false;
 
 	for (;;) {
-		int64_t deadline = jobs_tick(&p->jobs);
+		int64_t deadline = jobs_tick(&p->jobs), ctl_deadline = ctl_tick(&p->ctl);
 
+		if (ctl_deadline && (!deadline || ctl_deadline < deadline))
+			deadline = ctl_deadline;
 		if (p->stopping && p->jobs.n == 0)
 			break;
+		if (p->jobs.end_status >= 0 && !p->stopping) {
+			p->stopping = true;
+			notify_send("STOPPING=1");
+			jobs_shutdown(&p->jobs, false);
+			continue;
+		}
 		update_status(p);
 		if (!ready) {
 			notify_send("READY=1");
@@ -386,6 +407,28 @@ static void run(struct pmtr *p)
 			break;
 		}
 	}
+}
+
+/* Without -s, a default socket directory that does not exist (an unprivileged or
+ * uninstalled pmtr) only costs the socket; another pmtr on the path is always fatal. */
+static int open_control_socket(struct pmtr *p)
+{
+	char why[PATH_MAX + 64];
+
+	p->ctl.listener.fd = -1;
+	if (strcmp(p->opt.socket_path, "none") == 0)
+		return 0;
+	if (ctl_init(&p->ctl, &p->loop, &p->jobs, p->opt.socket_path, ctl_reload_cb, p,
+		     why, sizeof(why)) == 0) {
+		log_debug("control socket %s", p->opt.socket_path);
+		return 0;
+	}
+	if (p->opt.socket_given || errno == EADDRINUSE || errno == EEXIST) {
+		log_warnx("pmtr: %s", why);
+		return -1;
+	}
+	log_warnx("control socket disabled: %s", why);
+	return 0;
 }
 
 static int start_up(struct pmtr *p, struct conf **conf)
@@ -431,6 +474,8 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
+	if (open_control_socket(p) < 0)
+		return -1;
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;
@@ -448,9 +493,9 @@ int main(int argc, char **argv)
 	ensure_std_fds();
 	if (p.opt.test_only)
 		return test_config(p.opt.conf_path, p.opt.verbosity);
+	p.ctl.listener.fd = -1;
 	if (start_up(&p, &conf) < 0) {
-		if (p.opt.pidfile && p.signals.fd > 0)
-			unlink(p.opt.pidfile);
+		ctl_exit(&p.ctl);
 		conf_free(conf);
 		return 1;
 	}
@@ -458,14 +503,18 @@ int main(int argc, char **argv)
 	apply(&p, conf);
 	watch_everything(&p);
 	run(&p);
-	log_info("pmtr: exiting");
+	if (p.jobs.end_status > 0)
+		log_info("pmtr: exiting with status %d", p.jobs.end_status);
+	else
+		log_info("pmtr: exiting");
 	if (p.opt.pidfile)
 		unlink(p.opt.pidfile);
 	watch_exit(&p.watch);
+	ctl_exit(&p.ctl);
 	jobs_exit(&p.jobs);
 	notify_exit();
 	close(p.signals.fd);
 	loop_exit(&p.loop);
 	log_exit();
-	return 0;
+	return p.jobs.end_status < 0 ? 0 : p.jobs.end_status;
 }

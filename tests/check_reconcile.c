@@ -223,6 +223,55 @@ START_TEST(exit_rules)
 }
 END_TEST
 
+START_TEST(essential_end_sets_pmtr_status)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+	struct job *job;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, "job {\nname setup\ncmd /bin/true\ndisable\nessential\nwait\n}\n"
+		     "job {\nname app\ncmd /bin/true\ndisable\nessential\n}\n");
+	ck_assert(find(&jobs, "app")->conf->essential);
+	ck_assert_int_eq(jobs.end_status, -1);
+	/* A wait job that succeeds was a set-up step. */
+	job = fake_running(&jobs, "setup");
+	job->last_status = 0;
+	job_event(&jobs, job, JOB_EV_EXIT);
+	ck_assert_int_eq(jobs.end_status, -1);
+	/* Killed by SIGKILL: 128 + 9, the shell's way. */
+	job = fake_running(&jobs, "app");
+	job->last_status = 9;
+	job_event(&jobs, job, JOB_EV_EXIT);
+	ck_assert_int_eq(jobs.end_status, 137);
+	ck_assert_int_eq(job->state, JOB_DONE);
+	/* The first end decides. */
+	job = fake_running(&jobs, "setup");
+	job->last_status = 4 << 8;
+	job_event(&jobs, job, JOB_EV_EXIT);
+	ck_assert_int_eq(jobs.end_status, 137);
+	jobs_exit(&jobs);
+}
+END_TEST
+
+START_TEST(essential_stopped_by_pmtr_is_no_end)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+	struct job *job;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, "job {\nname app\ncmd /bin/true\ndisable\nessential\n}\n");
+	job = fake_running(&jobs, "app");
+	job_event(&jobs, job, JOB_EV_STOP);
+	job->last_status = 15;
+	job_event(&jobs, job, JOB_EV_EXIT);
+	ck_assert_int_eq(job->state, JOB_DISABLED);
+	ck_assert_int_eq(jobs.end_status, -1);
+	jobs_exit(&jobs);
+}
+END_TEST
+
 START_TEST(every_state_has_a_name)
 {
 	for (int s = 0; s < JOB_N_STATES; s++)
@@ -246,6 +295,8 @@ int main(void)
 	tcase_add_test(tc, changed_running_job_stops_then_starts_with_new_conf);
 	tcase_add_test(tc, removed_running_job_stops_then_goes);
 	tcase_add_test(tc, exit_rules);
+	tcase_add_test(tc, essential_end_sets_pmtr_status);
+	tcase_add_test(tc, essential_stopped_by_pmtr_is_no_end);
 	tcase_add_test(tc, every_state_has_a_name);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,601 @@
+/* ctlproto.c: the control socket's wire protocol: requests, replies and field escaping, without I/O. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctlproto.h"
+#include "util.h"
+
+/* The configuration's rule for a job name (src/parse.c says the same). */
+#define JOB_NAME_MAX 128
+#define JOB_NAME_CHARS ".-_@:+"
+
+#define HELLO_WORD "pmtr-ctl "
+#define HELLO_WORD_LEN (sizeof(HELLO_WORD) - 1)
+/* Digits of a version number we bother to read: more is not a version. */
+#define VERSION_DIGITS_MAX 9
+
+static const char *const command_names[] = {
+	[CTL_STATUS] = "status",
+	[CTL_START] = "start",
+	[CTL_STOP] = "stop",
+	[CTL_RESTART] = "restart",
+	[CTL_ENABLE] = "enable",
+	[CTL_DISABLE] = "disable",
+	[CTL_RELOAD] = "reload",
+};
+
+static const char *const error_names[] = {
+	[CTL_ERR_USAGE] = "usage",
+	[CTL_ERR_UNKNOWN] = "unknown",
+	[CTL_ERR_REFUSED] = "refused",
+};
+
+static const int error_exit_status[] = {
+	[CTL_ERR_USAGE] = 1,
+	[CTL_ERR_UNKNOWN] = 3,
+	[CTL_ERR_REFUSED] = 4,
+};
+
+int ctl_command_from_name(const char *word)
+{
+	if (!word)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
+		if (strcmp(command_names[i], word) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *ctl_command_name(enum ctl_command command)
+{
+	if ((unsigned)command >= ARRAY_SIZE(command_names))
+		return NULL;
+	return command_names[command];
+}
+
+bool ctl_command_mutates(enum ctl_command command)
+{
+	return (unsigned)command < ARRAY_SIZE(command_names) && command != CTL_STATUS;
+}
+
+const char *ctl_error_name(enum ctl_error kind)
+{
+	if ((unsigned)kind >= ARRAY_SIZE(error_names))
+		return NULL;
+	return error_names[kind];
+}
+
+int ctl_error_from_name(const char *word)
+{
+	if (!word)
+		return -1;
+	for (size_t i = 0; i < ARRAY_SIZE(error_names); i++)
+		if (strcmp(error_names[i], word) == 0)
+			return (int)i;
+	return -1;
+}
+
+int ctl_error_exit_status(enum ctl_error kind)
+{
+	if ((unsigned)kind >= ARRAY_SIZE(error_exit_status))
+		return 4;
+	return error_exit_status[kind];
+}
+
+/* ---- fields ----------------------------------------------------------------- */
+
+static bool is_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+char *ctl_escape(const char *field)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s;
+	size_t len = 0;
+	char *out, *o;
+
+	if (!field) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!*field)
+		return util_strdup("\\e");
+	for (s = (const unsigned char *)field; *s; s++) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
+			len += 2;
+		else if (is_control(*s))
+			len += 4;
+		else
+			len++;
+	}
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (s = (const unsigned char *)field; *s; s++) {
+		switch (*s) {
+		case ' ': *o++ = '\\'; *o++ = 's'; break;
+		case '\t': *o++ = '\\'; *o++ = 't'; break;
+		case '\n': *o++ = '\\'; *o++ = 'n'; break;
+		case '\\': *o++ = '\\'; *o++ = '\\'; break;
+		default:
+			if (is_control(*s)) {
+				*o++ = '\\';
+				*o++ = 'x';
+				*o++ = hex[*s >> 4];
+				*o++ = hex[*s & 0xf];
+			} else {
+				*o++ = (char)*s;
+			}
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ctl_unescape(char *field)
+{
+	char *in, *out;
+
+	if (!field || !*field)
+		return -1;
+	if (strcmp(field, "\\e") == 0) {
+		field[0] = '\0';
+		return 0;
+	}
+	for (in = out = field; *in; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c == ' ' || is_control(c))
+			return -1;
+		if (c != '\\') {
+			*out++ = (char)c;
+			continue;
+		}
+		switch (*++in) {
+		case 's': *out++ = ' '; break;
+		case 't': *out++ = '\t'; break;
+		case 'n': *out++ = '\n'; break;
+		case '\\': *out++ = '\\'; break;
+		case 'x': {
+			int hi = hex_value(in[1]), lo = hi < 0 ? -1 : hex_value(in[2]);
+
+			if (hi < 0 || lo < 0 || (hi | lo) == 0)
+				return -1;	/* a NUL would cut the field short */
+			*out++ = (char)(hi << 4 | lo);
+			in += 2;
+			break;
+		}
+		default:
+			return -1;	/* "\e" alone, an unknown escape, or a lone "\" at the end */
+		}
+	}
+	*out = '\0';
+	return 0;
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static bool valid_job_name(const char *s, size_t len)
+{
+	if (len == 0 || len > JOB_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+		    (c == '\0' || !strchr(JOB_NAME_CHARS, c)))
+			return false;
+	}
+	return true;
+}
+
+bool ctl_valid_job_name(const char *name)
+{
+	return name && valid_job_name(name, strlen(name));
+}
+
+static void say_why(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say_why(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
+/* A word of the request quoted for a message: cut short, so that the reason stays one
+ * short line whatever the client sent. */
+static const char *shown(const char *s, size_t len, char *buf, size_t buf_len)
+{
+	size_t max = buf_len - 4;
+
+	if (len <= max) {
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+	} else {
+		memcpy(buf, s, max);
+		memcpy(buf + max, "...", 4);
+	}
+	return buf;
+}
+
+int ctl_parse_hello(const char *line, size_t len)
+{
+	int version = 0;
+	size_t digits;
+
+	if (!line || len <= HELLO_WORD_LEN || memcmp(line, HELLO_WORD, HELLO_WORD_LEN) != 0)
+		return -1;
+	digits = len - HELLO_WORD_LEN;
+	if (digits > VERSION_DIGITS_MAX || (digits > 1 && line[HELLO_WORD_LEN] == '0'))
+		return -1;
+	for (size_t i = HELLO_WORD_LEN; i < len; i++) {
+		if (line[i] < '0' || line[i] > '9')
+			return -1;
+		version = version * 10 + (line[i] - '0');
+	}
+	return version;
+}
+
+/* The first line, which may still be arriving: 0 complete and good, 1 incomplete but
+ * good so far, -1 bad. A bad prefix is refused at once, so that a client speaking
+ * anything else is answered without waiting for the size limit. */
+static int check_hello(const char *buf, size_t len, size_t *line_len, char *why, size_t why_len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len, cmp = n < HELLO_WORD_LEN ? n : HELLO_WORD_LEN;
+	int version;
+
+	*line_len = n;
+	if (memcmp(buf, HELLO_WORD, cmp) != 0)
+		goto bad;
+	for (size_t i = HELLO_WORD_LEN; i < n; i++)
+		if (buf[i] < '0' || buf[i] > '9')
+			goto bad;
+	if (!nl) {
+		if (n <= HELLO_WORD_LEN + VERSION_DIGITS_MAX)
+			return 1;
+		goto bad;
+	}
+	version = ctl_parse_hello(buf, n);
+	if (version < 0)
+		goto bad;
+	if (version != CTL_VERSION) {
+		say_why(why, why_len, "unsupported protocol version %d", version);
+		return -1;
+	}
+	return 0;
+bad:
+	say_why(why, why_len, "bad hello: expected \"%s\"", CTL_HELLO);
+	return -1;
+}
+
+static int add_name(struct ctl_request *req, const char *word, size_t len)
+{
+	char *name = malloc(len + 1);
+
+	if (!name)
+		return -1;
+	memcpy(name, word, len);
+	name[len] = '\0';
+	req->names[req->n_names++] = name;
+	return 0;
+}
+
+int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
+		      char *why, size_t why_len)
+{
+	const char *line, *end, *p, *nl;
+	size_t hello_len, n_words = 0;
+	char shown_buf[48];
+	int command = -1, rc;
+
+	memset(req, 0, sizeof(*req));
+	if (why && why_len)
+		why[0] = '\0';
+	if (len > CTL_REQUEST_MAX) {
+		say_why(why, why_len, "request longer than %d bytes", CTL_REQUEST_MAX);
+		return -1;
+	}
+	if (!buf || len == 0)
+		return 1;
+	rc = check_hello(buf, len, &hello_len, why, why_len);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		goto incomplete;
+
+	line = buf + hello_len + 1;
+	nl = memchr(line, '\n', len - hello_len - 1);
+	end = nl ? nl : buf + len;
+	for (p = line; p < end; p++) {
+		if (*p == '\0' || is_control((unsigned char)*p)) {
+			say_why(why, why_len, "%s byte in the request",
+				*p ? "control" : "NUL");
+			return -1;
+		}
+	}
+	if (!nl)
+		goto incomplete;
+	if ((size_t)(nl + 1 - buf) != len) {
+		say_why(why, why_len, "data after the command line");
+		return -1;
+	}
+
+	/* Words separated by spaces; the first is the command, the others job names. */
+	for (p = line; p < end;) {
+		const char *w;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		w = p;
+		while (p < end && *p != ' ')
+			p++;
+		if (n_words++ == 0) {
+			char word[16];
+
+			if ((size_t)(p - w) < sizeof(word)) {
+				memcpy(word, w, (size_t)(p - w));
+				word[p - w] = '\0';
+				command = ctl_command_from_name(word);
+			}
+			if (command < 0) {
+				say_why(why, why_len, "unknown command \"%s\"",
+					shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)));
+				return -1;
+			}
+		} else if (!valid_job_name(w, (size_t)(p - w))) {
+			say_why(why, why_len, "bad job name \"%s\": 1 to %d letters, digits or %s",
+				shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)),
+				JOB_NAME_MAX, JOB_NAME_CHARS);
+			return -1;
+		}
+	}
+	if (n_words == 0) {
+		say_why(why, why_len, "no command");
+		return -1;
+	}
+	n_words--;
+	if (command == CTL_RELOAD && n_words) {
+		say_why(why, why_len, "reload takes no job names");
+		return -1;
+	}
+	if (ctl_command_mutates(command) && command != CTL_RELOAD && !n_words) {
+		say_why(why, why_len, "%s needs at least one job name", ctl_command_name(command));
+		return -1;
+	}
+	if (n_words > CTL_MAX_NAMES) {
+		say_why(why, why_len, "more than %d job names", CTL_MAX_NAMES);
+		return -1;
+	}
+
+	req->command = command;
+	if (n_words) {
+		req->names = calloc(n_words, sizeof(*req->names));
+		if (!req->names)
+			goto nomem;
+	}
+	/* Second pass: the words are known to be good, keep the names. */
+	for (p = line, n_words = 0; p < end;) {
+		const char *w;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		w = p;
+		while (p < end && *p != ' ')
+			p++;
+		if (n_words++ && add_name(req, w, (size_t)(p - w)) < 0)
+			goto nomem;
+	}
+	return 0;
+
+incomplete:
+	/* Nothing that still lacks its newline can end within the limit. */
+	if (len >= CTL_REQUEST_MAX) {
+		say_why(why, why_len, "request longer than %d bytes", CTL_REQUEST_MAX);
+		return -1;
+	}
+	return 1;
+nomem:
+	ctl_request_free(req);
+	say_why(why, why_len, "out of memory");
+	errno = ENOMEM;
+	return -1;
+}
+
+void ctl_request_free(struct ctl_request *req)
+{
+	if (!req)
+		return;
+	for (size_t i = 0; i < req->n_names; i++)
+		free(req->names[i]);
+	free(req->names);
+	req->names = NULL;
+	req->n_names = 0;
+}
+
+char *ctl_format_request(enum ctl_command command, char *const *names, size_t n_names)
+{
+	const char *word = ctl_command_name(command);
+	size_t len, i;
+	char *out, *o;
+
+	if (!word || (n_names && !names)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	len = strlen(CTL_HELLO) + 1 + strlen(word) + 1;
+	for (i = 0; i < n_names; i++) {
+		if (!names[i]) {
+			errno = EINVAL;
+			return NULL;
+		}
+		len += 1 + strlen(names[i]);
+	}
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	o = out + sprintf(out, "%s\n%s", CTL_HELLO, word);
+	for (i = 0; i < n_names; i++)
+		o += sprintf(o, " %s", names[i]);
+	strcpy(o, "\n");
+	return out;
+}
+
+/* ---- status lines ----------------------------------------------------------- */
+
+char *ctl_format_status(const struct ctl_job_status *status)
+{
+	char *name = ctl_escape(status->name ? status->name : "");
+	char *state = ctl_escape(status->state ? status->state : "");
+	char *command = ctl_escape(status->command ? status->command : "");
+	char code[16] = "-", sig[16] = "-";
+	char *line = NULL;
+
+	if (status->exit_code >= 0)
+		snprintf(code, sizeof(code), "%d", status->exit_code);
+	if (status->exit_signal >= 0)
+		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
+	if (name && state && command &&
+	    asprintf(&line, "job %s %s %ld %lld %lu %s %s %s\n", name, state, status->pid,
+		     status->uptime, status->restarts, code, sig, command) < 0)
+		line = NULL;
+	free(name);
+	free(state);
+	free(command);
+	return line;
+}
+
+/* A decimal number without sign or leading zeros, at most max. */
+static int parse_number(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s || (s[0] == '0' && s[1]))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (unsigned)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* "-" for none (-1), else a number from min to max. */
+static int parse_optional(const char *s, unsigned long long min, unsigned long long max, int *out)
+{
+	unsigned long long v;
+
+	if (strcmp(s, "-") == 0) {
+		*out = -1;
+		return 0;
+	}
+	if (parse_number(s, max, &v) < 0 || v < min)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+enum { F_JOB, F_NAME, F_STATE, F_PID, F_UPTIME, F_RESTARTS, F_EXIT, F_SIGNAL, F_COMMAND, N_FIELDS };
+
+int ctl_parse_status(const char *line, struct ctl_job_status *status)
+{
+	char *copy, *f[N_FIELDS], *p;
+	unsigned long long v;
+	size_t n = 0;
+
+	memset(status, 0, sizeof(*status));
+	status->exit_code = -1;
+	status->exit_signal = -1;
+	if (!line)
+		return -1;
+	copy = util_strdup(line);
+	if (!copy)
+		return -1;
+	/* Exactly one space between fields: an empty field is malformed. */
+	for (p = copy; n < N_FIELDS; n++) {
+		f[n] = p;
+		p = strchr(p, ' ');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	if (n != N_FIELDS - 1 || strcmp(f[F_JOB], "job") != 0)
+		goto bad;
+	if (ctl_unescape(f[F_NAME]) < 0 || !*f[F_NAME] ||
+	    ctl_unescape(f[F_STATE]) < 0 || !*f[F_STATE] ||
+	    ctl_unescape(f[F_COMMAND]) < 0)
+		goto bad;
+	if (parse_number(f[F_PID], LONG_MAX, &v) < 0)
+		goto bad;
+	status->pid = (long)v;
+	if (parse_number(f[F_UPTIME], LLONG_MAX, &v) < 0)
+		goto bad;
+	status->uptime = (long long)v;
+	if (parse_number(f[F_RESTARTS], ULONG_MAX, &v) < 0)
+		goto bad;
+	status->restarts = (unsigned long)v;
+	if (parse_optional(f[F_EXIT], 0, 255, &status->exit_code) < 0 ||
+	    parse_optional(f[F_SIGNAL], 1, 127, &status->exit_signal) < 0)
+		goto bad;
+	status->name = util_strdup(f[F_NAME]);
+	status->state = util_strdup(f[F_STATE]);
+	status->command = util_strdup(f[F_COMMAND]);
+	free(copy);
+	if (!status->name || !status->state || !status->command) {
+		ctl_job_status_free(status);
+		return -1;
+	}
+	return 0;
+bad:
+	free(copy);
+	status->exit_code = -1;
+	status->exit_signal = -1;
+	status->pid = 0;
+	status->uptime = 0;
+	status->restarts = 0;
+	errno = EINVAL;
+	return -1;
+}
+
+void ctl_job_status_free(struct ctl_job_status *status)
+{
+	if (!status)
+		return;
+	free(status->name);
+	free(status->state);
+	free(status->command);
+	status->name = status->state = status->command = NULL;
+}

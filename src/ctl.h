@@ -1,0 +1,38 @@
+/* ctl.h: the control socket server: pmtrctl's requests, answered without ever blocking. SPDX-License-Identifier: MIT */
+#ifndef PMTR_CTL_H
+#define PMTR_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "jobs.h"
+#include "loop.h"
+
+#define CTL_MAX_CLIENTS 32
+#define CTL_CLIENT_TIMEOUT_MS 10000
+
+struct ctl_client;
+
+struct ctl {
+	struct loop_watcher listener;
+	struct loop *loop;
+	struct jobs *jobs;
+	char *path;
+	struct ctl_client *clients;
+	size_t n_clients;
+	void (*reload_cb)(void *arg);	/* "reload": read the configuration now */
+	void *arg;
+};
+
+/* Listen on path (mode 0660). A socket file left by a dead pmtr is replaced; a live
+ * pmtr on it is an error (EADDRINUSE). 0, or -1 with errno and a reason in why. */
+int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
+	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len);
+/* Close every connection and remove the socket file. Safe on an unused ctl. */
+void ctl_exit(struct ctl *ctl);
+
+/* Drop clients past their time limit; returns the next client deadline, 0 if none. */
+int64_t ctl_tick(struct ctl *ctl);
+
+#endif

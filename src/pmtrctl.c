@@ -1,0 +1,686 @@
+/* pmtrctl.c: the pmtr control client: show the jobs and act on them through pmtr's control socket. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctlproto.h"
+#include "util.h"
+
+/* Exit statuses (pmtrctl(8)); 1, 3 and 4 also come from the daemon's error kinds. */
+#define EXIT_OK 0
+#define EXIT_USAGE 1
+#define EXIT_UNREACHABLE 2
+
+/* The whole exchange, connect included, must end within this. */
+#define ANSWER_TIMEOUT_S 10
+/* Larger than any status of a real table (1000 jobs take about 100 KB). */
+#define REPLY_MAX (64u << 20)
+#define DEFAULT_WIDTH 80
+/* Narrowest command column, "..." included, whatever the width left. */
+#define COMMAND_MIN_WIDTH 10
+
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+static void usage(FILE *to)
+{
+	fprintf(to,
+		"usage: pmtrctl [-s SOCKET] COMMAND [JOB...]\n"
+		"commands:\n"
+		"  status [--json] [JOB...]  show every job, or the named ones\n"
+		"  start JOB...              start jobs now\n"
+		"  stop JOB...               stop jobs; they stay stopped until started\n"
+		"  restart JOB...            stop jobs and start them again\n"
+		"  enable JOB...             the same as start\n"
+		"  disable JOB...            the same as stop\n"
+		"  reload                    read the configuration file now\n"
+		"options:\n"
+		"  -s SOCKET  control socket of pmtr (default %s)\n"
+		"  -h         this help\n"
+		"  -V         version\n"
+		"exit status: 0 done, 1 usage, 2 daemon unreachable, 3 unknown job, 4 refused\n",
+		PMTR_SOCKET);
+}
+
+static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The one line on standard error that every failure prints. */
+static void complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("pmtrctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- text for people -------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A copy safe for a terminal: control bytes and broken UTF-8 become "?". Also counts
+ * the characters (one column each, near enough for a table). NULL on ENOMEM. */
+static char *printable(const char *s, size_t *width)
+{
+	size_t n = strlen(s), w = 0;
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = utf8_len(p, n - i);
+
+		w++;
+		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
+			*o++ = '?';
+			i++;
+			continue;
+		}
+		memcpy(o, p, len);
+		o += len;
+		i += len;
+	}
+	*o = '\0';
+	if (width)
+		*width = w;
+	return out;
+}
+
+/* Cut a printable string to at most max characters, the last three being "...". */
+static void cut(char *s, size_t width, size_t max)
+{
+	size_t keep, chars = 0;
+	char *p = s;
+
+	if (width <= max)
+		return;
+	keep = max > 3 ? max - 3 : 0;
+	while (*p && chars < keep) {
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		chars++;
+	}
+	memcpy(p, "...", 4);
+}
+
+static void format_uptime(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	long long s = st->uptime;
+
+	if (!st->pid)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+static void format_last_exit(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	if (st->exit_signal > 0)
+		util_signame(st->exit_signal, buf, len);
+	else if (st->exit_code >= 0)
+		snprintf(buf, len, "exit %d", st->exit_code);
+	else
+		snprintf(buf, len, "-");
+}
+
+static size_t output_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (!*end && v > 0 && v < 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return DEFAULT_WIDTH;
+}
+
+enum { C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_COMMAND, N_COLS };
+
+static const char *const headers[N_COLS] = {
+	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "COMMAND",
+};
+
+struct row {
+	char *cell[N_COLS];
+	size_t width[N_COLS];
+};
+
+static void pad(size_t width, size_t col_width)
+{
+	for (size_t i = width; i < col_width; i++)
+		putchar(' ');
+}
+
+/* An aligned table: every column as wide as its widest cell, the command cut so that
+ * a line fits the output width. */
+static int print_table(const struct ctl_job_status *st, size_t n)
+{
+	struct row *rows = calloc(n + 1, sizeof(*rows));
+	size_t col[N_COLS] = { 0 }, used = 0, room;
+	int rc = 0;
+
+	if (!rows)
+		return -1;
+	for (int c = 0; c < N_COLS; c++) {
+		rows[0].cell[c] = util_strdup(headers[c]);
+		if (!rows[0].cell[c])
+			rc = -1;
+		rows[0].width[c] = strlen(headers[c]);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct row *r = &rows[i + 1];
+		char text[N_COLS][64];
+
+		snprintf(text[C_PID], sizeof(text[C_PID]), st[i].pid ? "%ld" : "-", st[i].pid);
+		format_uptime(&st[i], text[C_UPTIME], sizeof(text[C_UPTIME]));
+		snprintf(text[C_RESTARTS], sizeof(text[C_RESTARTS]), "%lu", st[i].restarts);
+		format_last_exit(&st[i], text[C_EXIT], sizeof(text[C_EXIT]));
+		r->cell[C_NAME] = printable(st[i].name, &r->width[C_NAME]);
+		r->cell[C_STATE] = printable(st[i].state, &r->width[C_STATE]);
+		for (int c = C_PID; c <= C_EXIT; c++)
+			r->cell[c] = printable(text[c], &r->width[c]);
+		r->cell[C_COMMAND] = printable(st[i].command, &r->width[C_COMMAND]);
+		for (int c = 0; c < N_COLS; c++)
+			if (!r->cell[c])
+				rc = -1;
+	}
+	if (rc == 0) {
+		for (size_t i = 0; i <= n; i++)
+			for (int c = 0; c < N_COLS; c++)
+				if (rows[i].width[c] > col[c])
+					col[c] = rows[i].width[c];
+		for (int c = 0; c < C_COMMAND; c++)
+			used += col[c] + 2;
+		room = output_width() > used + COMMAND_MIN_WIDTH ? output_width() - used :
+								  COMMAND_MIN_WIDTH;
+		for (size_t i = 0; i <= n; i++) {
+			cut(rows[i].cell[C_COMMAND], rows[i].width[C_COMMAND], room);
+			for (int c = 0; c < C_COMMAND; c++) {
+				/* numbers to the right, words to the left */
+				if (c == C_PID || c == C_RESTARTS) {
+					pad(rows[i].width[c], col[c]);
+					fputs(rows[i].cell[c], stdout);
+				} else {
+					fputs(rows[i].cell[c], stdout);
+					pad(rows[i].width[c], col[c]);
+				}
+				fputs("  ", stdout);
+			}
+			puts(rows[i].cell[C_COMMAND]);
+		}
+	}
+	for (size_t i = 0; i <= n; i++)
+		for (int c = 0; c < N_COLS; c++)
+			free(rows[i].cell[c]);
+	free(rows);
+	return rc;
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped, broken UTF-8 replaced
+ * by U+FFFD, so that the document is always valid. */
+static void json_string(const char *s)
+{
+	size_t n = strlen(s);
+
+	putchar('"');
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = utf8_len(p, n - i);
+
+		if (len == 0) {
+			fputs("\\ufffd", stdout);
+			i++;
+		} else if (*p == '"' || *p == '\\') {
+			putchar('\\');
+			putchar(*p);
+			i++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p);
+			i++;
+		} else {
+			fwrite(p, 1, len, stdout);
+			i += len;
+		}
+	}
+	putchar('"');
+}
+
+static void json_int_or_null(long long v, bool present)
+{
+	if (present)
+		printf("%lld", v);
+	else
+		fputs("null", stdout);
+}
+
+static void print_json(const struct ctl_job_status *st, size_t n)
+{
+	fputs("{\"jobs\":[", stdout);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n" : "\n", stdout);
+		fputs("{\"name\":", stdout);
+		json_string(st[i].name);
+		fputs(",\"state\":", stdout);
+		json_string(st[i].state);
+		fputs(",\"pid\":", stdout);
+		json_int_or_null(st[i].pid, st[i].pid != 0);
+		fputs(",\"uptime\":", stdout);
+		json_int_or_null(st[i].uptime, st[i].pid != 0);
+		printf(",\"restarts\":%lu", st[i].restarts);
+		fputs(",\"exit_code\":", stdout);
+		json_int_or_null(st[i].exit_code, st[i].exit_code >= 0);
+		fputs(",\"exit_signal\":", stdout);
+		json_int_or_null(st[i].exit_signal, st[i].exit_signal > 0);
+		fputs(",\"command\":", stdout);
+		json_string(st[i].command);
+		putchar('}');
+	}
+	fputs(n ? "\n]}\n" : "]}\n", stdout);
+}
+
+/* ---- the exchange ----------------------------------------------------------- */
+
+static int remaining_ms(int64_t deadline)
+{
+	int64_t left = deadline - util_now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+static int buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap;
+	char *bigger;
+
+	if (b->len + more + 1 <= b->cap)
+		return 0;
+	if (b->len + more + 1 > REPLY_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	cap = b->cap ? b->cap : 16384;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	bigger = realloc(b->data, cap);
+	if (!bigger)
+		return -1;
+	b->data = bigger;
+	b->cap = cap;
+	return 0;
+}
+
+/* Send the request and read the whole reply. EXIT_OK, or the exit status after the
+ * message saying why not. */
+static int exchange(const char *path, const char *request, struct buf *reply)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = ANSWER_TIMEOUT_S };
+	int64_t deadline = util_now_ms() + ANSWER_TIMEOUT_S * 1000;
+	size_t sent = 0, len = strlen(request);
+	bool writing = true;
+	int fd, rc = EXIT_UNREACHABLE;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		complain("cannot connect to %s: %s", path, strerror(ENAMETOOLONG));
+		return EXIT_UNREACHABLE;
+	}
+	memcpy(sa.sun_path, path, strlen(path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		complain("socket: %s", strerror(errno));
+		return EXIT_UNREACHABLE;
+	}
+	/* A daemon whose backlog is full makes connect wait: at most the time limit. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (errno == EAGAIN || errno == EINPROGRESS)
+			complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
+		else
+			complain("cannot connect to %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (util_set_nonblock(fd) < 0) {
+		complain("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN | (writing ? POLLOUT : 0) };
+		int n = poll(&pfd, 1, remaining_ms(deadline));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			complain("poll: %s", strerror(errno));
+			goto out;
+		}
+		if (n == 0) {
+			complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
+			goto out;
+		}
+		if (writing && (pfd.revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = send(fd, request + sent, len - sent, MSG_NOSIGNAL);
+
+			if (w >= 0)
+				sent += (size_t)w;
+			else if (errno != EAGAIN && errno != EINTR)
+				sent = len;	/* the daemon stopped reading: its answer says why */
+			if (sent == len) {
+				writing = false;
+				shutdown(fd, SHUT_WR);
+			}
+		}
+		if (pfd.revents & (POLLIN | POLLERR | POLLHUP)) {
+			ssize_t r;
+
+			if (buf_reserve(reply, 65536) < 0) {
+				complain("%s: reply too large: %s", path, strerror(errno));
+				goto out;
+			}
+			r = recv(fd, reply->data + reply->len, reply->cap - reply->len - 1, 0);
+			if (r > 0) {
+				reply->len += (size_t)r;
+				reply->data[reply->len] = '\0';
+				continue;
+			}
+			if (r < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			/* A reset after the answer (our request unread when it closed) ends it too. */
+			if (r == 0 || errno == ECONNRESET || errno == EPIPE) {
+				rc = EXIT_OK;
+				goto out;
+			}
+			complain("cannot read from %s: %s", path, strerror(errno));
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	return rc;
+}
+
+/* Next line of the reply (its "\n" replaced by NUL), or NULL at the end. */
+static char *next_line(char **pos, char *end)
+{
+	char *line = *pos, *nl;
+
+	if (line >= end)
+		return NULL;
+	nl = memchr(line, '\n', (size_t)(end - line));
+	if (!nl)
+		return NULL;
+	*nl = '\0';
+	*pos = nl + 1;
+	return line;
+}
+
+static int server_error(const char *path, char *rest)
+{
+	char *msg = strchr(rest, ' '), *text;
+	int kind, status;
+
+	if (msg)
+		*msg++ = '\0';
+	kind = ctl_error_from_name(rest);
+	/* A kind this client does not know: the daemon could not do it. */
+	status = kind < 0 ? ctl_error_exit_status(CTL_ERR_REFUSED) :
+			    ctl_error_exit_status((enum ctl_error)kind);
+	text = printable(msg && *msg ? msg : rest, NULL);
+	if (!text) {
+		complain("%s: %s", path, strerror(errno));
+		return status;
+	}
+	if (msg && *msg)
+		complain("%s", text);
+	else
+		complain("%s: the daemon gave a \"%s\" error", path, text);
+	free(text);
+	return status;
+}
+
+/* Read the reply: hello, "ok" or "error KIND message", the body. Returns the exit
+ * status. */
+static int answer(const char *path, enum ctl_command command, bool json, struct buf *reply)
+{
+	char *pos = reply->data, *end = reply->data + reply->len, *line;
+	struct ctl_job_status *st = NULL;
+	size_t n = 0, cap = 0;
+	int version, rc = EXIT_OK;
+
+	if (!reply->len) {
+		complain("%s: the daemon closed the connection without an answer", path);
+		return EXIT_UNREACHABLE;
+	}
+	if (reply->data[reply->len - 1] != '\n' || memchr(reply->data, '\0', reply->len)) {
+		complain("%s: incomplete or malformed answer", path);
+		return EXIT_UNREACHABLE;
+	}
+	line = next_line(&pos, end);
+	version = ctl_parse_hello(line, strlen(line));
+	if (version < 0) {
+		complain("%s: not a pmtr control socket (no hello)", path);
+		return EXIT_UNREACHABLE;
+	}
+	line = next_line(&pos, end);
+	if (line && strncmp(line, "error ", 6) == 0)
+		return server_error(path, line + 6);
+	if (version != CTL_VERSION) {
+		complain("%s: the daemon speaks protocol version %d, not %d", path, version,
+			 CTL_VERSION);
+		return EXIT_UNREACHABLE;
+	}
+	if (!line || strcmp(line, "ok") != 0) {
+		complain("%s: malformed answer from the daemon", path);
+		return EXIT_UNREACHABLE;
+	}
+	if (command != CTL_STATUS)
+		return EXIT_OK;
+	/* Body lines of a kind this client does not know are for newer clients. */
+	while ((line = next_line(&pos, end))) {
+		if (strncmp(line, "job ", 4) != 0)
+			continue;
+		if (n == cap) {
+			size_t bigger_cap = cap ? cap * 2 : 64;
+			struct ctl_job_status *bigger = realloc(st, bigger_cap * sizeof(*st));
+
+			if (!bigger) {
+				complain("%s", strerror(errno));
+				rc = EXIT_UNREACHABLE;
+				goto out;
+			}
+			st = bigger;
+			cap = bigger_cap;
+		}
+		if (ctl_parse_status(line, &st[n]) < 0) {
+			complain("%s: malformed status line from the daemon", path);
+			rc = EXIT_UNREACHABLE;
+			goto out;
+		}
+		n++;
+	}
+	if (json)
+		print_json(st, n);
+	else if (print_table(st, n) < 0) {
+		complain("%s", strerror(ENOMEM));
+		rc = EXIT_USAGE;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		ctl_job_status_free(&st[i]);
+	free(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = PMTR_SOCKET;
+	struct ctl_request check;
+	struct buf reply = { 0 };
+	char **names = NULL, *request, why[256];
+	size_t n_names = 0;
+	bool json = false, options = true;
+	int c, command, rc;
+
+	opterr = 0;
+	/* "+": stop at the command, so that a job name may start with "-". */
+	while ((c = getopt_long(argc, argv, "+:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("pmtrctl %s\n", PACKAGE_VERSION);
+			return EXIT_OK;
+		case ':':
+			complain("option -%c needs an argument (see pmtrctl -h)", optopt);
+			return EXIT_USAGE;
+		default:
+			if (optopt)
+				complain("unknown option -%c (see pmtrctl -h)", optopt);
+			else
+				complain("unknown option %s (see pmtrctl -h)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!*path) {
+		complain("-s needs a socket path");
+		return EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		complain("no command given (see pmtrctl -h)");
+		return EXIT_USAGE;
+	}
+	command = ctl_command_from_name(argv[optind]);
+	if (command < 0) {
+		char *shown = printable(argv[optind], NULL);
+
+		complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
+		free(shown);
+		return EXIT_USAGE;
+	}
+	names = calloc((size_t)argc, sizeof(*names));
+	if (!names) {
+		complain("%s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (options && strcmp(arg, "--") == 0) {
+			options = false;
+		} else if (options && command == CTL_STATUS && strcmp(arg, "--json") == 0) {
+			json = true;
+		} else if (options && arg[0] == '-' && arg[1]) {
+			char *shown = printable(arg, NULL);
+
+			complain("unknown option \"%s\" for %s (a job name starting with \"-\" goes after \"--\")",
+				 shown ? shown : "?", argv[optind]);
+			free(shown);
+			free(names);
+			return EXIT_USAGE;
+		} else if (!ctl_valid_job_name(arg)) {
+			char *shown = printable(arg, NULL);
+
+			complain("bad job name \"%s\": 1 to 128 letters, digits or .-_@:+",
+				 shown ? shown : "?");
+			free(shown);
+			free(names);
+			return EXIT_USAGE;
+		} else {
+			names[n_names++] = argv[i];
+		}
+	}
+	request = ctl_format_request((enum ctl_command)command, names, n_names);
+	free(names);
+	if (!request) {
+		complain("%s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	/* The daemon's own rules, checked here first: a bad name never leaves this host. */
+	if (ctl_parse_request(request, strlen(request), &check, why, sizeof(why)) != 0) {
+		char *shown = printable(why, NULL);
+
+		complain("%s", shown ? shown : why);
+		free(shown);
+		free(request);
+		return EXIT_USAGE;
+	}
+	ctl_request_free(&check);
+	rc = exchange(path, request, &reply);
+	free(request);
+	if (rc == EXIT_OK)
+		rc = answer(path, (enum ctl_command)command, json, &reply);
+	free(reply.data);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		complain("cannot write the output: %s", strerror(errno));
+		if (rc == EXIT_OK)
+			rc = EXIT_USAGE;
+	}
+	return rc;
+}
