@@ -498,17 +498,12 @@ char *ctl_format_status(const struct ctl_job_status *status)
 /* A decimal number without sign or leading zeros, at most max. */
 static int parse_number(const char *s, unsigned long long max, unsigned long long *out)
 {
-	unsigned long long v = 0;
+	uint64_t v;
 
-	if (!*s || (s[0] == '0' && s[1]))
+	if (s[0] == '0' && s[1])
 		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (unsigned)(*s - '0');
-	}
+	if (util_parse_u64(s, max, &v) < 0)
+		return -1;
 	*out = v;
 	return 0;
 }

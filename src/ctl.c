@@ -138,13 +138,15 @@ static void add_status(struct reply *r, const struct job *job, int64_t now)
 	free(st.command);
 }
 
-/* Jobs the configuration still has: a job being removed is no longer anyone's to name. */
-static struct job *find_job(struct jobs *jobs, const char *name)
+/* A job on its way out can still be looked at, but no longer acted on. */
+static struct job *find_job(struct jobs *jobs, const char *name, bool removed_too)
 {
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
 
-		if (!job_is_removed(job) && strcmp(job->conf->name, name) == 0)
+		if (job->state == JOB_GONE || (!removed_too && job_is_removed(job)))
+			continue;
+		if (strcmp(job->conf->name, name) == 0)
 			return job;
 	}
 	return NULL;
@@ -165,6 +167,10 @@ static void execute(struct ctl *ctl, const struct ctl_request *req, uid_t uid, s
 		reply_error(r, CTL_ERR_REFUSED, msg);
 		return;
 	}
+	if (ctl_command_mutates(req->command) && ctl->refuse_changes) {
+		reply_error(r, CTL_ERR_REFUSED, "pmtr is shutting down");
+		return;
+	}
 	if (req->n_names) {
 		found = calloc(req->n_names, sizeof(*found));
 		if (!found) {
@@ -173,7 +179,7 @@ static void execute(struct ctl *ctl, const struct ctl_request *req, uid_t uid, s
 		}
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
-		found[i] = find_job(ctl->jobs, req->names[i]);
+		found[i] = find_job(ctl->jobs, req->names[i], req->command == CTL_STATUS);
 		if (found[i])
 			continue;
 		reply_printf(&unknown, "%s\"%s\"", n_unknown ? ", " : "", req->names[i]);

@@ -23,6 +23,7 @@ struct ctl {
 	size_t n_clients;
 	void (*reload_cb)(void *arg);	/* "reload": read the configuration now */
 	void *arg;
+	bool refuse_changes;		/* pmtr is shutting down: status only */
 };
 
 /* Listen on path (mode 0660). A socket file left by a dead pmtr is replaced; a live

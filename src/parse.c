@@ -217,24 +217,6 @@ static void error_at(struct parser *p, int line, bool bare, const char *fmt, ...
 
 /* ---- value syntaxes ---- */
 
-/* Decimal digits only, at most max; -1 on anything else. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 /* Optional sign then decimal digits, within [min, max]. */
 static int parse_int(const char *s, int min, int max, int *out)
 {
@@ -243,7 +225,7 @@ static int parse_int(const char *s, int min, int max, int *out)
 
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
-	if (parse_u64(s, (uint64_t)INT_MAX + 1, &v) < 0)
+	if (util_parse_u64(s, (uint64_t)INT_MAX + 1, &v) < 0)
 		return -1;
 	if (neg ? -(int64_t)v < min : (int64_t)v > max)
 		return -1;
@@ -395,7 +377,7 @@ int parse_ulimit_value(const char *text, rlim_t *value)
 		*value = RLIM_INFINITY;
 		return 0;
 	}
-	if (parse_u64(text, (uint64_t)(rlim_t)-1, &v) < 0)
+	if (util_parse_u64(text, (uint64_t)(rlim_t)-1, &v) < 0)
 		return -1;
 	*value = (rlim_t)v;
 	return 0;

@@ -275,6 +275,7 @@ static void shutdown_jobs(struct pmtr *p, int sig)
 		log_info("pmtr: stopping (%s)", util_signame(sig, name, sizeof(name)));
 		notify_send("STOPPING=1");
 		p->stopping = true;
+		p->ctl.refuse_changes = true;
 		jobs_shutdown(&p->jobs, false);
 	} else {
 		log_info("pmtr: %s again: killing every job now", util_signame(sig, name, sizeof(name)));
@@ -390,6 +391,7 @@ static void run(struct pmtr *p)
 			break;
 		if (p->jobs.end_status >= 0 && !p->stopping) {
 			p->stopping = true;
+			p->ctl.refuse_changes = true;
 			notify_send("STOPPING=1");
 			jobs_shutdown(&p->jobs, false);
 			continue;
@@ -458,24 +460,31 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	parse_errors_free(&errs);
 	if (!*conf)
 		return -1;
+	/* The socket is claimed before detaching, so that a second pmtr on it fails
+	 * where its caller sees it. */
+	if (loop_init(&p->loop) < 0) {
+		log_warn("cannot set up the event loop");
+		return -1;
+	}
+	jobs_init(&p->jobs, &p->loop);
+	if (open_control_socket(p) < 0)
+		return -1;
 	if (!p->opt.foreground && daemonize() < 0) {
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
+		return -1;
+	}
+	/* After the fork: epoll watches a signalfd for the process that added it. */
+	if (setup_signals(p) < 0) {
+		log_warn("cannot set up signal handling");
 		return -1;
 	}
 	log_init(p->opt.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, p->opt.verbosity);
 	/* Orphans of our jobs come back to us, so that a stop can wait for them. */
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper");
-	if (loop_init(&p->loop) < 0 || setup_signals(p) < 0) {
-		log_warn("cannot set up the event loop");
-		return -1;
-	}
-	jobs_init(&p->jobs, &p->loop);
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
-	if (open_control_socket(p) < 0)
-		return -1;
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;

@@ -449,6 +449,12 @@ run_cmd 10 env PMTR_TEST_MARK="$T" "$PMTR" -F -c "$CONF" -s "$SOCK"
 grep -q "another pmtr is running on $SOCK" "$T/err" "$T/out" ||
 	fail "a second pmtr on a live socket: no 'another pmtr is running' message: $(cat "$T/err" "$T/out")"
 ok "a second pmtr on the same live socket exits 1: $(cat "$T/err" "$T/out" | head -n 1)"
+# without -F too: the socket is claimed before pmtr detaches, so its caller sees it
+run_cmd 10 env PMTR_TEST_MARK="$T" "$PMTR" -c "$CONF" -s "$SOCK"
+[ "$RC" = 1 ] || fail "a second pmtr (no -F) on a live socket: exit status $RC, expected 1"
+grep -q "another pmtr is running on $SOCK" "$T/err" ||
+	fail "a second pmtr (no -F): no 'another pmtr is running' on stderr: $(cat "$T/err")"
+ok "a second pmtr without -F on the same live socket exits 1 before detaching"
 PMTR_PID=$FIRST
 LOG=$FIRST_LOG
 check_alive "a second pmtr tried the socket"
@@ -527,6 +533,36 @@ expect_quiet 0 "stop of 512 jobs in one request"
 ctl restart run1 run2 run3
 expect_quiet 0 "restart of three jobs"
 stop_pmtr TERM 10
+assert_no_marked
+
+# ---- while pmtr shuts down: status answers, changes are refused ---------------
+script stubborn.sh <<'EOF'
+#!/bin/sh
+trap '' TERM
+echo ready
+exec /bin/sleep 1000
+EOF
+write_conf <<EOF
+job {
+  name stubborn
+  cmd $T/stubborn.sh
+  stop timeout 3
+}
+EOF
+start_pmtr_raw -F -c "$CONF" -s "$SOCK"
+wait_for_log "stubborn\[[0-9]*\]: ready"
+kill -TERM "$PMTR_PID"
+wait_for_log "stopping job stubborn"
+ctl status stubborn
+expect 0 "status while shutting down"
+grep -q '^stubborn  *stopping ' "$T/out" || fail "status while shutting down: $(cat "$T/out")"
+ctl start stubborn
+expect 4 "start while shutting down is refused"
+err_has "shutting down"
+ctl reload
+expect 4 "reload while shutting down is refused"
+wait_pmtr_exit 10
+[ "$PMTR_RC" = 0 ] || fail "pmtr exit status $PMTR_RC after SIGTERM, expected 0"
 assert_no_marked
 
 exit 0
