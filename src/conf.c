@@ -101,3 +101,39 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
 	       a->essential == b->essential;
 }
+
+static bool needs_quotes(const char *arg)
+{
+	return !*arg || strpbrk(arg, " \t\"\\#") != NULL;
+}
+
+char *conf_job_command(const struct conf_job *job)
+{
+	size_t len = 1;
+	char *text, *out;
+
+	for (char **arg = job->argv; *arg; arg++) {
+		len += strlen(*arg) * 2 + 3;	/* worst case: every byte escaped, quotes, blank */
+	}
+	text = malloc(len);
+	if (!text)
+		return NULL;
+	out = text;
+	for (char **arg = job->argv; *arg; arg++) {
+		bool quote = needs_quotes(*arg);
+
+		if (arg != job->argv)
+			*out++ = ' ';
+		if (quote)
+			*out++ = '"';
+		for (const char *c = *arg; *c; c++) {
+			if (quote && (*c == '"' || *c == '\\'))
+				*out++ = '\\';
+			*out++ = *c;
+		}
+		if (quote)
+			*out++ = '"';
+	}
+	*out = '\0';
+	return text;
+}

@@ -48,10 +48,15 @@ struct conf {
 	size_t n_jobs;
 	char *report_to;	/* "udp://HOST:PORT[@IFACE]" as written, or NULL */
 	char *listen_on;	/* "udp://ADDR:PORT" as written, or NULL */
+	int report_to_line, listen_on_line;	/* for messages */
 };
 
 void conf_job_free(struct conf_job *job);
 void conf_free(struct conf *conf);
+
+/* The command as the configuration writes it: arguments with blanks, quotes,
+ * backslashes or "#" in double quotes, with \" and \\ inside. malloc'd, or NULL. */
+char *conf_job_command(const struct conf_job *job);
 
 /* True when two jobs would run identically: every setting but line and order. */
 bool conf_job_equal(const struct conf_job *a, const struct conf_job *b);

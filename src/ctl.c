@@ -81,36 +81,6 @@ static void reply_error(struct reply *r, enum ctl_error kind, const char *msg)
 	reply_printf(r, "error %s %s\n", ctl_error_name(kind), msg);
 }
 
-/* The command as the configuration would write it: an argument with blanks, quotes
- * or backslashes in double quotes, with \" and \\ inside. */
-static char *command_line(const struct conf_job *conf)
-{
-	struct reply r = { 0 };
-
-	for (char **arg = conf->argv; *arg; arg++) {
-		bool quote = !**arg || strpbrk(*arg, " \t\"\\#") != NULL;
-
-		if (arg != conf->argv)
-			reply_add(&r, " ", 1);
-		if (!quote) {
-			reply_add(&r, *arg, strlen(*arg));
-			continue;
-		}
-		reply_add(&r, "\"", 1);
-		for (const char *c = *arg; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				reply_add(&r, "\\", 1);
-			reply_add(&r, c, 1);
-		}
-		reply_add(&r, "\"", 1);
-	}
-	if (r.failed) {
-		free(r.buf);
-		return NULL;
-	}
-	return r.buf;
-}
-
 static void add_status(struct reply *r, const struct job *job, int64_t now)
 {
 	struct ctl_job_status st = {
@@ -128,7 +98,7 @@ static void add_status(struct reply *r, const struct job *job, int64_t now)
 		st.exit_code = WEXITSTATUS(job->last_status);
 	else if (job->has_exited && WIFSIGNALED(job->last_status))
 		st.exit_signal = WTERMSIG(job->last_status);
-	st.command = command_line(job->conf);
+	st.command = conf_job_command(job->conf);
 	line = st.command ? ctl_format_status(&st) : NULL;
 	if (line)
 		reply_add(r, line, strlen(line));

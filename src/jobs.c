@@ -546,8 +546,14 @@ static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *c
 		latest_conf(job)->order = conf->order;
 		latest_conf(job)->line = conf->line;
 		conf_job_free(conf);
+		/* A UDP enable or disable lasts until the file is edited. */
+		if (job->udp_override) {
+			job->udp_override = false;
+			job_event(jobs, job, latest_conf(job)->disabled ? JOB_EV_STOP : JOB_EV_START);
+		}
 		return;
 	}
+	job->udp_override = false;
 	if (job->state == JOB_GONE)
 		job->state = JOB_DISABLED;	/* back from the dead: removed and re-added */
 	if (job->state == JOB_RUNNING || job->state == JOB_STOPPING) {

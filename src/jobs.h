@@ -56,6 +56,7 @@ struct job {
 	bool has_exited;
 	bool kill_sent;
 	bool dep_missing_logged;
+	bool udp_override;		/* enabled or disabled by UDP: undone by the next edit */
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct loop_watcher report;	/* the child's report pipe until exec */

@@ -384,12 +384,13 @@ int parse_ulimit_value(const char *text, rlim_t *value)
 }
 
 /* udp://HOST:PORT[@IFACE]; NULL when the shape is right, else what is wrong. */
-static const char *check_udp(const char *s, bool allow_iface)
+const char *parse_udp_spec(const char *s, bool allow_iface, struct parse_udp *out)
 {
-	const char *h, *p;
+	const char *h, *h_end, *p;
 	uint64_t port = 0;
 	size_t n;
 
+	memset(out, 0, sizeof(*out));
 	if (strncmp(s, "udp://", 6) != 0)
 		return "it must start with udp://";
 	h = s + 6;
@@ -401,14 +402,19 @@ static const char *check_udp(const char *s, bool allow_iface)
 			return "missing \"]\" after the host";
 		if (p == h + 1)
 			return "missing host";
-		p++;
+		h_end = p++;
+		h++;
 	} else {
 		for (p = h; *p && *p != ':' && *p != '@'; p++)
 			if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
 				return "bad character in the host";
 		if (p == h)
 			return "missing host";
+		h_end = p;
 	}
+	if ((size_t)(h_end - h) >= sizeof(out->host))
+		return "host name too long";
+	memcpy(out->host, h, (size_t)(h_end - h));
 	if (*p != ':')
 		return "missing port";
 	p++;
@@ -419,17 +425,19 @@ static const char *check_udp(const char *s, bool allow_iface)
 		return "missing port";
 	if (n > 5 || port < 1 || port > 65535)
 		return "port must be 1 to 65535";
+	snprintf(out->port, sizeof(out->port), "%u", (unsigned)port);
 	p += n;
 	if (*p == '@') {
 		if (!allow_iface)
 			return "@IFACE is only allowed for report to";
 		p++;
 		n = strlen(p);
-		if (n == 0 || n > 15)
+		if (n == 0 || n >= sizeof(out->iface))
 			return "bad interface name";
-		for (; *p; p++)
-			if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
+		for (const char *c = p; *c; c++)
+			if (!isalnum((unsigned char)*c) && !strchr(".-_", *c))
 				return "bad interface name";
+		memcpy(out->iface, p, n);
 	} else if (*p) {
 		return "unexpected text after the port";
 	}
@@ -977,6 +985,7 @@ static void udp_statement(struct parser *p, struct word *w, size_t n, const char
 			  char **out, int *first)
 {
 	char kw[16], b[SHOWBUF];
+	struct parse_udp spec;
 	const char *why;
 
 	snprintf(kw, sizeof(kw), "%s %s", w[0].s, second);
@@ -990,7 +999,7 @@ static void udp_statement(struct parser *p, struct word *w, size_t n, const char
 		bad(p, "%s given twice (first at line %d)", kw, *first);
 		return;
 	}
-	why = check_udp(w[2].s, out == &p->conf->report_to);
+	why = parse_udp_spec(w[2].s, out == &p->conf->report_to, &spec);
 	if (why) {
 		bad(p, "bad address %s for %s: %s", show(w[2].s, b, sizeof(b)), kw, why);
 		return;
@@ -1265,6 +1274,8 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs)
 	}
 	if (conf->n_jobs > 1)
 		qsort(conf->jobs, conf->n_jobs, sizeof(*conf->jobs), by_order);
+	conf->report_to_line = p->report_line;
+	conf->listen_on_line = p->listen_line;
 	return conf;
 }
 

@@ -2,6 +2,7 @@
 #ifndef PMTR_PARSE_H
 #define PMTR_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -41,5 +42,17 @@ int parse_ulimit_flag(char flag);
 
 /* Ulimit value: a decimal number, "infinity" or "unlimited". -1 on bad syntax. */
 int parse_ulimit_value(const char *text, rlim_t *value);
+
+/* The parts of "udp://HOST:PORT[@IFACE]"; HOST without the brackets of an IPv6
+ * literal. */
+struct parse_udp {
+	char host[256];
+	char port[6];
+	char iface[16];
+};
+
+/* Split a udp:// address (@IFACE only when allow_iface). NULL when it is valid,
+ * else the reason, e.g. "port must be 1 to 65535". */
+const char *parse_udp_spec(const char *text, bool allow_iface, struct parse_udp *out);
 
 #endif

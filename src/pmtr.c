@@ -23,6 +23,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "parse.h"
+#include "udp.h"
 #include "util.h"
 #include "watch.h"
 
@@ -55,6 +56,7 @@ struct pmtr {
 	struct jobs jobs;
 	struct watch watch;
 	struct ctl ctl;
+	struct udp udp;
 	struct loop_watcher signals;
 	uint64_t conf_hash;
 	int conf_errno;		/* the last read error reported, to say it once */
@@ -201,8 +203,12 @@ static void watch_everything(struct pmtr *p)
 static void apply(struct pmtr *p, struct conf *conf)
 {
 	size_t n = conf->n_jobs;
+	char why[1024];
 
-	if (jobs_apply(&p->jobs, conf) < 0)
+	if (udp_apply(&p->udp, conf, p->conf_path, why, sizeof(why)) < 0) {
+		log_warnx("%s", why);
+		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
+	} else if (jobs_apply(&p->jobs, conf) < 0)
 		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
 	else
 		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
@@ -383,10 +389,12 @@ static void run(struct pmtr *p)
 	bool ready = false;
 
 	for (;;) {
-		int64_t deadline = jobs_tick(&p->jobs), ctl_deadline = ctl_tick(&p->ctl);
+		int64_t deadline = jobs_tick(&p->jobs);
+		int64_t others[] = { ctl_tick(&p->ctl), udp_tick(&p->udp) };
 
-		if (ctl_deadline && (!deadline || ctl_deadline < deadline))
-			deadline = ctl_deadline;
+		for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+			if (others[i] && (!deadline || others[i] < deadline))
+				deadline = others[i];
 		if (p->stopping && p->jobs.n == 0)
 			break;
 		if (p->jobs.end_status >= 0 && !p->stopping) {
@@ -436,6 +444,7 @@ static int open_control_socket(struct pmtr *p)
 static int start_up(struct pmtr *p, struct conf **conf)
 {
 	struct parse_errors errs = { 0 };
+	char why[1024];
 	size_t len;
 	char *buf;
 
@@ -469,6 +478,12 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	jobs_init(&p->jobs, &p->loop);
 	if (open_control_socket(p) < 0)
 		return -1;
+	/* Names are resolved now, where an error still reaches the caller. */
+	udp_init(&p->udp, &p->loop, &p->jobs);
+	if (udp_apply(&p->udp, *conf, p->opt.conf_path, why, sizeof(why)) < 0) {
+		fprintf(stderr, "%s\n", why);
+		return -1;
+	}
 	if (!p->opt.foreground && daemonize() < 0) {
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
 		return -1;
@@ -503,7 +518,9 @@ int main(int argc, char **argv)
 	if (p.opt.test_only)
 		return test_config(p.opt.conf_path, p.opt.verbosity);
 	p.ctl.listener.fd = -1;
+	p.udp.report_fd = p.udp.listener.fd = -1;
 	if (start_up(&p, &conf) < 0) {
+		udp_exit(&p.udp);
 		ctl_exit(&p.ctl);
 		conf_free(conf);
 		return 1;
@@ -519,6 +536,7 @@ int main(int argc, char **argv)
 	if (p.opt.pidfile)
 		unlink(p.opt.pidfile);
 	watch_exit(&p.watch);
+	udp_exit(&p.udp);
 	ctl_exit(&p.ctl);
 	jobs_exit(&p.jobs);
 	notify_exit();
