@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "jobs.h"
 #include "log.h"
 #include "output.h"
@@ -71,13 +72,19 @@ static void set_state(struct job *job, enum job_state state)
 	}
 }
 
-static bool group_alive(pid_t pgid)
+/* Whether anything of the job is left: its process group, or its cgroup, which
+ * also holds the descendants that left the group (setsid, double fork). */
+static bool group_alive(const struct job *job)
 {
-	return pgid > 0 && (kill(-pgid, 0) == 0 || errno == EPERM);
+	if (job->pgid > 0 && (kill(-job->pgid, 0) == 0 || errno == EPERM))
+		return true;
+	return job->in_cgroup && cgroup_job_populated(job->table->cgroup, name_of(job));
 }
 
 static void signal_job(struct job *job, int sig)
 {
+	if (job->in_cgroup)
+		cgroup_job_signal(job->table->cgroup, name_of(job), sig);
 	/* Before the child's setsid the group does not exist yet; the signal then
 	 * waits in the child's blocked set until it clears it. */
 	if (job->pgid > 0 && kill(-job->pgid, sig) == 0)
@@ -178,11 +185,17 @@ static void start(struct jobs *jobs, struct job *job)
 {
 	struct spawned child;
 	char why[512];
+	int cgroup_fd, rc;
 
 	if (!depends_present(job))
 		return;
 	hash_depends(job);
-	if (spawn_job(job->conf, &child, why, sizeof(why)) < 0) {
+	cgroup_fd = jobs->cgroup ? cgroup_job_enter_fd(jobs->cgroup, name_of(job)) : -1;
+	job->in_cgroup = cgroup_fd >= 0;
+	rc = spawn_job(job->conf, cgroup_fd, &child, why, sizeof(why));
+	if (cgroup_fd >= 0)
+		close(cgroup_fd);
+	if (rc < 0) {
 		log_warnx("job %s failed to start: %s", name_of(job), why);
 		backoff(job);
 		return;
@@ -355,7 +368,7 @@ static void act_stopped(struct jobs *jobs, struct job *job)
 	log_job_exit(job);
 	close_process_fds(jobs, job);
 	job->pid = 0;
-	if (!group_alive(job->pgid)) {
+	if (!group_alive(job)) {
 		finish_stop(jobs, job);
 		return;
 	}
@@ -366,7 +379,7 @@ static void act_stopped(struct jobs *jobs, struct job *job)
 
 static void act_kill(struct jobs *jobs, struct job *job)
 {
-	if (!job->pid && !group_alive(job->pgid)) {
+	if (!job->pid && !group_alive(job)) {
 		finish_stop(jobs, job);
 		return;
 	}
@@ -466,6 +479,8 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 static void job_free(struct jobs *jobs, struct job *job)
 {
 	close_process_fds(jobs, job);
+	if (job->in_cgroup)
+		cgroup_job_remove(jobs->cgroup, name_of(job));
 	conf_job_free(job->conf);
 	conf_job_free(job->next);
 	free(job->dep_hash);
@@ -672,7 +687,7 @@ void jobs_reap(struct jobs *jobs)
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
 
-		if (job->state == JOB_STOPPING && !job->pid && !group_alive(job->pgid))
+		if (job->state == JOB_STOPPING && !job->pid && !group_alive(job))
 			finish_stop(jobs, job);
 	}
 }

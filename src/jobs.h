@@ -57,13 +57,17 @@ struct job {
 	bool kill_sent;
 	bool dep_missing_logged;
 	bool udp_override;		/* enabled or disabled by UDP: undone by the next edit */
+	bool in_cgroup;			/* its processes are in a cgroup of their own */
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct loop_watcher report;	/* the child's report pipe until exec */
 };
 
+struct cgroup_base;
+
 struct jobs {
 	struct loop *loop;
+	struct cgroup_base *cgroup;	/* NULL or unusable: process groups only */
 	struct job **v;			/* start order, then jobs being removed */
 	size_t n, cap;
 	bool need_advance;

@@ -12,16 +12,19 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "ctl.h"
 #include "jobs.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "spawn.h"
 #include "parse.h"
 #include "udp.h"
 #include "util.h"
@@ -57,6 +60,7 @@ struct pmtr {
 	struct watch watch;
 	struct ctl ctl;
 	struct udp udp;
+	struct cgroup_base cgroup;
 	struct loop_watcher signals;
 	uint64_t conf_hash;
 	int conf_errno;		/* the last read error reported, to say it once */
@@ -441,6 +445,43 @@ static int open_control_socket(struct pmtr *p)
 	return 0;
 }
 
+static void leftover_cb(const char *job, int count)
+{
+	log_warnx("job %s: killed %d process%s left by an earlier pmtr", job, count,
+		  count == 1 ? "" : "es");
+}
+
+/* With 1000 jobs, pmtr holds a few thousand descriptors: it takes its hard limit,
+ * and gives jobs back the soft limit it was started with. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t soft = rl.rlim_cur;
+
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("cannot raise the open-file limit");
+		return;
+	}
+	spawn_set_nofile_soft(soft);
+}
+
+/* Each job in a cgroup of its own when pmtr may make them; what an earlier pmtr
+ * (killed without stopping its jobs) left there is killed, not run twice. */
+static void set_up_cgroups(struct pmtr *p)
+{
+	if (cgroup_init(&p->cgroup, p->conf_path) < 0) {
+		log_info("no cgroups (%s): a stop reaches each job's process group", strerror(errno));
+		return;
+	}
+	log_debug("job cgroups under %s", p->cgroup.path);
+	cgroup_sweep(&p->cgroup, leftover_cb);
+	p->jobs.cgroup = &p->cgroup;
+}
+
 static int start_up(struct pmtr *p, struct conf **conf)
 {
 	struct parse_errors errs = { 0 };
@@ -500,6 +541,8 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
+	raise_fd_limit();
+	set_up_cgroups(p);
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;
@@ -519,6 +562,7 @@ int main(int argc, char **argv)
 		return test_config(p.opt.conf_path, p.opt.verbosity);
 	p.ctl.listener.fd = -1;
 	p.udp.report_fd = p.udp.listener.fd = -1;
+	p.cgroup.dir_fd = -1;
 	if (start_up(&p, &conf) < 0) {
 		udp_exit(&p.udp);
 		ctl_exit(&p.ctl);
@@ -537,6 +581,7 @@ int main(int argc, char **argv)
 		unlink(p.opt.pidfile);
 	watch_exit(&p.watch);
 	udp_exit(&p.udp);
+	cgroup_exit(&p.cgroup);
 	ctl_exit(&p.ctl);
 	jobs_exit(&p.jobs);
 	notify_exit();

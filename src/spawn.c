@@ -25,10 +25,23 @@
 
 extern char **environ;
 
+/* The open-file soft limit pmtr was started with, when it raised its own. */
+static struct {
+	bool restore;
+	rlim_t soft;
+} nofile;
+
+void spawn_set_nofile_soft(rlim_t soft)
+{
+	nofile.restore = true;
+	nofile.soft = soft;
+}
+
 /* Everything the child needs, computed in the parent: between fork and exec the
  * child only makes system calls. */
 struct plan {
 	const struct conf_job *job;
+	int cgroup_fd;
 	char **envp;
 	bool set_user;
 	uid_t uid;
@@ -244,6 +257,13 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
+	/* First, so that everything the job ever starts is in its cgroup; a job that
+	 * cannot enter it still runs, stopped through its process group only. */
+	if (plan->cgroup_fd >= 0) {
+		ssize_t ignored = write(plan->cgroup_fd, "0", 1);
+
+		(void)ignored;
+	}
 	if (setsid() < 0)
 		child_fail(plan, SPAWN_SETSID);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -271,6 +291,14 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 
 	if (job->dir && chdir(job->dir) < 0)
 		child_fail(plan, SPAWN_CHDIR);
+	if (nofile.restore) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && nofile.soft < rl.rlim_cur) {
+			rl.rlim_cur = nofile.soft;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	for (size_t i = 0; i < job->n_ulimits; i++) {
 		struct rlimit rl = { job->ulimits[i].value, job->ulimits[i].value };
 
@@ -307,9 +335,11 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_job(const struct conf_job *job, struct spawned *out, char *why, size_t why_len)
+int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *out, char *why,
+	      size_t why_len)
 {
-	struct plan plan = { .job = job, .out_pipe = { -1, -1 }, .report_pipe = { -1, -1 } };
+	struct plan plan = { .job = job, .cgroup_fd = cgroup_procs_fd, .out_pipe = { -1, -1 },
+			     .report_pipe = { -1, -1 } };
 	char *identity[3] = { NULL, NULL, NULL };
 	struct passwd *pw = NULL;
 	int rc = -1;

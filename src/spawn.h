@@ -3,6 +3,7 @@
 #define PMTR_SPAWN_H
 
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -26,10 +27,16 @@ struct spawned {
 	int report_fd;		/* read end of the report pipe: EOF at exec */
 };
 
-/* Fork and exec job. On success fills *out (descriptors are close-on-exec and
- * non-blocking) and returns 0. On a failure before the child exists returns -1 and
- * writes a reason such as "fork: Resource temporarily unavailable" into why. */
-int spawn_job(const struct conf_job *job, struct spawned *out, char *why, size_t why_len);
+/* Fork and exec job. cgroup_procs_fd, when not -1, is the cgroup.procs of the job's
+ * cgroup, which the child enters before anything else. On success fills *out
+ * (descriptors are close-on-exec and non-blocking) and returns 0. On a failure
+ * before the child exists returns -1 and writes a reason such as
+ * "fork: Resource temporarily unavailable" into why. */
+int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *out, char *why,
+	      size_t why_len);
+
+/* pmtr raised its own open-file limit: jobs get this soft limit back. */
+void spawn_set_nofile_soft(rlim_t soft);
 
 /* Text for a child's report: "chdir /srv: No such file or directory". */
 void spawn_describe(const struct conf_job *job, const struct spawn_report *report,

@@ -91,6 +91,8 @@ ok "job killed by SIGKILL: logged 'signal SIGKILL' and restarted"
 wait_for_log "job quick \[[0-9]*\] exited after 0 sec: exit status 3\$"
 assert_log "job quick restarts in 1 sec\$" "quick exit: 'job quick restarts in 1 sec'"
 wait_for_log_count "started job quick \[" 3 5
+# the third run may still be starting when its log line appears
+wait_until 3 "quick.sh to record 3 runs" eval '[ "$(wc -l <"$T/quick.starts")" -ge 3 ]'
 mapfile -t qs <"$T/quick.starts"
 [ "${#qs[@]}" -ge 3 ] || fail "quick.sh ran ${#qs[@]} times, expected 3"
 for i in 1 2; do

@@ -1,0 +1,40 @@
+/* cgroup.h: one cgroup v2 per job where pmtr may create them, so that a stop reaches every descendant. SPDX-License-Identifier: MIT */
+#ifndef PMTR_CGROUP_H
+#define PMTR_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+/* The directory that holds this pmtr's job cgroups: <pmtr's own cgroup>/pmtr-<key>,
+ * where key is derived from the configuration path, so that a pmtr started again on
+ * the same file finds what the last one left. */
+struct cgroup_base {
+	int dir_fd;			/* -1: no cgroups, process groups only */
+	char path[PATH_MAX];
+};
+
+/* Find the cgroup2 hierarchy and create the base directory. -1 with errno when
+ * cgroups cannot be used (not mounted, read-only in a container, not permitted):
+ * pmtr then works with process groups alone. */
+int cgroup_init(struct cgroup_base *cg, const char *conf_path);
+/* Remove the job cgroups that are empty, and the base if it is. */
+void cgroup_exit(struct cgroup_base *cg);
+
+/* Create (or reuse) the job's cgroup; returns an O_WRONLY, close-on-exec descriptor
+ * of its cgroup.procs, into which the child writes "0" to enter it; -1 on failure. */
+int cgroup_job_enter_fd(struct cgroup_base *cg, const char *job);
+
+/* Whether any process is left in the job's cgroup (false when there is none). */
+bool cgroup_job_populated(struct cgroup_base *cg, const char *job);
+
+/* Send sig to every process of the job's cgroup; returns how many were signalled. */
+int cgroup_job_signal(struct cgroup_base *cg, const char *job, int sig);
+
+/* Remove the job's cgroup if it is empty. */
+void cgroup_job_remove(struct cgroup_base *cg, const char *job);
+
+/* At start-up: SIGKILL whatever an earlier pmtr left in job cgroups, calling
+ * report(job, count) for each job that had processes. */
+void cgroup_sweep(struct cgroup_base *cg, void (*report)(const char *job, int count));
+
+#endif
