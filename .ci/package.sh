@@ -1,0 +1,171 @@
+#!/bin/bash
+# .ci/package.sh: build the .deb and the .rpm from this tree, check them, install and purge the .deb. SPDX-License-Identifier: MIT
+#
+# Run as root on Debian 12, from anywhere: bash .ci/package.sh
+# Works in a temporary directory; the checkout is left as it is. Every step
+# that cannot run here says so and is skipped; any other failure stops it.
+# DEB_BUILD_OPTIONS=nocheck is the default here, since .ci/run already runs the
+# test suite twice: set PMTR_PACKAGE_CHECK=yes to run it in both builds too.
+# PMTR_PACKAGE_KEEP=1 keeps the temporary directory, with the packages and logs.
+# An installed pmtr package stops it, except under CI=true, where it is purged.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+step() { printf '\n=== %s\n' "$*"; }
+fail() { printf 'package.sh: FAILED: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || fail "run as root: it installs packages"
+
+step "install the packaging tools and build dependencies"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential autoconf automake libtool pkg-config check systemd \
+	dpkg-dev debhelper lintian fakeroot rpm git >/dev/null
+
+# dpkg-query -W succeeds for an installed package and for one removed but not purged.
+if dpkg-query -W pmtr >/dev/null 2>&1; then
+	# A package left by an earlier run that was killed: CI may purge it, a
+	# developer's machine keeps its own.
+	[ "${CI:-}" = true ] || fail "a pmtr package is installed here: purge it first (dpkg -P pmtr)"
+	step "purge the pmtr package left by an earlier run"
+	dpkg -P pmtr
+fi
+
+tmp=$(mktemp -d /tmp/pmtr-package.XXXXXX)
+# An /etc/pmtr.conf that no package owns (from make install) is set aside
+# while the package is installed and purged, and put back afterwards.
+if [ -e /etc/pmtr.conf ] || [ -h /etc/pmtr.conf ]; then
+	mv /etc/pmtr.conf "$tmp/pmtr.conf.saved"
+	echo "package.sh: /etc/pmtr.conf set aside until the end"
+fi
+cleanup() {
+	# Never leave the package installed after a failure half way.
+	if dpkg-query -W pmtr >/dev/null 2>&1; then
+		dpkg -P pmtr >/dev/null 2>&1 || true
+	fi
+	if [ -e "$tmp/pmtr.conf.saved" ] || [ -h "$tmp/pmtr.conf.saved" ]; then
+		mv -f "$tmp/pmtr.conf.saved" /etc/pmtr.conf
+	fi
+	[ -n "${PMTR_PACKAGE_KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# The working tree as it is, committed or not, minus what .gitignore calls
+# build products.
+copy_tree() {
+	mkdir -p "$1"
+	(cd "$top" && git ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+		tar --null -T - -cf -) | tar -xf - -C "$1"
+}
+
+if [ "${PMTR_PACKAGE_CHECK:-no}" = yes ]; then
+	export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-}"
+	rpm_check=
+else
+	export DEB_BUILD_OPTIONS="nocheck ${DEB_BUILD_OPTIONS:-}"
+	rpm_check=--nocheck
+fi
+
+step "dpkg-buildpackage -us -uc -b (in $tmp/deb/pmtr)"
+copy_tree "$tmp/deb/pmtr"
+(cd "$tmp/deb/pmtr" && dpkg-buildpackage -us -uc -b) >"$tmp/deb/build.log" 2>&1 ||
+	{ tail -n 60 "$tmp/deb/build.log"; fail "dpkg-buildpackage"; }
+version=$(cd "$tmp/deb/pmtr" && dpkg-parsechangelog -S Version)
+upstream=$(sed -n 's/^AC_INIT(\[pmtr\], *\[\([^]]*\)\].*/\1/p' "$top/configure.ac")
+spec_version=$(sed -n 's/^Version: *//p' "$top/rpm/pmtr.spec")
+[ "$version" = "$upstream" ] && [ "$spec_version" = "$upstream" ] ||
+	fail "versions differ: configure.ac $upstream, debian/changelog $version, rpm/pmtr.spec $spec_version"
+echo "version $version in configure.ac, debian/changelog and rpm/pmtr.spec"
+arch=$(dpkg --print-architecture)
+deb="$tmp/deb/pmtr_${version}_${arch}.deb"
+[ -f "$deb" ] || fail "no $deb"
+dpkg-deb --info "$deb"
+dpkg-deb --contents "$deb"
+
+step "lintian --fail-on error,warning"
+lintian --fail-on error,warning --display-info "$deb" || fail "lintian"
+echo "lintian: clean"
+
+step "dpkg -i"
+dpkg -i "$deb"
+for f in /usr/bin/pmtr /usr/bin/pmtrctl /usr/bin/onconnect \
+	/usr/share/man/man8/pmtr.8.gz /usr/share/man/man8/pmtrctl.8.gz \
+	/usr/share/man/man8/onconnect.8.gz /usr/share/man/man5/pmtr.conf.5.gz \
+	/etc/pmtr.conf; do
+	[ -e "$f" ] || fail "$f is not installed"
+done
+unit=$(dpkg -L pmtr | grep '/systemd/system/pmtr\.service$') || fail "no unit in the package"
+echo "unit: $unit"
+dpkg-query -W -f='${Conffiles}\n' pmtr | grep -q '^ /etc/pmtr.conf ' ||
+	fail "/etc/pmtr.conf is not a conffile"
+echo "conffile: /etc/pmtr.conf"
+[ -L /etc/systemd/system/multi-user.target.wants/pmtr.service ] ||
+	fail "the unit was not enabled"
+echo "enabled: /etc/systemd/system/multi-user.target.wants/pmtr.service"
+
+step "the installed programs"
+/usr/bin/pmtr -t -c /etc/pmtr.conf
+echo "pmtr -t -c /etc/pmtr.conf: exit status 0"
+/usr/bin/pmtr -V
+/usr/bin/pmtrctl -V
+/usr/bin/pmtr -h | grep -q '/etc/pmtr.conf' || fail "pmtr's default configuration is not /etc/pmtr.conf"
+/usr/bin/pmtr -h | grep -q '/run/pmtr.sock' || fail "pmtr's default socket is not /run/pmtr.sock"
+/usr/bin/pmtrctl -h 2>&1 | grep -q '/run/pmtr.sock' || fail "pmtrctl's default socket is not /run/pmtr.sock"
+echo "default paths: /etc/pmtr.conf, /run/pmtr.sock"
+
+step "systemd-analyze verify $unit"
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify "$unit" || fail "systemd-analyze verify"
+	echo "systemd-analyze verify: clean"
+else
+	echo "skipped: systemd-analyze is not installed"
+fi
+
+step "dpkg -r, then dpkg -P"
+dpkg -r pmtr
+[ ! -e /usr/bin/pmtr ] || fail "/usr/bin/pmtr is still there after dpkg -r"
+[ -e /etc/pmtr.conf ] || fail "/etc/pmtr.conf is gone after dpkg -r: a conffile stays until purge"
+echo "removed: /usr/bin/pmtr gone, /etc/pmtr.conf kept"
+dpkg -P pmtr
+[ ! -e /etc/pmtr.conf ] || fail "/etc/pmtr.conf is still there after dpkg -P"
+[ ! -e /etc/systemd/system/multi-user.target.wants/pmtr.service ] ||
+	fail "the unit is still enabled after dpkg -P"
+echo "purged: /etc/pmtr.conf and the unit's enablement gone"
+
+step "make dist (in $tmp/dist/pmtr)"
+copy_tree "$tmp/dist/pmtr"
+(cd "$tmp/dist/pmtr" && autoreconf -fi && ./configure -q && make -s dist) \
+	>"$tmp/dist/build.log" 2>&1 || { tail -n 40 "$tmp/dist/build.log"; fail "make dist"; }
+tarball=$(ls "$tmp"/dist/pmtr/pmtr-*.tar.gz)
+echo "$tarball"
+
+step "rpmbuild -bb (spec and sources from the tarball)"
+mkdir -p "$tmp/rpm"
+tar -xzf "$tarball" -C "$tmp/rpm" --wildcards '*/rpm/pmtr.spec'
+spec=$(ls "$tmp"/rpm/pmtr-*/rpm/pmtr.spec)
+# --nodeps: Debian's rpm database is empty, so BuildRequires cannot be met
+# there; the build tools come from apt above. No debuginfo package on Debian.
+rpmbuild -bb --nodeps $rpm_check \
+	--define "_topdir $tmp/rpm/top" \
+	--define "_sourcedir $(dirname "$tarball")" \
+	--define 'debug_package %{nil}' \
+	"$spec" >"$tmp/rpm/build.log" 2>&1 || { tail -n 60 "$tmp/rpm/build.log"; fail "rpmbuild"; }
+rpmfile=$(ls "$tmp"/rpm/top/RPMS/*/pmtr-[0-9]*.rpm)
+echo "$rpmfile"
+rpm -qip "$rpmfile" 2>/dev/null
+echo "--- rpm -qlp"
+rpm -qlp "$rpmfile" 2>/dev/null | tee "$tmp/rpm/files"
+for re in '/usr/bin/pmtr' '/usr/bin/pmtrctl' '/usr/bin/onconnect' \
+	'/usr/share/man/man8/pmtr\.8(\.gz)?' '/usr/share/man/man8/pmtrctl\.8(\.gz)?' \
+	'/usr/share/man/man8/onconnect\.8(\.gz)?' '/usr/share/man/man5/pmtr\.conf\.5(\.gz)?' \
+	'/.*/systemd/system/pmtr\.service' '/etc/pmtr\.conf' '/.*/LICENSE'; do
+	grep -qxE -- "$re" "$tmp/rpm/files" || fail "the rpm has no file matching $re"
+done
+echo "--- rpm -qp --configfiles"
+rpm -qp --configfiles "$rpmfile" 2>/dev/null | grep -x /etc/pmtr.conf || fail "/etc/pmtr.conf is not %config"
+echo "--- rpm -qp --scripts"
+rpm -qp --scripts "$rpmfile" 2>/dev/null
+
+step "all packaging checks passed"
