@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,7 +86,19 @@ int cgroup_init(struct cgroup_base *cg, const char *conf_path)
 	if (mkdir(cg->path, 0755) < 0 && errno != EEXIST)
 		return -1;
 	cg->dir_fd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return cg->dir_fd < 0 ? -1 : 0;
+	if (cg->dir_fd < 0)
+		return -1;
+	/* Held for pmtr's life, and gone with it even after SIGKILL: a second pmtr on
+	 * the same file must not take the first one's jobs for leftovers. */
+	if (flock(cg->dir_fd, LOCK_EX | LOCK_NB) < 0) {
+		int err = errno == EWOULDBLOCK ? EBUSY : errno;
+
+		close(cg->dir_fd);
+		cg->dir_fd = -1;
+		errno = err;
+		return -1;
+	}
+	return 0;
 }
 
 static int job_dir(const char *job, char *buf, size_t len)

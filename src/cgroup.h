@@ -13,9 +13,10 @@ struct cgroup_base {
 	char path[PATH_MAX];
 };
 
-/* Find the cgroup2 hierarchy and create the base directory. -1 with errno when
- * cgroups cannot be used (not mounted, read-only in a container, not permitted):
- * pmtr then works with process groups alone. */
+/* Find the cgroup2 hierarchy, create the base directory and lock it. -1 with errno
+ * EBUSY when another live pmtr holds it (same configuration file); -1 with another
+ * errno when cgroups cannot be used (not mounted, read-only in a container, not
+ * permitted): pmtr then works with process groups alone. */
 int cgroup_init(struct cgroup_base *cg, const char *conf_path);
 /* Remove the job cgroups that are empty, and the base if it is. */
 void cgroup_exit(struct cgroup_base *cg);

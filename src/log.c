@@ -12,7 +12,8 @@
 
 #include "log.h"
 
-#define LOG_LINE_MAX 2048
+/* Room for a job's output line of 1024 bytes, each shown as \xHH, and its prefix. */
+#define LOG_LINE_MAX 4608
 
 static struct {
 	enum log_target target;

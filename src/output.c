@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -17,6 +18,7 @@ struct output {
 	pid_t pid;
 	char *partial;		/* a line not yet ended, allocated on first need */
 	size_t len;
+	bool cut;		/* a full-length piece was just logged: a newline next ends it */
 };
 
 void output_sanitize(char *dst, const char *src, size_t len)
@@ -52,6 +54,11 @@ static void emit_line(struct output *out, const char *text, size_t len)
 /* Append bytes to the pending line, logging each complete or over-long line. */
 static void take_bytes(struct output *out, const char *buf, size_t n)
 {
+	if (out->cut && n > 0 && *buf == '\n') {
+		buf++;
+		n--;
+	}
+	out->cut = false;
 	while (n > 0) {
 		const char *nl = memchr(buf, '\n', n);
 		size_t chunk = nl ? (size_t)(nl - buf) : n;
@@ -82,6 +89,8 @@ static void take_bytes(struct output *out, const char *buf, size_t n)
 			if (n > 0 && *buf == '\n') {
 				buf++;
 				n--;
+			} else if (n == 0) {
+				out->cut = true;
 			}
 		}
 	}

@@ -65,6 +65,7 @@ struct pmtr {
 	uint64_t conf_hash;
 	int conf_errno;		/* the last read error reported, to say it once */
 	bool stopping;
+	int64_t orphans_deadline;	/* at shutdown: SIGKILL to what jobs left behind */
 	char status[256];
 };
 
@@ -388,6 +389,54 @@ static void update_status(struct pmtr *p)
 	notify_send(msg);
 }
 
+/* Send sig to every child of pmtr that is not a job: what jobs left behind and
+ * the kernel handed to pmtr as their subreaper (or as process 1). Returns how many. */
+static size_t signal_children(int sig)
+{
+	char path[64];
+	FILE *f;
+	long pid;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (sig && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
+			log_warn("kill %ld", pid);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Once every job is stopped, pmtr still waits for the processes they left behind
+ * (without cgroups a descendant that left its job's process group is not stopped
+ * with it): SIGTERM, then SIGKILL after the default stop timeout. Returns the
+ * deadline to wake up at, or -1 when nothing is left and pmtr may exit. */
+static int64_t stop_orphans(struct pmtr *p)
+{
+	int64_t now = util_now_ms();
+	size_t n;
+
+	if (!p->orphans_deadline) {
+		n = signal_children(SIGTERM);
+		if (n == 0)
+			return -1;
+		log_info("pmtr: stopping %zu process%s left by jobs", n, n == 1 ? "" : "es");
+		p->orphans_deadline = now + CONF_DEFAULT_STOP_TIMEOUT_MS;
+		return p->orphans_deadline;
+	}
+	if (now < p->orphans_deadline)
+		return signal_children(0) ? p->orphans_deadline : -1;
+	n = signal_children(SIGKILL);
+	if (n == 0)
+		return -1;
+	/* A killed process's own children come to pmtr next: look again soon. */
+	return now + 100;
+}
+
 static void run(struct pmtr *p)
 {
 	bool ready = false;
@@ -399,8 +448,11 @@ static void run(struct pmtr *p)
 		for (size_t i = 0; i < ARRAY_SIZE(others); i++)
 			if (others[i] && (!deadline || others[i] < deadline))
 				deadline = others[i];
-		if (p->stopping && p->jobs.n == 0)
-			break;
+		if (p->stopping && p->jobs.n == 0) {
+			deadline = stop_orphans(p);
+			if (deadline < 0)
+				break;
+		}
 		if (p->jobs.end_status >= 0 && !p->stopping) {
 			p->stopping = true;
 			p->ctl.refuse_changes = true;
@@ -471,15 +523,20 @@ static void raise_fd_limit(void)
 
 /* Each job in a cgroup of its own when pmtr may make them; what an earlier pmtr
  * (killed without stopping its jobs) left there is killed, not run twice. */
-static void set_up_cgroups(struct pmtr *p)
+static int set_up_cgroups(struct pmtr *p)
 {
 	if (cgroup_init(&p->cgroup, p->conf_path) < 0) {
+		if (errno == EBUSY) {
+			log_warnx("pmtr: another pmtr is running with %s", p->conf_path);
+			return -1;
+		}
 		log_info("no cgroups (%s): a stop reaches each job's process group", strerror(errno));
-		return;
+		return 0;
 	}
 	log_debug("job cgroups under %s", p->cgroup.path);
 	cgroup_sweep(&p->cgroup, leftover_cb);
 	p->jobs.cgroup = &p->cgroup;
+	return 0;
 }
 
 static int start_up(struct pmtr *p, struct conf **conf)
@@ -517,7 +574,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		return -1;
 	}
 	jobs_init(&p->jobs, &p->loop);
-	if (open_control_socket(p) < 0)
+	if (open_control_socket(p) < 0 || set_up_cgroups(p) < 0)
 		return -1;
 	/* Names are resolved now, where an error still reaches the caller. */
 	udp_init(&p->udp, &p->loop, &p->jobs);
@@ -542,7 +599,6 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
 	raise_fd_limit();
-	set_up_cgroups(p);
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;
@@ -564,6 +620,10 @@ int main(int argc, char **argv)
 	p.udp.report_fd = p.udp.listener.fd = -1;
 	p.cgroup.dir_fd = -1;
 	if (start_up(&p, &conf) < 0) {
+		if (p.cgroup.dir_fd >= 0) {
+			close(p.cgroup.dir_fd);	/* the jobs' cgroups stay for the next pmtr */
+			p.cgroup.dir_fd = -1;
+		}
 		udp_exit(&p.udp);
 		ctl_exit(&p.ctl);
 		conf_free(conf);

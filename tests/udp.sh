@@ -112,13 +112,12 @@ wait_for_log_since "$mark" "report to udp://no-such-host.invalid:9: cannot resol
 wait_for_log_since "$mark" "invalid, keeping the running configuration"
 pid_running "$WEB2" || fail "web stopped after an unresolvable report to"
 ok "an unresolvable host is a configuration error; jobs stay"
+stop_pmtr TERM
+[ "$PMTR_RC" = 0 ] || fail "exit status $PMTR_RC after SIGTERM"
 run_cmd 10 env PMTR_TEST_MARK="$T" "$PMTR" -F -c "$CONF" -s none
 [ "$RC" = 1 ] || fail "start-up with an unresolvable report to: exit $RC, expected 1"
 grep -q "$CONF:1: report to udp://no-such-host.invalid:9: cannot resolve" "$T/err" ||
 	fail "start-up error does not name file and line: $(cat "$T/err")"
 ok "at start-up, an unresolvable host: FILE:LINE message, exit 1"
-
-stop_pmtr TERM
-[ "$PMTR_RC" = 0 ] || fail "exit status $PMTR_RC after SIGTERM"
 assert_no_marked
 exit 0
