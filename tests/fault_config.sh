@@ -7,6 +7,7 @@
 if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null || skip "needs setpriv (util-linux) to run pmtr as a user"
 	PMTR_LAUNCH=(setpriv --reuid=65534 --regid=65534 --clear-groups env --default-signal)
+	use_pmtr_copy
 fi
 mkdir "$T/c"
 CONF=$T/c/pmtr.conf

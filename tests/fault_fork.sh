@@ -17,6 +17,7 @@ done
 [ -n "$U" ] || skip "found no unused uid for the test"
 NPROC=4
 PMTR_LAUNCH=(prlimit --nproc=$NPROC:$NPROC setpriv --reuid=$U --regid=$U --clear-groups env --default-signal)
+use_pmtr_copy
 
 # gen N...: one job jN (/bin/sleep 30N, restart delay 1 s) per argument.
 gen() {

@@ -277,6 +277,13 @@ wait_for_file() {
 # Write $CONF from standard input (in place).
 write_conf() { cat >"$CONF"; }
 
+# use_pmtr_copy: run a copy of pmtr from $T, for tests that start it as another
+# user, who may not be able to reach the build tree (a mktemp -d directory is 0700).
+use_pmtr_copy() {
+	cp "$PMTR" "$T/pmtr.bin" && chmod 755 "$T/pmtr.bin" || fail "cannot copy $PMTR"
+	PMTR=$T/pmtr.bin
+}
+
 # Write an executable script $T/NAME from standard input.
 script() {
 	cat >"$T/$1"
