@@ -22,8 +22,13 @@ echo "hello from the job"
 exec /bin/sleep 300
 EOF
 
+UPORT=$((20000 + RANDOM % 40000))
+SOCK=$T/ctl.sock
+PMTRCTL=$(dirname "$PMTR")/pmtrctl
+
 gen() {
 	cat <<EOF
+listen on udp://127.0.0.1:$UPORT
 job {
   name a
   cmd /bin/sleep 300
@@ -45,7 +50,7 @@ EOF
 }
 
 gen 1 >"$CONF"
-start_pmtr
+start_pmtr_raw -F -c "$CONF" -s "$SOCK"
 wait_job a 20
 wait_job talk 20
 wait_for_log "talk\[[0-9]*\]: hello from the job" 20
@@ -71,6 +76,23 @@ n=$(log_count "$CONF: 4 jobs")
 kill -HUP "$PMTR_PID"
 wait_for_log_count "$CONF: 4 jobs" $((n + 1)) 20
 ok "under valgrind: reloads (in place, rename, invalid) and SIGHUP"
+
+# a control session and a UDP datagram
+if [ -x "$PMTRCTL" ]; then
+	run_cmd 30 "$PMTRCTL" -s "$SOCK" status
+	[ "$RC" = 0 ] || fail "pmtrctl status under valgrind: exit $RC: $(cat "$T/err")"
+	grep -q '^d  *running ' "$T/out" || fail "pmtrctl status: no running job d: $(cat "$T/out")"
+	run_cmd 30 "$PMTRCTL" -s "$SOCK" stop d
+	[ "$RC" = 0 ] || fail "pmtrctl stop d under valgrind: exit $RC: $(cat "$T/err")"
+	wait_for_log "control: stop job d" 20
+	ok "under valgrind: a pmtrctl session"
+fi
+m=$(log_lines)
+printf 'disable a' >/dev/udp/127.0.0.1/"$UPORT"
+printf '\001\002 garbage' >/dev/udp/127.0.0.1/"$UPORT"
+wait_for_log_since "$m" "udp control from 127.0.0.1:[0-9]*: disable job a" 20
+wait_for_log_since "$m" "stopping job a \[" 20
+ok "under valgrind: UDP datagrams"
 
 stop_pmtr TERM 30
 if [ "$PMTR_RC" != 0 ]; then
