@@ -104,7 +104,7 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 
 static bool needs_quotes(const char *arg)
 {
-	return !*arg || strpbrk(arg, " \t\"\\#") != NULL;
+	return !*arg || strpbrk(arg, " \t\r\v\f\"\\#") != NULL;
 }
 
 char *conf_job_command(const struct conf_job *job)
