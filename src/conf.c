@@ -38,6 +38,7 @@ void conf_job_free(struct conf_job *job)
 	free_strv(job->env, job->n_env);
 	free_strv(job->depends, job->n_depends);
 	free(job->cpus);
+	free(job->ulimits);
 	free(job);
 }
 

@@ -32,7 +32,7 @@ struct conf_job {
 	bool has_nice;
 	int nice;
 	cpu_set_t *cpus;	/* NULL: no affinity set */
-	struct conf_rlimit ulimits[CONF_MAX_ULIMITS];
+	struct conf_rlimit *ulimits;	/* room for CONF_MAX_ULIMITS once one is set */
 	size_t n_ulimits;
 	int64_t bounce_ms;	/* 0: never bounced */
 	int64_t stop_timeout_ms;

@@ -680,6 +680,14 @@ static void ulimit_pairs(struct parser *p, struct word *w, size_t n)
 		}
 		if (res >= 0 && res < RLIM_NLIMITS)
 			p->ulimit_line[res] = p->line;
+		/* Allocated only for the jobs that set limits: most jobs set none. */
+		if (!job->ulimits) {
+			job->ulimits = malloc(CONF_MAX_ULIMITS * sizeof(*job->ulimits));
+			if (!job->ulimits) {
+				p->oom = true;
+				return;
+			}
+		}
 		if (job->n_ulimits < CONF_MAX_ULIMITS) {
 			job->ulimits[job->n_ulimits].resource = res;
 			job->ulimits[job->n_ulimits].value = value;

@@ -591,6 +591,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		log_warn("cannot set up signal handling");
 		return -1;
 	}
+	spawn_note_dispositions();
 	log_init(p->opt.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, p->opt.verbosity);
 	/* Orphans of our jobs come back to us, so that a stop can wait for them. */
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)

@@ -113,9 +113,15 @@ static char *printable(const char *s, size_t *width)
 		return NULL;
 	for (size_t i = 0; i < n;) {
 		const unsigned char *p = (const unsigned char *)s + i;
-		size_t len = utf8_len(p, n - i);
+		size_t len;
 
 		w++;
+		if (*p >= 0x20 && *p < 0x7f) {
+			*o++ = (char)*p;	/* plain ASCII, nearly everything */
+			i++;
+			continue;
+		}
+		len = utf8_len(p, n - i);
 		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
 			*o++ = '?';
 			i++;
@@ -576,6 +582,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char out_buf[1 << 16];
 	const char *path = PMTR_SOCKET;
 	struct ctl_request check;
 	struct buf reply = { 0 };
@@ -584,6 +591,8 @@ int main(int argc, char **argv)
 	bool json = false, options = true;
 	int c, command, rc;
 
+	/* A table of 1000 jobs goes out in a few writes, not one per line. */
+	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	opterr = 0;
 	/* "+": stop at the command, so that a job name may start with "-". */
 	while ((c = getopt_long(argc, argv, "+:s:hV", longopts, NULL)) != -1) {

@@ -31,6 +31,27 @@ static struct {
 	rlim_t soft;
 } nofile;
 
+/* The signals pmtr ignores (inherited, or SIGPIPE): exec keeps "ignored", so a
+ * child resets just these; pmtr installs no handler, and exec resets handlers. */
+static struct {
+	bool known;
+	sigset_t ignored;
+	int rtmin;		/* glibc keeps 32 up to here for itself: always reset */
+} dispositions;
+
+void spawn_note_dispositions(void)
+{
+	sigemptyset(&dispositions.ignored);
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			sigaddset(&dispositions.ignored, sig);
+	}
+	dispositions.rtmin = SIGRTMIN;
+	dispositions.known = true;
+}
+
 void spawn_set_nofile_soft(rlim_t soft)
 {
 	nofile.restore = true;
@@ -112,13 +133,18 @@ static bool env_has(char **envp, size_t n, const char *entry)
 }
 
 /* pmtr's environment, then the user's identity, then the job's env lines; a later
- * source wins. The strings of environ are shared, not copied. */
+ * source wins. The strings of environ are shared, not copied; a job that changes
+ * nothing gets environ itself. */
 static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
 {
 	const struct conf_job *job = plan->job;
-	size_t n_environ = 0, n = 0;
+	size_t n_environ = 0, n = 0, n_override;
 	char **envp;
 
+	if (!pw && !job->n_env) {
+		plan->envp = environ;
+		return 0;
+	}
 	while (environ[n_environ])
 		n_environ++;
 	envp = calloc(n_environ + 3 + job->n_env + 1, sizeof(*envp));
@@ -137,8 +163,10 @@ static int build_env(struct plan *plan, const struct passwd *pw, char *identity[
 			if (!env_has(envp, n, identity[i]))
 				envp[n++] = identity[i];
 	}
+	/* environ's names are unique: only the overrides need looking through. */
+	n_override = n;
 	for (size_t i = 0; i < n_environ; i++)
-		if (!env_has(envp, n, environ[i]))
+		if (!env_has(envp, n_override, environ[i]))
 			envp[n++] = environ[i];
 	envp[n] = NULL;
 	plan->envp = envp;
@@ -266,9 +294,15 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 	}
 	if (setsid() < 0)
 		child_fail(plan, SPAWN_SETSID);
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0)
+	for (int sig = 1; sig < NSIG; sig++) {
+		bool reserved = sig >= 32 && sig < dispositions.rtmin;
+
+		if (sig == SIGKILL || sig == SIGSTOP || (dispositions.known && !reserved &&
+							 !sigismember(&dispositions.ignored, sig)))
+			continue;
+		if (sigaction(sig, &dfl, NULL) < 0)
 			reset_reserved_signal(sig);
+	}
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		child_fail(plan, SPAWN_SIGNALS);
@@ -379,7 +413,8 @@ int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *o
 done:
 	close_pair(plan.out_pipe);
 	close_pair(plan.report_pipe);
-	free(plan.envp);
+	if (plan.envp != environ)
+		free(plan.envp);
 	free(plan.groups);
 	for (int i = 0; i < 3; i++)
 		free(identity[i]);

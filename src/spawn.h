@@ -35,6 +35,10 @@ struct spawned {
 int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *out, char *why,
 	      size_t why_len);
 
+/* Record which signals pmtr ignores, once its own dispositions are set: a child then
+ * resets only those. Without it, a child resets every signal. */
+void spawn_note_dispositions(void);
+
 /* pmtr raised its own open-file limit: jobs get this soft limit back. */
 void spawn_set_nofile_soft(rlim_t soft);
 

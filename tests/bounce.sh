@@ -34,6 +34,8 @@ wait_for_log "bouncing job b \[$P2\]" 2.5
 wait_new_pid b "$P2" 2
 ok "bounced again"
 
+# the third run may still be starting when its log line appears
+wait_until 3 "b.sh to record 3 runs" eval '[ "$(wc -l <"$T/b.starts")" -ge 3 ]'
 mapfile -t st <"$T/b.starts"
 [ "${#st[@]}" -ge 3 ] || fail "b.sh ran ${#st[@]} times, expected 3"
 for i in 1 2; do

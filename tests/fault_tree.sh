@@ -56,6 +56,8 @@ if _log_has "no cgroups ("; then
 	say "SKIP - setsid() descendants and the restart after SIGKILL: without cgroups they are documented as not found (pmtr.8, STOPPING A JOB'S PROCESSES)"
 else
 	CG=yes
+	# the child enters its cgroup first thing, but after pmtr has logged its start
+	wait_until 3 "job keep [$K] to enter its cgroup" eval 'grep -q "^0::.*/pmtr-.*/job-keep\$" /proc/"$K"/cgroup'
 	cgline=$(grep '^0::' /proc/"$K"/cgroup)
 	case $cgline in
 	*/pmtr-*/job-keep) ok "job keep runs in a cgroup of its own (${cgline#0::})" ;;

@@ -104,6 +104,7 @@ done
 
 # ---- a job that ran longer than the restart delay is restarted at once
 wait_for_log_count "started job long \[" 2 5
+wait_until 3 "long.sh to record 2 runs" eval '[ "$(wc -l <"$T/long.starts")" -ge 2 ]'
 mapfile -t lstarts <"$T/long.starts"
 gap=$(((lstarts[1] - lstarts[0]) / 1000000))
 [ "$gap" -ge 1450 ] || fail "job long restarted $gap ms after its start, before it exited (it runs 1.5 s)"
