@@ -142,17 +142,6 @@ char *ctl_escape(const char *field)
 	return out;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ctl_unescape(char *field)
 {
 	char *in, *out;
@@ -178,7 +167,7 @@ int ctl_unescape(char *field)
 		case 'n': *out++ = '\n'; break;
 		case '\\': *out++ = '\\'; break;
 		case 'x': {
-			int hi = hex_value(in[1]), lo = hi < 0 ? -1 : hex_value(in[2]);
+			int hi = util_hex_value(in[1]), lo = hi < 0 ? -1 : util_hex_value(in[2]);
 
 			if (hi < 0 || lo < 0 || (hi | lo) == 0)
 				return -1;	/* a NUL would cut the field short */
@@ -307,10 +296,26 @@ static int add_name(struct ctl_request *req, const char *word, size_t len)
 	return 0;
 }
 
+/* The next word of [*p, end) separated by spaces, *p left just after it; NULL at
+ * the end. */
+static const char *next_word(const char **p, const char *end)
+{
+	const char *w;
+
+	while (*p < end && **p == ' ')
+		(*p)++;
+	if (*p == end)
+		return NULL;
+	w = *p;
+	while (*p < end && **p != ' ')
+		(*p)++;
+	return w;
+}
+
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *why, size_t why_len)
 {
-	const char *line, *end, *p, *nl;
+	const char *line, *end, *p, *nl, *w;
 	size_t hello_len, n_words = 0;
 	char shown_buf[48];
 	int command = -1, rc;
@@ -348,16 +353,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 	}
 
 	/* Words separated by spaces; the first is the command, the others job names. */
-	for (p = line; p < end;) {
-		const char *w;
-
-		while (p < end && *p == ' ')
-			p++;
-		if (p == end)
-			break;
-		w = p;
-		while (p < end && *p != ' ')
-			p++;
+	for (p = line; (w = next_word(&p, end));) {
 		if (n_words++ == 0) {
 			char word[16];
 
@@ -403,16 +399,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 			goto nomem;
 	}
 	/* Second pass: the words are known to be good, keep the names. */
-	for (p = line, n_words = 0; p < end;) {
-		const char *w;
-
-		while (p < end && *p == ' ')
-			p++;
-		if (p == end)
-			break;
-		w = p;
-		while (p < end && *p != ' ')
-			p++;
+	for (p = line, n_words = 0; (w = next_word(&p, end));) {
 		if (n_words++ && add_name(req, w, (size_t)(p - w)) < 0)
 			goto nomem;
 	}

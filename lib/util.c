@@ -123,6 +123,17 @@ fail:
 	return NULL;
 }
 
+int util_hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int util_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	uint64_t v = 0;

@@ -24,6 +24,9 @@ int util_hash_file(const char *path, uint64_t *hash);
  * *len is the real length). Refuses files larger than max bytes with EFBIG. */
 char *util_read_file(const char *path, size_t max, size_t *len);
 
+/* The value of a hexadecimal digit, or -1. */
+int util_hex_value(char c);
+
 /* Decimal digits only (no sign, no blanks), at most max: 0, or -1 on anything else. */
 int util_parse_u64(const char *s, uint64_t max, uint64_t *out);
 

@@ -264,17 +264,6 @@ int parse_duration(const char *text, int64_t *ms)
 	return -1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A CPU number: decimal, below CPU_SETSIZE. Advances *s. */
 static int cpu_number(const char **s, unsigned *cpu)
 {
@@ -308,7 +297,7 @@ int parse_cpus(const char *text, cpu_set_t *set)
 			return -1;
 		/* the last digit holds CPUs 0-3 */
 		for (size_t i = n; i-- > 0; bit += 4) {
-			int d = hex_value(s[2 + i]);
+			int d = util_hex_value(s[2 + i]);
 
 			if (d < 0)
 				return -1;
