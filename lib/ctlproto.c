@@ -512,9 +512,9 @@ static int parse_optional(const char *s, unsigned long long min, unsigned long l
 
 enum { F_JOB, F_NAME, F_STATE, F_PID, F_UPTIME, F_RESTARTS, F_EXIT, F_SIGNAL, F_COMMAND, N_FIELDS };
 
-int ctl_parse_status(const char *line, struct ctl_job_status *status)
+int ctl_parse_status(char *line, struct ctl_job_status *status)
 {
-	char *copy, *f[N_FIELDS], *p;
+	char *f[N_FIELDS], *p;
 	unsigned long long v;
 	size_t n = 0;
 
@@ -523,11 +523,8 @@ int ctl_parse_status(const char *line, struct ctl_job_status *status)
 	status->exit_signal = -1;
 	if (!line)
 		return -1;
-	copy = util_strdup(line);
-	if (!copy)
-		return -1;
 	/* Exactly one space between fields: an empty field is malformed. */
-	for (p = copy; n < N_FIELDS; n++) {
+	for (p = line; n < N_FIELDS; n++) {
 		f[n] = p;
 		p = strchr(p, ' ');
 		if (!p)
@@ -552,32 +549,14 @@ int ctl_parse_status(const char *line, struct ctl_job_status *status)
 	if (parse_optional(f[F_EXIT], 0, 255, &status->exit_code) < 0 ||
 	    parse_optional(f[F_SIGNAL], 1, 127, &status->exit_signal) < 0)
 		goto bad;
-	status->name = util_strdup(f[F_NAME]);
-	status->state = util_strdup(f[F_STATE]);
-	status->command = util_strdup(f[F_COMMAND]);
-	free(copy);
-	if (!status->name || !status->state || !status->command) {
-		ctl_job_status_free(status);
-		return -1;
-	}
+	status->name = f[F_NAME];
+	status->state = f[F_STATE];
+	status->command = f[F_COMMAND];
 	return 0;
 bad:
-	free(copy);
+	memset(status, 0, sizeof(*status));
 	status->exit_code = -1;
 	status->exit_signal = -1;
-	status->pid = 0;
-	status->uptime = 0;
-	status->restarts = 0;
 	errno = EINVAL;
 	return -1;
-}
-
-void ctl_job_status_free(struct ctl_job_status *status)
-{
-	if (!status)
-		return;
-	free(status->name);
-	free(status->state);
-	free(status->command);
-	status->name = status->state = status->command = NULL;
 }

@@ -95,9 +95,10 @@ char *ctl_format_request(enum ctl_command command, char *const *names, size_t n_
 
 /* One status body line (with its "\n"), malloc'd; NULL on ENOMEM. */
 char *ctl_format_status(const struct ctl_job_status *status);
-/* Parse one status body line (without "\n") into *status, whose strings are
- * malloc'd (free with ctl_job_status_free). -1 on a malformed line. */
-int ctl_parse_status(const char *line, struct ctl_job_status *status);
-void ctl_job_status_free(struct ctl_job_status *status);
+/* Parse one status body line (without "\n") into *status, in place: the line is
+ * cut into fields and unescaped, and the strings of *status point into it, so a
+ * client parses a thousand lines without allocating. -1 on a malformed line (its
+ * text is then undefined). */
+int ctl_parse_status(char *line, struct ctl_job_status *status);
 
 #endif

@@ -106,9 +106,10 @@ static int job_dir(const char *job, char *buf, size_t len)
 	return snprintf(buf, len, JOB_PREFIX "%s", job) < (int)len ? 0 : -1;
 }
 
-int cgroup_job_enter_fd(struct cgroup_base *cg, const char *job)
+int cgroup_job_dir_fd(struct cgroup_base *cg, const char *job)
 {
-	char dir[300], procs[320];
+	char dir[300];
+	int fd;
 
 	if (cg->dir_fd < 0 || job_dir(job, dir, sizeof(dir)) < 0)
 		return -1;
@@ -116,8 +117,10 @@ int cgroup_job_enter_fd(struct cgroup_base *cg, const char *job)
 		log_debug("cgroup %s/%s: %s", cg->path, dir, strerror(errno));
 		return -1;
 	}
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
-	return openat(cg->dir_fd, procs, O_WRONLY | O_CLOEXEC);
+	fd = openat(cg->dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		log_debug("cgroup %s/%s: %s", cg->path, dir, strerror(errno));
+	return fd;
 }
 
 /* Calls fn for each pid in the job's cgroup.procs; returns how many, -1 if none. */

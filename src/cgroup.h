@@ -21,9 +21,9 @@ int cgroup_init(struct cgroup_base *cg, const char *conf_path);
 /* Remove the job cgroups that are empty, and the base if it is. */
 void cgroup_exit(struct cgroup_base *cg);
 
-/* Create (or reuse) the job's cgroup; returns an O_WRONLY, close-on-exec descriptor
- * of its cgroup.procs, into which the child writes "0" to enter it; -1 on failure. */
-int cgroup_job_enter_fd(struct cgroup_base *cg, const char *job);
+/* Create (or reuse) the job's cgroup; returns a close-on-exec descriptor of its
+ * directory, for spawn_job to start the job in; -1 on failure. */
+int cgroup_job_dir_fd(struct cgroup_base *cg, const char *job);
 
 /* Whether any process is left in the job's cgroup (false when there is none). */
 bool cgroup_job_populated(struct cgroup_base *cg, const char *job);

@@ -190,7 +190,7 @@ static void start(struct jobs *jobs, struct job *job)
 	if (!depends_present(job))
 		return;
 	hash_depends(job);
-	cgroup_fd = jobs->cgroup ? cgroup_job_enter_fd(jobs->cgroup, name_of(job)) : -1;
+	cgroup_fd = jobs->cgroup ? cgroup_job_dir_fd(jobs->cgroup, name_of(job)) : -1;
 	job->in_cgroup = cgroup_fd >= 0;
 	rc = spawn_job(job->conf, cgroup_fd, &child, why, sizeof(why));
 	if (cgroup_fd >= 0)
@@ -208,7 +208,7 @@ static void start(struct jobs *jobs, struct job *job)
 		job->restarts++;
 	job->report.fd = child.report_fd;
 	job->report.cb = report_cb;
-	if (loop_add(jobs->loop, &job->report, EPOLLIN) < 0) {
+	if (job->report.fd >= 0 && loop_add(jobs->loop, &job->report, EPOLLIN) < 0) {
 		log_warn("job %s [%d]: watching its start", name_of(job), (int)job->pid);
 		close(job->report.fd);
 		job->report.fd = -1;
@@ -223,6 +223,10 @@ static void start(struct jobs *jobs, struct job *job)
 	set_state(job, JOB_RUNNING);
 	job->deadline = job->conf->bounce_ms ? job->started_ms + job->conf->bounce_ms : 0;
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
+	if (child.failed) {
+		spawn_describe(job->conf, &child.report, why, sizeof(why));
+		log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
+	}
 }
 
 static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)

@@ -19,12 +19,14 @@ static struct {
 	enum log_target target;
 	int verbosity;
 	int syslog_fd;		/* -1 until connected */
-} logger = { LOG_TO_STDERR, 0, -1 };
+	pid_t pid;		/* as of log_init: a line costs no getpid */
+} logger = { LOG_TO_STDERR, 0, -1, 0 };
 
 void log_init(enum log_target target, int verbosity)
 {
 	logger.target = target;
 	logger.verbosity = verbosity;
+	logger.pid = getpid();
 }
 
 void log_exit(void)
@@ -70,7 +72,7 @@ static void syslog_send(int priority, const char *msg)
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
 	len = snprintf(line, sizeof(line), "<%d>%s pmtr[%d]: %s", LOG_DAEMON | priority,
-		       stamp, (int)getpid(), msg);
+		       stamp, (int)logger.pid, msg);
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof(line))
@@ -90,7 +92,7 @@ static void emit(int priority, const char *msg)
 		return;
 	}
 	char line[LOG_LINE_MAX + 32];
-	int len = snprintf(line, sizeof(line), "pmtr[%d]: %s\n", (int)getpid(), msg);
+	int len = snprintf(line, sizeof(line), "pmtr[%d]: %s\n", (int)logger.pid, msg);
 
 	if (len < 0)
 		return;

@@ -586,16 +586,16 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
 		return -1;
 	}
+	log_init(p->opt.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, p->opt.verbosity);
 	/* After the fork: epoll watches a signalfd for the process that added it. */
 	if (setup_signals(p) < 0) {
 		log_warn("cannot set up signal handling");
 		return -1;
 	}
-	spawn_note_dispositions();
-	log_init(p->opt.foreground ? LOG_TO_STDERR : LOG_TO_SYSLOG, p->opt.verbosity);
 	/* Orphans of our jobs come back to us, so that a stop can wait for them. */
 	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		log_warn("cannot become a child subreaper");
+	spawn_init();
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();

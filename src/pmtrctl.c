@@ -102,39 +102,41 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* A copy safe for a terminal: control bytes and broken UTF-8 become "?". Also counts
- * the characters (one column each, near enough for a table). NULL on ENOMEM. */
-static char *printable(const char *s, size_t *width)
+/* Make s safe for a terminal, in place: control bytes and broken UTF-8 become "?"
+ * (one byte for one). Returns its width in characters (one column each, near
+ * enough for a table) and its length in bytes in *len. */
+static size_t make_printable(char *s, size_t *len)
 {
 	size_t n = strlen(s), w = 0;
-	char *out = malloc(n + 1), *o = out;
 
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n;) {
-		const unsigned char *p = (const unsigned char *)s + i;
-		size_t len;
+	for (size_t i = 0; i < n; w++) {
+		unsigned char *p = (unsigned char *)s + i;
+		size_t seq;
 
-		w++;
 		if (*p >= 0x20 && *p < 0x7f) {
-			*o++ = (char)*p;	/* plain ASCII, nearly everything */
-			i++;
+			i++;	/* plain ASCII, nearly everything */
 			continue;
 		}
-		len = utf8_len(p, n - i);
-		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
-			*o++ = '?';
-			i++;
-			continue;
+		seq = utf8_len(p, n - i);
+		if (seq == 0 || (seq == 1 && (*p < 0x20 || *p == 0x7f))) {
+			*p = '?';
+			seq = 1;
 		}
-		memcpy(o, p, len);
-		o += len;
-		i += len;
+		i += seq;
 	}
-	*o = '\0';
-	if (width)
-		*width = w;
-	return out;
+	if (len)
+		*len = n;
+	return w;
+}
+
+/* A copy of s made printable; NULL on ENOMEM. */
+static char *printable(const char *s)
+{
+	char *copy = util_strdup(s);
+
+	if (copy)
+		make_printable(copy, NULL);
+	return copy;
 }
 
 /* Cut a printable string to at most max characters, the last three being "...". */
@@ -206,78 +208,119 @@ static const char *const headers[N_COLS] = {
 
 struct row {
 	char *cell[N_COLS];
-	size_t width[N_COLS];
+	size_t len[N_COLS];	/* bytes */
+	size_t width[N_COLS];	/* characters */
+	char number[C_EXIT - C_PID + 1][24];
 };
 
-static void pad(size_t width, size_t col_width)
+/* The table leaves in large writes, not in a stdio call per cell. */
+struct table_out {
+	size_t len;
+	char data[65536];
+};
+
+static void out_flush(struct table_out *o)
 {
-	for (size_t i = width; i < col_width; i++)
-		putchar(' ');
+	fwrite(o->data, 1, o->len, stdout);
+	o->len = 0;
+}
+
+static void out_put(struct table_out *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof(o->data))
+		out_flush(o);
+	if (n > sizeof(o->data)) {
+		fwrite(s, 1, n, stdout);
+		return;
+	}
+	memcpy(o->data + o->len, s, n);
+	o->len += n;
+}
+
+static void out_pad(struct table_out *o, size_t width, size_t col_width)
+{
+	static const char spaces[] = "                                ";
+
+	while (width < col_width) {
+		size_t n = col_width - width < sizeof(spaces) - 1 ? col_width - width :
+								    sizeof(spaces) - 1;
+
+		out_put(o, spaces, n);
+		width += n;
+	}
+}
+
+static void set_cell(struct row *r, int c, char *text)
+{
+	r->cell[c] = text;
+	r->width[c] = make_printable(text, &r->len[c]);
 }
 
 /* An aligned table: every column as wide as its widest cell, the command cut so that
- * a line fits the output width. */
-static int print_table(const struct ctl_job_status *st, size_t n)
+ * a line fits the output width. The strings of st are changed: made printable, the
+ * command cut. */
+static int print_table(struct ctl_job_status *st, size_t n)
 {
 	struct row *rows = calloc(n + 1, sizeof(*rows));
+	char header[N_COLS][16];
 	size_t col[N_COLS] = { 0 }, used = 0, room;
-	int rc = 0;
+	struct table_out *out;
 
-	if (!rows)
+	out = malloc(sizeof(*out));
+	if (!rows || !out) {
+		free(rows);
+		free(out);
 		return -1;
+	}
+	out->len = 0;
 	for (int c = 0; c < N_COLS; c++) {
-		rows[0].cell[c] = util_strdup(headers[c]);
-		if (!rows[0].cell[c])
-			rc = -1;
-		rows[0].width[c] = strlen(headers[c]);
+		snprintf(header[c], sizeof(header[c]), "%s", headers[c]);
+		set_cell(&rows[0], c, header[c]);
 	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i + 1];
-		char text[N_COLS][64];
+		char (*num)[24] = r->number - C_PID;
 
-		snprintf(text[C_PID], sizeof(text[C_PID]), st[i].pid ? "%ld" : "-", st[i].pid);
-		format_uptime(&st[i], text[C_UPTIME], sizeof(text[C_UPTIME]));
-		snprintf(text[C_RESTARTS], sizeof(text[C_RESTARTS]), "%lu", st[i].restarts);
-		format_last_exit(&st[i], text[C_EXIT], sizeof(text[C_EXIT]));
-		r->cell[C_NAME] = printable(st[i].name, &r->width[C_NAME]);
-		r->cell[C_STATE] = printable(st[i].state, &r->width[C_STATE]);
+		snprintf(num[C_PID], sizeof(num[C_PID]), st[i].pid ? "%ld" : "-", st[i].pid);
+		format_uptime(&st[i], num[C_UPTIME], sizeof(num[C_UPTIME]));
+		snprintf(num[C_RESTARTS], sizeof(num[C_RESTARTS]), "%lu", st[i].restarts);
+		format_last_exit(&st[i], num[C_EXIT], sizeof(num[C_EXIT]));
+		set_cell(r, C_NAME, st[i].name);
+		set_cell(r, C_STATE, st[i].state);
 		for (int c = C_PID; c <= C_EXIT; c++)
-			r->cell[c] = printable(text[c], &r->width[c]);
-		r->cell[C_COMMAND] = printable(st[i].command, &r->width[C_COMMAND]);
-		for (int c = 0; c < N_COLS; c++)
-			if (!r->cell[c])
-				rc = -1;
-	}
-	if (rc == 0) {
-		for (size_t i = 0; i <= n; i++)
-			for (int c = 0; c < N_COLS; c++)
-				if (rows[i].width[c] > col[c])
-					col[c] = rows[i].width[c];
-		for (int c = 0; c < C_COMMAND; c++)
-			used += col[c] + 2;
-		room = output_width() > used + COMMAND_MIN_WIDTH ? output_width() - used :
-								  COMMAND_MIN_WIDTH;
-		for (size_t i = 0; i <= n; i++) {
-			cut(rows[i].cell[C_COMMAND], rows[i].width[C_COMMAND], room);
-			for (int c = 0; c < C_COMMAND; c++) {
-				/* numbers to the right, words to the left */
-				if (c == C_PID || c == C_RESTARTS) {
-					pad(rows[i].width[c], col[c]);
-					fputs(rows[i].cell[c], stdout);
-				} else {
-					fputs(rows[i].cell[c], stdout);
-					pad(rows[i].width[c], col[c]);
-				}
-				fputs("  ", stdout);
-			}
-			puts(rows[i].cell[C_COMMAND]);
-		}
+			set_cell(r, c, num[c]);
+		set_cell(r, C_COMMAND, st[i].command);
 	}
 	for (size_t i = 0; i <= n; i++)
 		for (int c = 0; c < N_COLS; c++)
-			free(rows[i].cell[c]);
+			if (rows[i].width[c] > col[c])
+				col[c] = rows[i].width[c];
+	for (int c = 0; c < C_COMMAND; c++)
+		used += col[c] + 2;
+	room = output_width() > used + COMMAND_MIN_WIDTH ? output_width() - used :
+							  COMMAND_MIN_WIDTH;
+	for (size_t i = 0; i <= n; i++) {
+		struct row *r = &rows[i];
+
+		for (int c = 0; c < C_COMMAND; c++) {
+			/* numbers to the right, words to the left */
+			if (c == C_PID || c == C_RESTARTS) {
+				out_pad(out, r->width[c], col[c]);
+				out_put(out, r->cell[c], r->len[c]);
+			} else {
+				out_put(out, r->cell[c], r->len[c]);
+				out_pad(out, r->width[c], col[c]);
+			}
+			out_put(out, "  ", 2);
+		}
+		cut(r->cell[C_COMMAND], r->width[C_COMMAND], room);
+		out_put(out, r->cell[C_COMMAND], strlen(r->cell[C_COMMAND]));
+		out_put(out, "\n", 1);
+	}
+	out_flush(out);
+	free(out);
 	free(rows);
-	return rc;
+	return 0;
 }
 
 /* A JSON string: quotes, backslashes and control bytes escaped, broken UTF-8 replaced
@@ -488,7 +531,7 @@ static int server_error(const char *path, char *rest)
 	/* A kind this client does not know: the daemon could not do it. */
 	status = kind < 0 ? ctl_error_exit_status(CTL_ERR_REFUSED) :
 			    ctl_error_exit_status((enum ctl_error)kind);
-	text = printable(msg && *msg ? msg : rest, NULL);
+	text = printable(msg && *msg ? msg : rest);
 	if (!text) {
 		complain("%s: %s", path, strerror(errno));
 		return status;
@@ -568,8 +611,6 @@ static int answer(const char *path, enum ctl_command command, bool json, struct 
 		rc = EXIT_USAGE;
 	}
 out:
-	for (size_t i = 0; i < n; i++)
-		ctl_job_status_free(&st[i]);
 	free(st);
 	return rc;
 }
@@ -627,7 +668,7 @@ int main(int argc, char **argv)
 	}
 	command = ctl_command_from_name(argv[optind]);
 	if (command < 0) {
-		char *shown = printable(argv[optind], NULL);
+		char *shown = printable(argv[optind]);
 
 		complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
 		free(shown);
@@ -646,7 +687,7 @@ int main(int argc, char **argv)
 		} else if (options && command == CTL_STATUS && strcmp(arg, "--json") == 0) {
 			json = true;
 		} else if (options && arg[0] == '-' && arg[1]) {
-			char *shown = printable(arg, NULL);
+			char *shown = printable(arg);
 
 			complain("unknown option \"%s\" for %s (a job name starting with \"-\" goes after \"--\")",
 				 shown ? shown : "?", argv[optind]);
@@ -654,7 +695,7 @@ int main(int argc, char **argv)
 			free(names);
 			return EXIT_USAGE;
 		} else if (!ctl_valid_job_name(arg)) {
-			char *shown = printable(arg, NULL);
+			char *shown = printable(arg);
 
 			complain("bad job name \"%s\": 1 to 128 letters, digits or .-_@:+",
 				 shown ? shown : "?");
@@ -673,7 +714,7 @@ int main(int argc, char **argv)
 	}
 	/* The daemon's own rules, checked here first: a bad name never leaves this host. */
 	if (ctl_parse_request(request, strlen(request), &check, why, sizeof(why)) != 0) {
-		char *shown = printable(why, NULL);
+		char *shown = printable(why);
 
 		complain("%s", shown ? shown : why);
 		free(shown);

@@ -6,19 +6,25 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "parse.h"
 #include "spawn.h"
 #include "util.h"
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -39,7 +45,7 @@ static struct {
 	int rtmin;		/* glibc keeps 32 up to here for itself: always reset */
 } dispositions;
 
-void spawn_note_dispositions(void)
+static void note_dispositions(void)
 {
 	sigemptyset(&dispositions.ignored);
 	for (int sig = 1; sig < NSIG; sig++) {
@@ -52,6 +58,135 @@ void spawn_note_dispositions(void)
 	dispositions.known = true;
 }
 
+/* A start with vfork semantics (CLONE_VM | CLONE_VFORK | CLONE_FILES) on a stack of
+ * its own: pmtr waits while the child, sharing its memory and descriptor table,
+ * takes a private copy of the few descriptors it needs. Nothing else is copied
+ * (page tables; a thousand job pipes, closed again at exec), and a failure is
+ * reported in memory. On x86-64 the child is made by clone3 in its job's cgroup
+ * (CLONE_INTO_CGROUP) rather than moved there. Used where a probe shows memory is
+ * really shared (valgrind, for one, runs such a clone as a fork): jobs start by
+ * fork otherwise. */
+#define CHILD_STACK_SIZE (64 * 1024)
+
+static struct {
+	bool on;
+	bool clone3;		/* cleared when the kernel has no clone3 */
+	bool into_cgroup;	/* cleared when it has no CLONE_INTO_CGROUP */
+	char *stack;		/* CHILD_STACK_SIZE bytes above a guard page */
+	int slot;		/* low descriptor through which the output pipe passes */
+	int null_fd;		/* /dev/null: a child's stdin, the slot between starts */
+	struct spawn_report report;	/* written by a failing child */
+} shared;
+
+#if defined(__x86_64__) && defined(SYS_clone3)
+#define HAVE_CLONE3_ON_STACK 1
+
+/* struct clone_args of Linux 5.7, spelt out for older headers. */
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+		set_tid, set_tid_size, cgroup;
+};
+#define CLONE3_INTO_CGROUP 0x200000000ULL
+
+/* glibc has no clone3 wrapper. A CLONE_VM child starts on args->stack with
+ * nothing to return to, so it calls fn and exits from within these instructions. */
+static pid_t clone3_on_stack(struct clone3_args *args, int (*fn)(void *), void *arg)
+{
+	register int (*call)(void *) __asm__("r12") = fn;
+	register void *call_arg __asm__("r13") = arg;
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "xor %%ebp, %%ebp\n\t"
+			 "mov %%r13, %%rdi\n\t"
+			 "call *%%r12\n\t"
+			 "mov %%eax, %%edi\n\t"
+			 "mov %[sys_exit], %%eax\n\t"
+			 "syscall\n\t"
+			 "hlt\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "0"((long)SYS_clone3), "D"(args), "S"(sizeof(*args)), "r"(call),
+			   "r"(call_arg), [sys_exit] "i"(SYS_exit)
+			 : "rcx", "r11", "memory");
+	if (ret < 0) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return (pid_t)ret;
+}
+#endif
+
+static int probe_child(void *seen)
+{
+	*(volatile int *)seen = 1;
+	_exit(0);
+}
+
+/* Whether a CLONE_VM | CLONE_VFORK child writes where pmtr reads. The probe's exit
+ * is collected by the SIGCHLD handling like any orphan's. */
+static bool memory_is_shared(void)
+{
+	static volatile int seen;
+
+	seen = 0;
+	if (clone(probe_child, shared.stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		  (void *)&seen) < 0) {
+		log_warn("spawn: clone");
+		return false;
+	}
+	return seen == 1;
+}
+
+static void set_up_shared_start(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	char *map;
+
+	/* close_range(CLOSE_RANGE_UNSHARE), Linux 5.9: on a table of one user it only
+	 * checks the flags. */
+	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
+		log_debug("spawn: close_range cannot unshare (%s): jobs start by fork",
+			  strerror(errno));
+		return;
+	}
+	map = mmap(NULL, page + CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED) {
+		log_warn("spawn: child stack");
+		return;
+	}
+	if (mprotect(map, page, PROT_NONE) < 0)
+		log_warn("spawn: guard page");
+	shared.stack = map + page;
+	shared.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* Above null_fd: a child's private table, all below the slot, holds both. */
+	shared.slot = shared.null_fd >= 0 ? fcntl(shared.null_fd, F_DUPFD_CLOEXEC,
+						  shared.null_fd + 1) : -1;
+	if (shared.slot >= 0 && memory_is_shared()) {
+		shared.on = shared.clone3 = shared.into_cgroup = true;
+		return;
+	}
+	if (shared.slot < 0)
+		log_warn("spawn: descriptors");
+	else
+		log_debug("spawn: a clone does not share memory here: jobs start by fork");
+	if (shared.null_fd >= 0)
+		close(shared.null_fd);
+	if (shared.slot >= 0)
+		close(shared.slot);
+	munmap(map, page + CHILD_STACK_SIZE);
+	shared.stack = NULL;
+}
+
+void spawn_init(void)
+{
+	note_dispositions();
+	set_up_shared_start();
+}
+
 void spawn_set_nofile_soft(rlim_t soft)
 {
 	nofile.restore = true;
@@ -62,7 +197,7 @@ void spawn_set_nofile_soft(rlim_t soft)
  * child only makes system calls. */
 struct plan {
 	const struct conf_job *job;
-	int cgroup_fd;
+	int cgroup_fd;		/* the job's cgroup directory, or -1 */
 	char **envp;
 	bool set_user;
 	uid_t uid;
@@ -72,7 +207,9 @@ struct plan {
 	bool set_cpus;
 	cpu_set_t cpus;
 	int out_pipe[2];
-	int report_pipe[2];
+	int report_pipe[2];	/* a fork's child reports through this */
+	int out_slot;		/* a shared start's child finds its output pipe here */
+	bool enter_cgroup;	/* the child moves itself into cgroup_fd */
 };
 
 static const char *step_name(int step)
@@ -229,10 +366,11 @@ static int resolve_user(struct plan *plan, struct passwd **pwp, char *why, size_
 /* CPUs the machine does not have are dropped; a set left empty means no affinity. */
 static void resolve_cpus(struct plan *plan)
 {
-	long present = sysconf(_SC_NPROCESSORS_CONF);
+	long present;
 
 	if (!plan->job->cpus)
 		return;
+	present = sysconf(_SC_NPROCESSORS_CONF);
 	CPU_ZERO(&plan->cpus);
 	for (long cpu = 0; cpu < CPU_SETSIZE && cpu < present; cpu++)
 		if (CPU_ISSET(cpu, plan->job->cpus))
@@ -240,16 +378,21 @@ static void resolve_cpus(struct plan *plan)
 	plan->set_cpus = CPU_COUNT(&plan->cpus) > 0;
 }
 
-static __attribute__((noreturn)) void child_fail_at(const struct plan *plan, int step, int index)
+static __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step, int index)
 {
 	struct spawn_report report = { .step = step, .err = errno, .index = index };
-	ssize_t ignored = write(plan->report_pipe[1], &report, sizeof(report));
 
-	(void)ignored;
+	if (plan->report_pipe[1] >= 0) {
+		ssize_t ignored = write(plan->report_pipe[1], &report, sizeof(report));
+
+		(void)ignored;
+	} else {
+		*(volatile struct spawn_report *)&shared.report = report;
+	}
 	_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
 }
 
-static __attribute__((noreturn)) void child_fail(const struct plan *plan, int step)
+static __attribute__((noreturn)) void child_fail(struct plan *plan, int step)
 {
 	child_fail_at(plan, step, -1);
 }
@@ -278,19 +421,35 @@ static void reset_reserved_signal(int sig)
 	syscall(SYS_rt_sigaction, sig, zero_action, NULL, (size_t)(_NSIG / 8));
 }
 
-/* Between fork and exec: system calls only, no allocation, no stdio. */
-static __attribute__((noreturn)) void child(const struct plan *plan)
+/* Between fork and exec: system calls only, no allocation, no stdio. In a shared
+ * start, also no change to memory but plan->report, and none to a descriptor before
+ * the table is the child's own. */
+static __attribute__((noreturn)) void child(struct plan *plan)
 {
 	const struct conf_job *job = plan->job;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int out_fd = plan->out_pipe[1];
 	sigset_t none;
 
-	/* First, so that everything the job ever starts is in its cgroup; a job that
-	 * cannot enter it still runs, stopped through its process group only. */
-	if (plan->cgroup_fd >= 0) {
-		ssize_t ignored = write(plan->cgroup_fd, "0", 1);
+	/* A private table of the descriptors below the slot: a handful, not pmtr's
+	 * thousand job pipes. First, as nothing else may touch pmtr's table. */
+	if (plan->out_slot >= 0) {
+		if (syscall(SYS_close_range, (unsigned)plan->out_slot + 1, ~0U,
+			    CLOSE_RANGE_UNSHARE) < 0)
+			child_fail(plan, SPAWN_CLOSE_FDS);
+		out_fd = plan->out_slot;
+	}
+	/* Then into the cgroup, before anything the job could start; a job that cannot
+	 * enter it still runs, stopped through its process group only. */
+	if (plan->enter_cgroup) {
+		int procs = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 
-		(void)ignored;
+		if (procs >= 0) {
+			ssize_t ignored = write(procs, "0", 1);
+
+			(void)ignored;
+			close(procs);
+		}
 	}
 	if (setsid() < 0)
 		child_fail(plan, SPAWN_SETSID);
@@ -308,18 +467,22 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 		child_fail(plan, SPAWN_SIGNALS);
 	umask(022);
 
-	if (open_onto(job->in ? job->in : "/dev/null", O_RDONLY, 0) < 0)
+	if (job->in || plan->out_slot < 0) {
+		if (open_onto(job->in ? job->in : "/dev/null", O_RDONLY, 0) < 0)
+			child_fail(plan, SPAWN_STDIN);
+	} else if (dup2(shared.null_fd, 0) < 0) {
 		child_fail(plan, SPAWN_STDIN);
+	}
 	if (job->out) {
 		if (open_onto(job->out, O_WRONLY | O_CREAT | O_APPEND, 1) < 0)
 			child_fail(plan, SPAWN_STDOUT);
-	} else if (dup2(plan->out_pipe[1], 1) < 0) {
+	} else if (dup2(out_fd, 1) < 0) {
 		child_fail(plan, SPAWN_STDOUT);
 	}
 	if (job->err) {
 		if (open_onto(job->err, O_WRONLY | O_CREAT | O_APPEND, 2) < 0)
 			child_fail(plan, SPAWN_STDERR);
-	} else if (dup2(plan->out_pipe[1], 2) < 0) {
+	} else if (dup2(out_fd, 2) < 0) {
 		child_fail(plan, SPAWN_STDERR);
 	}
 
@@ -361,6 +524,76 @@ static __attribute__((noreturn)) void child(const struct plan *plan)
 	child_fail(plan, SPAWN_EXEC);
 }
 
+static int shared_child(void *plan)
+{
+	child(plan);
+}
+
+#ifdef HAVE_CLONE3_ON_STACK
+static pid_t clone3_job(struct plan *plan, bool into_cgroup)
+{
+	struct clone3_args args = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES,
+		.exit_signal = SIGCHLD,
+		.stack = (uintptr_t)shared.stack,
+		.stack_size = CHILD_STACK_SIZE,
+	};
+
+	if (into_cgroup) {
+		args.flags |= CLONE3_INTO_CGROUP;
+		args.cgroup = (uint64_t)plan->cgroup_fd;
+	}
+	return clone3_on_stack(&args, shared_child, plan);
+}
+#endif
+
+/* When it returns, the child has exec'd or failed: pmtr waited. */
+static pid_t start_shared(struct plan *plan, struct spawned *out)
+{
+	pid_t pid = -1;
+	int err = ENOSYS;
+
+	shared.report.step = -1;
+	if (plan->out_pipe[1] >= 0 && dup3(plan->out_pipe[1], shared.slot, O_CLOEXEC) < 0)
+		return -1;
+	plan->out_slot = shared.slot;
+#ifdef HAVE_CLONE3_ON_STACK
+	if (shared.clone3) {
+		bool into = plan->cgroup_fd >= 0 && shared.into_cgroup;
+
+		pid = clone3_job(plan, into);
+		err = pid < 0 ? errno : 0;
+		if (err == ENOSYS || err == EPERM) {
+			log_debug("spawn: clone3: %s", strerror(err));
+			shared.clone3 = false;
+			err = ENOSYS;
+		} else if (into && err != 0 && err != EAGAIN && err != ENOMEM) {
+			/* Linux < 5.7, or a cgroup that takes no processes: the child moves
+			 * itself, or stays where it is. */
+			log_debug("spawn: clone3 into a cgroup: %s", strerror(err));
+			if (err == EINVAL || err == E2BIG)
+				shared.into_cgroup = false;
+			err = ENOSYS;
+		}
+	}
+#endif
+	if (err == ENOSYS) {
+		plan->enter_cgroup = plan->cgroup_fd >= 0;
+		pid = clone(shared_child, shared.stack + CHILD_STACK_SIZE,
+			    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
+		err = pid < 0 ? errno : 0;
+	}
+	/* The slot must not keep the pipe open: its reader would never see EOF. */
+	if (dup3(shared.null_fd, shared.slot, O_CLOEXEC) < 0)
+		log_warn("spawn: descriptor %d", shared.slot);
+	if (pid > 0) {
+		out->report = *(volatile struct spawn_report *)&shared.report;
+		out->failed = out->report.step >= 0;
+	}
+	errno = err;
+	return pid;
+}
+
 static void close_pair(int p[2])
 {
 	for (int i = 0; i < 2; i++)
@@ -369,11 +602,11 @@ static void close_pair(int p[2])
 	p[0] = p[1] = -1;
 }
 
-int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *out, char *why,
+int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, char *why,
 	      size_t why_len)
 {
-	struct plan plan = { .job = job, .cgroup_fd = cgroup_procs_fd, .out_pipe = { -1, -1 },
-			     .report_pipe = { -1, -1 } };
+	struct plan plan = { .job = job, .cgroup_fd = cgroup_fd, .out_pipe = { -1, -1 },
+			     .report_pipe = { -1, -1 }, .out_slot = -1 };
 	char *identity[3] = { NULL, NULL, NULL };
 	struct passwd *pw = NULL;
 	int rc = -1;
@@ -390,25 +623,37 @@ int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *o
 		snprintf(why, why_len, "output pipe: %s", strerror(errno));
 		goto done;
 	}
-	if (pipe2(plan.report_pipe, O_CLOEXEC) < 0) {
-		snprintf(why, why_len, "report pipe: %s", strerror(errno));
-		goto done;
+	out->failed = false;
+	if (shared.on) {
+		pid = start_shared(&plan, out);
+		if (pid < 0) {
+			snprintf(why, why_len, "fork: %s", strerror(errno));
+			goto done;
+		}
+	} else {
+		plan.enter_cgroup = plan.cgroup_fd >= 0;
+		if (pipe2(plan.report_pipe, O_CLOEXEC) < 0) {
+			snprintf(why, why_len, "report pipe: %s", strerror(errno));
+			goto done;
+		}
+		pid = fork();
+		if (pid < 0) {
+			snprintf(why, why_len, "fork: %s", strerror(errno));
+			goto done;
+		}
+		if (pid == 0)
+			child(&plan);
 	}
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, why_len, "fork: %s", strerror(errno));
-		goto done;
-	}
-	if (pid == 0)
-		child(&plan);
 
 	out->pid = pid;
 	out->output_fd = plan.out_pipe[0];
 	out->report_fd = plan.report_pipe[0];
 	plan.out_pipe[0] = plan.report_pipe[0] = -1;
-	if (out->output_fd >= 0)
-		util_set_nonblock(out->output_fd);
-	util_set_nonblock(out->report_fd);
+	/* Its flags are known: one system call instead of two per start. */
+	if (out->output_fd >= 0 && fcntl(out->output_fd, F_SETFL, O_RDONLY | O_NONBLOCK) < 0)
+		log_warn("spawn: output pipe");
+	if (out->report_fd >= 0)
+		util_set_nonblock(out->report_fd);
 	rc = 0;
 done:
 	close_pair(plan.out_pipe);

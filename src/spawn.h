@@ -2,13 +2,14 @@
 #ifndef PMTR_SPAWN_H
 #define PMTR_SPAWN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
 #include "conf.h"
 
-/* What a failed child sends on its report pipe before it exits. */
+/* How a child that failed before exec says where and why. */
 struct spawn_report {
 	int step;		/* enum spawn_step */
 	int err;		/* errno */
@@ -24,20 +25,26 @@ enum spawn_step {
 struct spawned {
 	pid_t pid;
 	int output_fd;		/* read end of the stdout/stderr pipe, or -1 */
-	int report_fd;		/* read end of the report pipe: EOF at exec */
+	int report_fd;		/* read end of the report pipe (EOF at exec), or -1 when
+				 * the outcome is known already: */
+	bool failed;		/* the child failed before exec, as report says */
+	struct spawn_report report;
 };
 
-/* Fork and exec job. cgroup_procs_fd, when not -1, is the cgroup.procs of the job's
- * cgroup, which the child enters before anything else. On success fills *out
+/* Start job: by clone3 where the kernel has it (pmtr waits until the child has
+ * exec'd or failed, and *out says which), by fork otherwise (the report pipe
+ * says); then exec. cgroup_fd, when not -1, is the job's cgroup directory: the
+ * child starts in it, or enters it before anything else. On success fills *out
  * (descriptors are close-on-exec and non-blocking) and returns 0. On a failure
  * before the child exists returns -1 and writes a reason such as
  * "fork: Resource temporarily unavailable" into why. */
-int spawn_job(const struct conf_job *job, int cgroup_procs_fd, struct spawned *out, char *why,
+int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, char *why,
 	      size_t why_len);
 
-/* Record which signals pmtr ignores, once its own dispositions are set: a child then
- * resets only those. Without it, a child resets every signal. */
-void spawn_note_dispositions(void);
+/* Once pmtr's signal dispositions are set: record which signals it ignores (a
+ * child resets only those; without this call, every signal), and set up the
+ * clone3 start (without this call, jobs start by fork). */
+void spawn_init(void);
 
 /* pmtr raised its own open-file limit: jobs get this soft limit back. */
 void spawn_set_nofile_soft(rlim_t soft);

@@ -140,8 +140,6 @@ static void fuzz_status(const uint8_t *data, size_t size)
 	CHECK(st.pid == again.pid && st.uptime == again.uptime &&
 	      st.restarts == again.restarts && st.exit_code == again.exit_code &&
 	      st.exit_signal == again.exit_signal);
-	ctl_job_status_free(&again);
-	ctl_job_status_free(&st);
 	free(text);
 	free(line);
 }
