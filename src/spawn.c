@@ -68,6 +68,17 @@ static void note_dispositions(void)
  * fork otherwise. */
 #define CHILD_STACK_SIZE (64 * 1024)
 
+/* Code that runs in such a child works on pmtr's memory: under a sanitizer it must
+ * not take the sanitizer's locks (its _exit interceptor does, and a lock held at
+ * exit stays held in pmtr), nor tell it about a stack it does not know. */
+#define CHILD_CODE __attribute__((no_sanitize_address))
+
+static CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
+{
+	for (;;)
+		syscall(SYS_exit_group, status);
+}
+
 static struct {
 	bool on;
 	bool clone3;		/* cleared when the kernel has no clone3 */
@@ -119,10 +130,10 @@ static pid_t clone3_on_stack(struct clone3_args *args, int (*fn)(void *), void *
 }
 #endif
 
-static int probe_child(void *seen)
+static CHILD_CODE int probe_child(void *seen)
 {
 	*(volatile int *)seen = 1;
-	_exit(0);
+	child_exit(0);
 }
 
 /* Whether a CLONE_VM | CLONE_VFORK child writes where pmtr reads. The probe's exit
@@ -378,7 +389,7 @@ static void resolve_cpus(struct plan *plan)
 	plan->set_cpus = CPU_COUNT(&plan->cpus) > 0;
 }
 
-static __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step, int index)
+static CHILD_CODE __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step, int index)
 {
 	struct spawn_report report = { .step = step, .err = errno, .index = index };
 
@@ -389,15 +400,15 @@ static __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step,
 	} else {
 		*(volatile struct spawn_report *)&shared.report = report;
 	}
-	_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
+	child_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
 }
 
-static __attribute__((noreturn)) void child_fail(struct plan *plan, int step)
+static CHILD_CODE __attribute__((noreturn)) void child_fail(struct plan *plan, int step)
 {
 	child_fail_at(plan, step, -1);
 }
 
-static int open_onto(const char *path, int flags, int target)
+static CHILD_CODE int open_onto(const char *path, int flags, int target)
 {
 	int fd = open(path, flags | O_NOCTTY, 0644);
 
@@ -414,7 +425,7 @@ static int open_onto(const char *path, int flags, int target)
 /* glibc keeps two real-time signals for itself and refuses to touch them, but a
  * parent such as make may have left them ignored, and exec keeps "ignored". An
  * all-zero kernel sigaction is SIG_DFL with no flags and an empty mask. */
-static void reset_reserved_signal(int sig)
+static CHILD_CODE void reset_reserved_signal(int sig)
 {
 	static const unsigned long zero_action[8];
 
@@ -424,7 +435,7 @@ static void reset_reserved_signal(int sig)
 /* Between fork and exec: system calls only, no allocation, no stdio. In a shared
  * start, also no change to memory but plan->report, and none to a descriptor before
  * the table is the child's own. */
-static __attribute__((noreturn)) void child(struct plan *plan)
+static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 {
 	const struct conf_job *job = plan->job;
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -524,7 +535,7 @@ static __attribute__((noreturn)) void child(struct plan *plan)
 	child_fail(plan, SPAWN_EXEC);
 }
 
-static int shared_child(void *plan)
+static CHILD_CODE int shared_child(void *plan)
 {
 	child(plan);
 }
