@@ -220,7 +220,8 @@ struct plan {
 	int out_pipe[2];
 	int report_pipe[2];	/* a fork's child reports through this */
 	int out_slot;		/* a shared start's child finds its output pipe here */
-	bool enter_cgroup;	/* the child moves itself into cgroup_fd */
+	int procs_fd;		/* the cgroup's cgroup.procs, for a child that moves
+				 * itself there; -1 when born in it, or no cgroup */
 };
 
 static const char *step_name(int step)
@@ -442,25 +443,20 @@ static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 	int out_fd = plan->out_pipe[1];
 	sigset_t none;
 
+	/* Into the cgroup first, before anything the job could start; a job that
+	 * cannot enter it still runs, stopped through its process group only. */
+	if (plan->procs_fd >= 0) {
+		ssize_t ignored = write(plan->procs_fd, "0", 1);
+
+		(void)ignored;
+	}
 	/* A private table of the descriptors below the slot: a handful, not pmtr's
-	 * thousand job pipes. First, as nothing else may touch pmtr's table. */
+	 * thousand job pipes. Nothing before this may change pmtr's table. */
 	if (plan->out_slot >= 0) {
 		if (syscall(SYS_close_range, (unsigned)plan->out_slot + 1, ~0U,
 			    CLOSE_RANGE_UNSHARE) < 0)
 			child_fail(plan, SPAWN_CLOSE_FDS);
 		out_fd = plan->out_slot;
-	}
-	/* Then into the cgroup, before anything the job could start; a job that cannot
-	 * enter it still runs, stopped through its process group only. */
-	if (plan->enter_cgroup) {
-		int procs = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-
-		if (procs >= 0) {
-			ssize_t ignored = write(procs, "0", 1);
-
-			(void)ignored;
-			close(procs);
-		}
 	}
 	if (setsid() < 0)
 		child_fail(plan, SPAWN_SETSID);
@@ -535,6 +531,19 @@ static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 	child_fail(plan, SPAWN_EXEC);
 }
 
+/* Opened by pmtr: the child must not add to a descriptor table it shares. */
+static int open_procs(const struct plan *plan)
+{
+	int fd;
+
+	if (plan->cgroup_fd < 0)
+		return -1;
+	fd = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		log_debug("spawn: cgroup.procs of job %s: %s", plan->job->name, strerror(errno));
+	return fd;
+}
+
 static CHILD_CODE int shared_child(void *plan)
 {
 	child(plan);
@@ -569,8 +578,9 @@ static pid_t start_shared(struct plan *plan, struct spawned *out)
 		return -1;
 	plan->out_slot = shared.slot;
 #ifdef HAVE_CLONE3_ON_STACK
-	if (shared.clone3) {
-		bool into = plan->cgroup_fd >= 0 && shared.into_cgroup;
+	/* clone3 only where it can also place the child: else the child moves itself. */
+	if (shared.clone3 && (plan->cgroup_fd < 0 || shared.into_cgroup)) {
+		bool into = plan->cgroup_fd >= 0;
 
 		pid = clone3_job(plan, into);
 		err = pid < 0 ? errno : 0;
@@ -579,8 +589,8 @@ static pid_t start_shared(struct plan *plan, struct spawned *out)
 			shared.clone3 = false;
 			err = ENOSYS;
 		} else if (into && err != 0 && err != EAGAIN && err != ENOMEM) {
-			/* Linux < 5.7, or a cgroup that takes no processes: the child moves
-			 * itself, or stays where it is. */
+			/* Linux < 5.7, or a cgroup that takes no processes: the child tries
+			 * to move itself, or stays where it is. */
 			log_debug("spawn: clone3 into a cgroup: %s", strerror(err));
 			if (err == EINVAL || err == E2BIG)
 				shared.into_cgroup = false;
@@ -589,7 +599,7 @@ static pid_t start_shared(struct plan *plan, struct spawned *out)
 	}
 #endif
 	if (err == ENOSYS) {
-		plan->enter_cgroup = plan->cgroup_fd >= 0;
+		plan->procs_fd = open_procs(plan);
 		pid = clone(shared_child, shared.stack + CHILD_STACK_SIZE,
 			    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
 		err = pid < 0 ? errno : 0;
@@ -617,7 +627,7 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 	      size_t why_len)
 {
 	struct plan plan = { .job = job, .cgroup_fd = cgroup_fd, .out_pipe = { -1, -1 },
-			     .report_pipe = { -1, -1 }, .out_slot = -1 };
+			     .report_pipe = { -1, -1 }, .out_slot = -1, .procs_fd = -1 };
 	char *identity[3] = { NULL, NULL, NULL };
 	struct passwd *pw = NULL;
 	int rc = -1;
@@ -642,7 +652,7 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 			goto done;
 		}
 	} else {
-		plan.enter_cgroup = plan.cgroup_fd >= 0;
+		plan.procs_fd = open_procs(&plan);
 		if (pipe2(plan.report_pipe, O_CLOEXEC) < 0) {
 			snprintf(why, why_len, "report pipe: %s", strerror(errno));
 			goto done;
@@ -667,6 +677,8 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 		util_set_nonblock(out->report_fd);
 	rc = 0;
 done:
+	if (plan.procs_fd >= 0)
+		close(plan.procs_fd);
 	close_pair(plan.out_pipe);
 	close_pair(plan.report_pipe);
 	if (plan.envp != environ)

@@ -41,6 +41,10 @@ WATCHDOG=
 PMTR_LAUNCH=(env --default-signal)
 # A program that runs pmtr (valgrind), placed after the environment is set.
 PMTR_WRAP=()
+# PMTR_TEST_ENOSYS=clone3 (or close_range, or both, comma-separated): pmtr runs
+# with those system calls failing with ENOSYS (tests/helpers/enosys.c), so that
+# a test checks the way pmtr starts jobs without them (spawn_fallback.sh).
+PMTR_TEST_ENOSYS=${PMTR_TEST_ENOSYS:-}
 # Seconds the whole script may take before the watchdog fails it.
 TEST_TIMEOUT=${TEST_TIMEOUT:-60}
 
@@ -296,7 +300,11 @@ start_pmtr_raw() {
 	RUN=$((RUN + 1))
 	LOG=$T/log.$RUN
 	: >"$LOG"
-	"${PMTR_LAUNCH[@]}" PMTR_TEST_MARK="$T" "${PMTR_WRAP[@]}" "$PMTR" "$@" >"$LOG" 2>&1 </dev/null &
+	local enosys=()
+	if [ -n "$PMTR_TEST_ENOSYS" ]; then
+		enosys=("$(helper enosys)" "$PMTR_TEST_ENOSYS") || fail "cannot build tests/helpers/enosys"
+	fi
+	"${PMTR_LAUNCH[@]}" PMTR_TEST_MARK="$T" "${enosys[@]}" "${PMTR_WRAP[@]}" "$PMTR" "$@" >"$LOG" 2>&1 </dev/null &
 	PMTR_PID=$!
 	say "started pmtr [$PMTR_PID]: pmtr $*"
 }
