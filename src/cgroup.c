@@ -106,6 +106,16 @@ static int job_dir(const char *job, char *buf, size_t len)
 	return snprintf(buf, len, JOB_PREFIX "%s", job) < (int)len ? 0 : -1;
 }
 
+void cgroup_job_create(struct cgroup_base *cg, const char *job)
+{
+	char dir[300];
+
+	if (cg->dir_fd < 0 || job_dir(job, dir, sizeof(dir)) < 0)
+		return;
+	if (mkdirat(cg->dir_fd, dir, 0755) < 0 && errno != EEXIST)
+		log_debug("cgroup %s/%s: %s", cg->path, dir, strerror(errno));
+}
+
 int cgroup_job_dir_fd(struct cgroup_base *cg, const char *job)
 {
 	char dir[300];

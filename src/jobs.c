@@ -625,6 +625,9 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 		if (old_index[i] < 0) {
 			log_debug("job %s added", conf->jobs[i]->name);
 			jobs->need_advance = true;
+			/* Now, before the jobs started next compete with pmtr for the CPU. */
+			if (jobs->cgroup)
+				cgroup_job_create(jobs->cgroup, conf->jobs[i]->name);
 		} else {
 			v[i] = jobs->v[old_index[i]];
 			kept[old_index[i]] = true;
