@@ -483,7 +483,8 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 static void job_free(struct jobs *jobs, struct job *job)
 {
 	close_process_fds(jobs, job);
-	if (job->in_cgroup)
+	/* Also for a job that never started: its cgroup was made when it was added. */
+	if (jobs->cgroup)
 		cgroup_job_remove(jobs->cgroup, name_of(job));
 	conf_job_free(job->conf);
 	conf_job_free(job->next);

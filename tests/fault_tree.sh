@@ -63,6 +63,14 @@ else
 	*/pmtr-*/job-keep) ok "job keep runs in a cgroup of its own (${cgline#0::})" ;;
 	*) fail "pmtr did not log 'no cgroups', but job keep is in cgroup '${cgline#0::}', not .../pmtr-KEY/job-keep" ;;
 	esac
+	# A job's cgroup is made when the job is added and removed with the job, even
+	# when the job never ran.
+	base=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)$(dirname "${cgline#0::}")
+	{ keep_job; printf 'job {\n  name idle\n  cmd /bin/sleep 300\n  disable\n}\n'; } >"$CONF"
+	wait_until 3 "the cgroup of the added, disabled job idle" test -d "$base/job-idle"
+	keep_job >"$CONF"
+	wait_until 3 "the cgroup of job idle to be removed with it" eval '[ ! -e "$base/job-idle" ]'
+	ok "a job that never ran: its cgroup made when it is added, removed when it is"
 fi
 
 # ---- part 1: each job stopped by removing it from the file
