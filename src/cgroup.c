@@ -123,11 +123,12 @@ int cgroup_job_dir_fd(struct cgroup_base *cg, const char *job)
 
 	if (cg->dir_fd < 0 || job_dir(job, dir, sizeof(dir)) < 0)
 		return -1;
-	if (mkdirat(cg->dir_fd, dir, 0755) < 0 && errno != EEXIST) {
-		log_debug("cgroup %s/%s: %s", cg->path, dir, strerror(errno));
-		return -1;
-	}
 	fd = openat(cg->dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Made when the job was added, unless something removed it since. */
+	if (fd < 0 && errno == ENOENT) {
+		cgroup_job_create(cg, job);
+		fd = openat(cg->dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (fd < 0)
 		log_debug("cgroup %s/%s: %s", cg->path, dir, strerror(errno));
 	return fd;

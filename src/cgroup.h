@@ -21,10 +21,11 @@ int cgroup_init(struct cgroup_base *cg, const char *conf_path);
 /* Remove the job cgroups that are empty, and the base if it is. */
 void cgroup_exit(struct cgroup_base *cg);
 
-/* Create the job's cgroup ahead of its start (errors are for the start to meet). */
+/* Create the job's cgroup when the job is added, ahead of its start (errors are
+ * logged at -v and met again by the start). */
 void cgroup_job_create(struct cgroup_base *cg, const char *job);
-/* Create (or reuse) the job's cgroup; returns a close-on-exec descriptor of its
- * directory, for spawn_job to start the job in; -1 on failure. */
+/* A close-on-exec descriptor of the job's cgroup directory, for spawn_job to
+ * start the job in, creating the cgroup if it is gone; -1 on failure. */
 int cgroup_job_dir_fd(struct cgroup_base *cg, const char *job);
 
 /* Whether any process is left in the job's cgroup (false when there is none). */

@@ -31,9 +31,9 @@ struct spawned {
 	struct spawn_report report;
 };
 
-/* Start job: by clone3 where the kernel has it (pmtr waits until the child has
- * exec'd or failed, and *out says which), by fork otherwise (the report pipe
- * says); then exec. cgroup_fd, when not -1, is the job's cgroup directory: the
+/* Start job: by a clone with vfork semantics where spawn_init found it works
+ * (pmtr waits until the child has exec'd or failed, and *out says which), by fork
+ * otherwise (the report pipe says); then exec. cgroup_fd, when not -1, is the job's cgroup directory: the
  * child starts in it, or enters it before anything else. On success fills *out
  * (descriptors are close-on-exec and non-blocking) and returns 0. On a failure
  * before the child exists returns -1 and writes a reason such as
@@ -43,7 +43,7 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 
 /* Once pmtr's signal dispositions are set: record which signals it ignores (a
  * child resets only those; without this call, every signal), and set up the
- * clone3 start (without this call, jobs start by fork). */
+ * shared-memory start (without this call, jobs start by fork). */
 void spawn_init(void);
 
 /* pmtr raised its own open-file limit: jobs get this soft limit back. */

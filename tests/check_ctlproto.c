@@ -682,7 +682,6 @@ START_TEST(status_malformed)
 		"job a running 1 2 3 - - ",
 	};
 	struct ctl_job_status st;
-
 	char empty_command[] = "job a running 0 0 0 0 127 \\e";
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

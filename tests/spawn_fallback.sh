@@ -1,5 +1,7 @@
 #!/bin/bash
 # spawn_fallback.sh: with clone3 refused (as Docker's seccomp profile does) and with close_range unable to unshare (Linux < 5.9), jobs still start in the full execution context, in their cgroups, and a failed start still says why. SPDX-License-Identifier: MIT
+# Six other tests run inside this one, each under its own 60 s watchdog.
+TEST_TIMEOUT=240
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 ENOSYS=$(helper enosys) || skip "cannot build tests/helpers/enosys"
