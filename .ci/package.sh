@@ -21,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config check systemd \
-	dpkg-dev debhelper lintian fakeroot rpm git >/dev/null
+	dpkg-dev debhelper lintian fakeroot rpm cpio git >/dev/null
 
 # dpkg-query -W succeeds for an installed package and for one removed but not purged.
 if dpkg-query -W pmtr >/dev/null 2>&1; then
@@ -33,23 +33,33 @@ if dpkg-query -W pmtr >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d /tmp/pmtr-package.XXXXXX)
-# An /etc/pmtr.conf that no package owns (from make install) is set aside
-# while the package is installed and purged, and put back afterwards.
-if [ -e /etc/pmtr.conf ] || [ -h /etc/pmtr.conf ]; then
-	mv /etc/pmtr.conf "$tmp/pmtr.conf.saved"
-	echo "package.sh: /etc/pmtr.conf set aside until the end"
-fi
 cleanup() {
 	# Never leave the package installed after a failure half way.
 	if dpkg-query -W pmtr >/dev/null 2>&1; then
 		dpkg -P pmtr >/dev/null 2>&1 || true
 	fi
+	local keep=${PMTR_PACKAGE_KEEP:-}
 	if [ -e "$tmp/pmtr.conf.saved" ] || [ -h "$tmp/pmtr.conf.saved" ]; then
 		mv -f "$tmp/pmtr.conf.saved" /etc/pmtr.conf
 	fi
-	[ -n "${PMTR_PACKAGE_KEEP:-}" ] || rm -rf "$tmp"
+	if [ -e "$tmp/pmtr.d.saved" ] || [ -h "$tmp/pmtr.d.saved" ]; then
+		# -T: never into a directory left behind; if one is, keep $tmp.
+		rmdir /etc/pmtr.d 2>/dev/null || true
+		mv -T "$tmp/pmtr.d.saved" /etc/pmtr.d ||
+			{ keep=1; echo "package.sh: /etc/pmtr.d not put back: it is in $tmp/pmtr.d.saved" >&2; }
+	fi
+	[ -n "$keep" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT
+# An /etc/pmtr.conf or /etc/pmtr.d that no package owns (from make install)
+# is set aside while the package is installed and purged, and put back
+# afterwards.
+for f in pmtr.conf pmtr.d; do
+	if [ -e "/etc/$f" ] || [ -h "/etc/$f" ]; then
+		mv "/etc/$f" "$tmp/$f.saved"
+		echo "package.sh: /etc/$f set aside until the end"
+	fi
+done
 
 # The working tree as it is, committed or not, minus what .gitignore calls
 # build products.
@@ -101,6 +111,12 @@ echo "unit: $unit"
 dpkg-query -W -f='${Conffiles}\n' pmtr | grep -q '^ /etc/pmtr.conf ' ||
 	fail "/etc/pmtr.conf is not a conffile"
 echo "conffile: /etc/pmtr.conf"
+# The drop-in directory ships empty, and the default configuration includes it.
+[ -d /etc/pmtr.d ] && [ ! -L /etc/pmtr.d ] || fail "/etc/pmtr.d is not an installed directory"
+dpkg -L pmtr | grep -x /etc/pmtr.d >/dev/null || fail "/etc/pmtr.d is not in the package"
+grep -qxF 'include /etc/pmtr.d/*.conf' /etc/pmtr.conf ||
+	fail "/etc/pmtr.conf has no line 'include /etc/pmtr.d/*.conf'"
+echo "drop-ins: /etc/pmtr.d, included by /etc/pmtr.conf"
 [ -L /etc/systemd/system/multi-user.target.wants/pmtr.service ] ||
 	fail "the unit was not enabled"
 echo "enabled: /etc/systemd/system/multi-user.target.wants/pmtr.service"
@@ -130,9 +146,10 @@ dpkg -r pmtr
 echo "removed: /usr/bin/pmtr gone, /etc/pmtr.conf kept"
 dpkg -P pmtr
 [ ! -e /etc/pmtr.conf ] || fail "/etc/pmtr.conf is still there after dpkg -P"
+[ ! -e /etc/pmtr.d ] || fail "/etc/pmtr.d (empty) is still there after dpkg -P"
 [ ! -e /etc/systemd/system/multi-user.target.wants/pmtr.service ] ||
 	fail "the unit is still enabled after dpkg -P"
-echo "purged: /etc/pmtr.conf and the unit's enablement gone"
+echo "purged: /etc/pmtr.conf, /etc/pmtr.d and the unit's enablement gone"
 
 step "make dist (in $tmp/dist/pmtr)"
 copy_tree "$tmp/dist/pmtr"
@@ -160,11 +177,19 @@ rpm -qlp "$rpmfile" 2>/dev/null | tee "$tmp/rpm/files"
 for re in '/usr/bin/pmtr' '/usr/bin/pmtrctl' '/usr/bin/onconnect' \
 	'/usr/share/man/man8/pmtr\.8(\.gz)?' '/usr/share/man/man8/pmtrctl\.8(\.gz)?' \
 	'/usr/share/man/man8/onconnect\.8(\.gz)?' '/usr/share/man/man5/pmtr\.conf\.5(\.gz)?' \
-	'/.*/systemd/system/pmtr\.service' '/etc/pmtr\.conf' '/.*/LICENSE'; do
+	'/.*/systemd/system/pmtr\.service' '/etc/pmtr\.conf' '/etc/pmtr\.d' '/.*/LICENSE'; do
 	grep -qxE -- "$re" "$tmp/rpm/files" || fail "the rpm has no file matching $re"
 done
 echo "--- rpm -qp --configfiles"
 rpm -qp --configfiles "$rpmfile" 2>/dev/null | grep -x /etc/pmtr.conf || fail "/etc/pmtr.conf is not %config"
+echo "--- the drop-in directory and the include line"
+rpm -qp --queryformat '[%{FILEMODES:perms} %{FILENAMES}\n]' "$rpmfile" 2>/dev/null |
+	grep -x 'drwxr-xr-x /etc/pmtr\.d' || fail "/etc/pmtr.d is not a directory of mode 0755 in the rpm"
+rpm2cpio "$rpmfile" | cpio -i --quiet --to-stdout ./etc/pmtr.conf >"$tmp/rpm/pmtr.conf" ||
+	fail "no /etc/pmtr.conf in the rpm's payload"
+grep -qxF 'include /etc/pmtr.d/*.conf' "$tmp/rpm/pmtr.conf" ||
+	fail "the rpm's /etc/pmtr.conf has no line 'include /etc/pmtr.d/*.conf'"
+echo "drop-ins: /etc/pmtr.d (0755), included by /etc/pmtr.conf"
 echo "--- rpm -qp --scripts"
 rpm -qp --scripts "$rpmfile" 2>/dev/null
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -177,6 +178,61 @@ const char *util_signame(int sig, char *buf, size_t len)
 	else
 		snprintf(buf, len, "signal %d", sig);
 	return buf;
+}
+
+/* Linux's signal names, as kill(1) knows them; "IOT", "CLD" and "POLL" are
+ * other names of ABRT, CHLD and IO. */
+static const struct { const char *name; int sig; } signal_names[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS },
+	{ "FPE", SIGFPE }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CLD", SIGCHLD }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP }, { "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+	{ "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+	{ "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL },
+	{ "PWR", SIGPWR }, { "SYS", SIGSYS },
+};
+
+/* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N", within the real-time range. */
+static int realtime_signal(const char *s)
+{
+	uint64_t n = 0;
+	int base, sign;
+
+	if (strncasecmp(s, "RTMIN", 5) == 0) {
+		base = SIGRTMIN;
+		sign = 1;
+	} else if (strncasecmp(s, "RTMAX", 5) == 0) {
+		base = SIGRTMAX;
+		sign = -1;
+	} else {
+		return -1;
+	}
+	s += 5;
+	if (*s) {
+		if (*s != (sign > 0 ? '+' : '-') ||
+		    util_parse_u64(s + 1, (uint64_t)(SIGRTMAX - SIGRTMIN), &n) < 0)
+			return -1;
+	}
+	return base + sign * (int)n;
+}
+
+int util_parse_signal(const char *text)
+{
+	const char *name = text;
+	uint64_t n;
+
+	if (!text || !*text)
+		return -1;
+	if (util_parse_u64(text, (uint64_t)SIGRTMAX, &n) == 0)
+		return n > 0 ? (int)n : -1;
+	if (strncasecmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (size_t i = 0; i < ARRAY_SIZE(signal_names); i++)
+		if (strcasecmp(name, signal_names[i].name) == 0)
+			return signal_names[i].sig;
+	return realtime_signal(name);
 }
 
 const char *util_describe_status(int status, char *buf, size_t len)

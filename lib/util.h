@@ -39,6 +39,10 @@ int util_set_nonblock(int fd);
 /* Name of a signal ("SIGTERM"), or "signal N" when it has none. */
 const char *util_signame(int sig, char *buf, size_t len);
 
+/* A signal written as a name with or without "SIG", in any case ("TERM",
+ * "sigquit", "RTMIN+2"), or a number from 1; its number, or -1. */
+int util_parse_signal(const char *text);
+
 /* Human text for a duration: "10 sec", "1 min 30 sec" or "500 ms". */
 const char *util_describe_ms(int64_t ms, char *buf, size_t len);
 

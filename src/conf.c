@@ -1,10 +1,13 @@
 /* conf.c: freeing and comparing parsed jobs (struct conf). SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "util.h"
 
 static void free_strv(char **v, size_t n)
 {
@@ -35,6 +38,9 @@ void conf_job_free(struct conf_job *job)
 	free(job->out);
 	free(job->err);
 	free(job->user);
+	free(job->group);
+	free(job->env_file);
+	free(job->file);
 	free_strv(job->env, job->n_env);
 	free_strv(job->depends, job->n_depends);
 	free(job->cpus);
@@ -71,7 +77,7 @@ static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
 	return true;
 }
 
-bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
+bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
 {
 	if (a == b)
 		return true;
@@ -79,7 +85,9 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 		return false;
 	if (!str_eq(a->name, b->name) || !str_eq(a->dir, b->dir) ||
 	    !str_eq(a->in, b->in) || !str_eq(a->out, b->out) ||
-	    !str_eq(a->err, b->err) || !str_eq(a->user, b->user))
+	    !str_eq(a->err, b->err) || !str_eq(a->user, b->user) ||
+	    !str_eq(a->group, b->group) || !str_eq(a->env_file, b->env_file) ||
+	    a->umask != b->umask)
 		return false;
 	if (!strv_eq(a->argv, strv_len(a->argv), b->argv, strv_len(b->argv)))
 		return false;
@@ -96,9 +104,93 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 		if (a->ulimits[i].resource != b->ulimits[i].resource ||
 		    a->ulimits[i].value != b->ulimits[i].value)
 			return false;
-	return a->bounce_ms == b->bounce_ms &&
-	       a->stop_timeout_ms == b->stop_timeout_ms &&
-	       a->restart_delay_ms == b->restart_delay_ms &&
+	return true;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	if (used + 3 >= len)
+		return;
+	if (used) {
+		memcpy(buf + used, ", ", 3);
+		used += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+static void append_ms(char *buf, size_t len, const char *what, int64_t a, int64_t b,
+		      bool zero_is_off)
+{
+	char t[32];
+
+	if (a == b)
+		return;
+	if (zero_is_off && b == 0)
+		append(buf, len, "%s off", what);
+	else
+		append(buf, len, "%s %s", what, util_describe_ms(b, t, sizeof(t)));
+}
+
+static void append_flag(char *buf, size_t len, const char *what, bool a, bool b)
+{
+	if (a != b)
+		append(buf, len, "%s%s", b ? "" : "no ", what);
+}
+
+bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
+				  char *buf, size_t len)
+{
+	char sig[32];
+
+	if (!len)
+		return false;
+	buf[0] = '\0';
+	if (a->stop_signal != b->stop_signal)
+		append(buf, len, "stop signal %s", util_signame(b->stop_signal, sig, sizeof(sig)));
+	append_ms(buf, len, "stop timeout", a->stop_timeout_ms, b->stop_timeout_ms, false);
+	append_ms(buf, len, "restart delay", a->restart_delay_ms, b->restart_delay_ms, false);
+	append_ms(buf, len, "bounce every", a->bounce_ms, b->bounce_ms, true);
+	if (a->order != b->order)
+		append(buf, len, "order %d", b->order);
+	append_flag(buf, len, "once", a->once, b->once);
+	append_flag(buf, len, "wait", a->wait, b->wait);
+	append_flag(buf, len, "essential", a->essential, b->essential);
+	return buf[0] != '\0';
+}
+
+void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
+{
+	char *file = dst->file;
+
+	/* where it is written: moved, not copied, so that this cannot fail */
+	dst->file = src->file;
+	src->file = file;
+	dst->stop_signal = src->stop_signal;
+	dst->stop_timeout_ms = src->stop_timeout_ms;
+	dst->restart_delay_ms = src->restart_delay_ms;
+	dst->bounce_ms = src->bounce_ms;
+	dst->order = src->order;
+	dst->once = src->once;
+	dst->wait = src->wait;
+	dst->essential = src->essential;
+	dst->disabled = src->disabled;
+	dst->line = src->line;
+}
+
+bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
+{
+	if (a == b)
+		return true;
+	if (!conf_job_same_process(a, b))
+		return false;
+	return a->stop_signal == b->stop_signal && a->stop_timeout_ms == b->stop_timeout_ms &&
+	       a->restart_delay_ms == b->restart_delay_ms && a->bounce_ms == b->bounce_ms &&
 	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
 	       a->essential == b->essential;
 }

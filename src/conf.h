@@ -7,9 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #define CONF_DEFAULT_STOP_TIMEOUT_MS 10000
 #define CONF_DEFAULT_RESTART_DELAY_MS 10000
+#define CONF_DEFAULT_UMASK 022
 #define CONF_MAX_ULIMITS 16
 
 struct conf_rlimit {
@@ -25,8 +27,11 @@ struct conf_job {
 	char *in;		/* stdin file; NULL: /dev/null */
 	char *out, *err;	/* output files; NULL: logged by pmtr ("syslog") */
 	char *user;
+	char *group;		/* primary group, name or number; NULL: the user's */
 	char **env;		/* "VAR=VALUE" strings, n_env of them */
 	size_t n_env;
+	char *env_file;		/* KEY=VALUE lines read at each start, or NULL */
+	mode_t umask;
 	char **depends;		/* absolute paths, n_depends of them */
 	size_t n_depends;
 	bool has_nice;
@@ -37,10 +42,12 @@ struct conf_job {
 	int64_t bounce_ms;	/* 0: never bounced */
 	int64_t stop_timeout_ms;
 	int64_t restart_delay_ms;
+	int stop_signal;	/* sent first by every stop; SIGKILL follows */
 	int order;		/* sort key, default 0 */
 	bool disabled, once, wait;
 	bool essential;		/* its own end ends pmtr, with its status */
 	int line;		/* line of the "job" keyword, for messages */
+	char *file;		/* the included file it is in; NULL: the main file */
 };
 
 struct conf {
@@ -58,7 +65,23 @@ void conf_free(struct conf *conf);
  * backslashes or "#" in double quotes, with \" and \\ inside. malloc'd, or NULL. */
 char *conf_job_command(const struct conf_job *job);
 
-/* True when two jobs would run identically: every setting but line and order. */
+/* True when two jobs would start the same process: every setting that goes into
+ * its execution context (cmd, env, user, dir, limits, ...). */
+bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b);
+
+/* The settings only pmtr uses (stop signal and timeout, restart delay, bounce,
+ * order, once, wait, essential): a running job takes them over without a
+ * restart. Describes in buf what differs between a and b ("stop timeout 5 sec,
+ * bounce every off"); returns false when nothing does. */
+bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
+				  char *buf, size_t len);
+
+/* Take over from src the settings only pmtr uses, and disabled and where the job
+ * is written (line; file, which moves from src to dst). */
+void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src);
+
+/* True when two jobs are the same in every setting but where they are written
+ * (line, file) and their order. */
 bool conf_job_equal(const struct conf_job *a, const struct conf_job *b);
 
 #endif

@@ -231,12 +231,19 @@ static void start(struct jobs *jobs, struct job *job)
 
 static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)
 {
+	int sig = job->conf->stop_signal;
+	char name[32];
+
 	(void)jobs;
-	log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
+	if (sig == SIGTERM)
+		log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
+	else
+		log_info("stopping job %s [%d] with %s", name_of(job), (int)job->pid,
+			 util_signame(sig, name, sizeof(name)));
 	job->then = then;
 	job->state = JOB_STOPPING;
 	job->deadline = util_now_ms() + job->conf->stop_timeout_ms;
-	signal_job(job, SIGTERM);
+	signal_job(job, sig);
 }
 
 static void finish_stop(struct jobs *jobs, struct job *job)
@@ -559,18 +566,65 @@ static struct conf_job *latest_conf(const struct job *job)
 	return job->next ? job->next : job->conf;
 }
 
+/* A pending deadline that was measured with the old setting is measured again
+ * with the new one, from the same start. */
+static void retime(struct job *job, const struct conf_job *old, const struct conf_job *new)
+{
+	switch (job->state) {
+	case JOB_RUNNING:
+		if (old->bounce_ms != new->bounce_ms)
+			job->deadline = new->bounce_ms ? job->started_ms + new->bounce_ms : 0;
+		break;
+	case JOB_STOPPING:
+		if (job->deadline && !job->kill_sent)
+			job->deadline += new->stop_timeout_ms - old->stop_timeout_ms;
+		break;
+	case JOB_BACKOFF:
+		if (job->deadline)
+			job->deadline += new->restart_delay_ms - old->restart_delay_ms;
+		break;
+	default:
+		break;
+	}
+	/* 0 would mean "no deadline": one that is due stays due. */
+	if (job->deadline < 0)
+		job->deadline = 1;
+}
+
+/* The same process with other settings for pmtr: taken over without touching it. */
+static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
+{
+	struct conf_job *latest = latest_conf(job);
+	bool was_disabled = latest->disabled;
+	char what[256];
+
+	if (conf_job_supervision_differs(latest, conf, what, sizeof(what))) {
+		if (job->pid)
+			log_info("job %s [%d]: applied %s", name_of(job), (int)job->pid, what);
+		else
+			log_info("job %s: applied %s", name_of(job), what);
+	}
+	retime(job, job->conf, conf);
+	conf_job_take_supervision(latest, conf);
+	/* A stop in progress goes on with the new stop settings too. */
+	if (job->next)
+		conf_job_take_supervision(job->conf, conf);
+	conf_job_free(conf);
+	if (job->udp_override) {
+		/* A UDP enable or disable lasts until the file is edited. */
+		job->udp_override = false;
+		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
+	} else if (latest->disabled != was_disabled) {
+		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
+	}
+	/* A new order, wait or once may open or close a wait gate. */
+	jobs->need_advance = true;
+}
+
 static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
-	if (conf_job_equal(latest_conf(job), conf) && !job_is_removed(job)) {
-		/* Unchanged: untouched, though its position (order) may have moved. */
-		latest_conf(job)->order = conf->order;
-		latest_conf(job)->line = conf->line;
-		conf_job_free(conf);
-		/* A UDP enable or disable lasts until the file is edited. */
-		if (job->udp_override) {
-			job->udp_override = false;
-			job_event(jobs, job, latest_conf(job)->disabled ? JOB_EV_STOP : JOB_EV_START);
-		}
+	if (conf_job_same_process(latest_conf(job), conf) && !job_is_removed(job)) {
+		take_supervision(jobs, job, conf);
 		return;
 	}
 	job->udp_override = false;

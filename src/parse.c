@@ -2,14 +2,19 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
+#include <stdint.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parse.h"
 #include "util.h"
@@ -21,39 +26,12 @@
 #define TRACE_MAX 240			/* bytes of a statement in a trace line */
 #define NAME_MAX_LEN 128		/* bytes of a job name */
 
-/* Job keywords. Repeatable ones may appear more than once in a job. */
+/* Job keywords, in the order of the keyword table below. */
 enum kw {
-	KW_NAME, KW_CMD, KW_DIR, KW_IN, KW_OUT, KW_ERR, KW_ENV, KW_USER, KW_NICE,
-	KW_CPU, KW_ULIMIT, KW_BOUNCE, KW_DEPENDS, KW_DISABLE, KW_WAIT, KW_ONCE,
-	KW_ORDER, KW_STOP_TIMEOUT, KW_RESTART_DELAY, KW_ESSENTIAL, KW_COUNT
-};
-
-static const struct keyword {
-	const char *word;	/* first word */
-	const char *second;	/* required second word, or NULL */
-	const char *display;	/* how messages name it */
-	bool repeatable;
-} keywords[KW_COUNT] = {
-	[KW_NAME] = { "name", NULL, "name", false },
-	[KW_CMD] = { "cmd", NULL, "cmd", false },
-	[KW_DIR] = { "dir", NULL, "dir", false },
-	[KW_IN] = { "in", NULL, "in", false },
-	[KW_OUT] = { "out", NULL, "out", false },
-	[KW_ERR] = { "err", NULL, "err", false },
-	[KW_ENV] = { "env", NULL, "env", true },
-	[KW_USER] = { "user", NULL, "user", false },
-	[KW_NICE] = { "nice", NULL, "nice", false },
-	[KW_CPU] = { "cpu", NULL, "cpu", false },
-	[KW_ULIMIT] = { "ulimit", NULL, "ulimit", true },
-	[KW_BOUNCE] = { "bounce", "every", "bounce every", false },
-	[KW_DEPENDS] = { "depends", NULL, "depends", true },
-	[KW_DISABLE] = { "disable", NULL, "disable", false },
-	[KW_WAIT] = { "wait", NULL, "wait", false },
-	[KW_ONCE] = { "once", NULL, "once", false },
-	[KW_ORDER] = { "order", NULL, "order", false },
-	[KW_STOP_TIMEOUT] = { "stop", "timeout", "stop timeout", false },
-	[KW_RESTART_DELAY] = { "restart", "delay", "restart delay", false },
-	[KW_ESSENTIAL] = { "essential", NULL, "essential", false },
+	KW_NAME, KW_CMD, KW_DIR, KW_IN, KW_OUT, KW_ERR, KW_ENV, KW_ENV_FILE, KW_USER,
+	KW_GROUP, KW_UMASK, KW_NICE, KW_CPU, KW_ULIMIT, KW_BOUNCE, KW_DEPENDS, KW_DISABLE,
+	KW_WAIT, KW_ONCE, KW_ORDER, KW_STOP_TIMEOUT, KW_STOP_SIGNAL, KW_RESTART_DELAY,
+	KW_ESSENTIAL, KW_COUNT
 };
 
 struct word {
@@ -71,18 +49,34 @@ struct pending {
 
 struct name_ent {
 	char *name;
+	const char *file;	/* where it was first seen */
+	int line;
+};
+
+/* An include line of the main file. */
+struct include {
+	char *pattern;
 	int line;
 };
 
 enum state { ST_GLOBAL, ST_JOB, ST_ULIMIT, ST_DEPENDS };
 
 struct parser {
-	const char *file;
+	const char *file;	/* the file being parsed */
+	const char *main_file;
+	bool included;		/* file is an included one: job blocks only */
+	const struct parse_opts *opts;
 	void (*trace)(const char *fmt, ...);
 	bool failed, too_many, oom;
 	size_t n_errors;
 	char **msgs;
 	size_t n_msgs;
+	char **warnings;
+	size_t n_warnings;
+
+	struct include *includes;
+	size_t n_includes;
+	struct parse_input *input;	/* what was read; never NULL while parsing */
 
 	struct conf *conf;
 	size_t jobs_cap;
@@ -143,7 +137,7 @@ static const char *show(const char *s, char *buf, size_t size)
 
 #define SHOWBUF (SHOW_MAX * 4 + 16)
 
-static void add_msg(struct parser *p, char *msg)
+static void add_to(struct parser *p, char ***v, size_t *n, char *msg)
 {
 	char **bigger;
 
@@ -151,14 +145,19 @@ static void add_msg(struct parser *p, char *msg)
 		p->oom = true;
 		return;
 	}
-	bigger = realloc(p->msgs, (p->n_msgs + 1) * sizeof(*p->msgs));
+	bigger = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!bigger) {
 		free(msg);
 		p->oom = true;
 		return;
 	}
-	p->msgs = bigger;
-	p->msgs[p->n_msgs++] = msg;
+	*v = bigger;
+	(*v)[(*n)++] = msg;
+}
+
+static void add_msg(struct parser *p, char *msg)
+{
+	add_to(p, &p->msgs, &p->n_msgs, msg);
 }
 
 static void emit(struct parser *p, int line, const char *job_name, const char *text)
@@ -179,6 +178,23 @@ static void file_error(struct parser *p, const char *text)
 	if (asprintf(&msg, "%s: %s", p->file, text) < 0)
 		msg = NULL;
 	add_msg(p, msg);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void file_warning(struct parser *p, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	char *text, *msg = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r >= 0 && asprintf(&msg, "%s: warning: %s", file, text) < 0)
+		msg = NULL;
+	if (r >= 0)
+		free(text);
+	add_to(p, &p->warnings, &p->n_warnings, msg);
 }
 
 /* Report an error at line. Inside a job it waits for the end of the job. */
@@ -233,209 +249,9 @@ static int parse_int(const char *s, int min, int max, int *out)
 	return 0;
 }
 
-int parse_duration(const char *text, int64_t *ms)
-{
-	static const struct { const char *suffix; uint64_t ms; } units[] = {
-		{ "", 1000 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
-		{ "d", 86400000 }, { "ms", 1 },
-	};
-	size_t digits = 0;
-	uint64_t v = 0;
-
-	if (!text)
-		return -1;
-	while (text[digits] >= '0' && text[digits] <= '9')
-		digits++;
-	if (digits == 0)
-		return -1;
-	for (size_t i = 0; i < digits; i++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(text[i] - '0');
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(text + digits, units[i].suffix) != 0)
-			continue;
-		if (v > (uint64_t)PARSE_MAX_DURATION_MS / units[i].ms)
-			return -1;
-		*ms = (int64_t)(v * units[i].ms);
-		return 0;
-	}
-	return -1;
-}
-
-/* A CPU number: decimal, below CPU_SETSIZE. Advances *s. */
-static int cpu_number(const char **s, unsigned *cpu)
-{
-	unsigned v = 0;
-	const char *p = *s;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (unsigned)(*p - '0');
-		if (v >= CPU_SETSIZE)
-			return -1;
-	}
-	*s = p;
-	*cpu = v;
-	return 0;
-}
-
-int parse_cpus(const char *text, cpu_set_t *set)
-{
-	const char *s = text;
-	cpu_set_t cpus;
-
-	if (!text)
-		return -1;
-	CPU_ZERO(&cpus);
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		size_t n = strlen(s + 2), bit = 0;
-
-		if (n == 0)
-			return -1;
-		/* the last digit holds CPUs 0-3 */
-		for (size_t i = n; i-- > 0; bit += 4) {
-			int d = util_hex_value(s[2 + i]);
-
-			if (d < 0)
-				return -1;
-			for (int b = 0; b < 4; b++) {
-				if (!(d & (1 << b)))
-					continue;
-				if (bit + (size_t)b >= CPU_SETSIZE)
-					return -1;
-				CPU_SET(bit + (size_t)b, &cpus);
-			}
-		}
-	} else {
-		for (;;) {
-			unsigned lo, hi;
-
-			if (cpu_number(&s, &lo) < 0)
-				return -1;
-			hi = lo;
-			if (*s == '-') {
-				s++;
-				if (cpu_number(&s, &hi) < 0 || hi < lo)
-					return -1;
-			}
-			for (unsigned c = lo; c <= hi; c++)
-				CPU_SET(c, &cpus);
-			if (*s == '\0')
-				break;
-			if (*s++ != ',')
-				return -1;
-		}
-	}
-	if (CPU_COUNT(&cpus) == 0)
-		return -1;	/* an empty affinity could never be applied */
-	*set = cpus;
-	return 0;
-}
-
-int parse_ulimit_flag(char flag)
-{
-	switch (flag) {
-	case 'c': return RLIMIT_CORE;
-	case 'd': return RLIMIT_DATA;
-	case 'e': return RLIMIT_NICE;
-	case 'f': return RLIMIT_FSIZE;
-	case 'i': return RLIMIT_SIGPENDING;
-	case 'l': return RLIMIT_MEMLOCK;
-	case 'm': return RLIMIT_RSS;
-	case 'n': return RLIMIT_NOFILE;
-	case 'q': return RLIMIT_MSGQUEUE;
-	case 'r': return RLIMIT_RTPRIO;
-	case 's': return RLIMIT_STACK;
-	case 't': return RLIMIT_CPU;
-	case 'u': return RLIMIT_NPROC;
-	case 'v': return RLIMIT_AS;
-	default: return -1;
-	}
-}
-
-int parse_ulimit_value(const char *text, rlim_t *value)
-{
-	uint64_t v;
-
-	if (!text)
-		return -1;
-	if (strcmp(text, "infinity") == 0 || strcmp(text, "unlimited") == 0) {
-		*value = RLIM_INFINITY;
-		return 0;
-	}
-	if (util_parse_u64(text, (uint64_t)(rlim_t)-1, &v) < 0)
-		return -1;
-	*value = (rlim_t)v;
-	return 0;
-}
-
-/* udp://HOST:PORT[@IFACE]; NULL when the shape is right, else what is wrong. */
-const char *parse_udp_spec(const char *s, bool allow_iface, struct parse_udp *out)
-{
-	const char *h, *h_end, *p;
-	uint64_t port = 0;
-	size_t n;
-
-	memset(out, 0, sizeof(*out));
-	if (strncmp(s, "udp://", 6) != 0)
-		return "it must start with udp://";
-	h = s + 6;
-	if (*h == '[') {
-		for (p = h + 1; *p && *p != ']'; p++)
-			if (!isalnum((unsigned char)*p) && !strchr(":.%", *p))
-				return "bad character in the host";
-		if (*p != ']')
-			return "missing \"]\" after the host";
-		if (p == h + 1)
-			return "missing host";
-		h_end = p++;
-		h++;
-	} else {
-		for (p = h; *p && *p != ':' && *p != '@'; p++)
-			if (!isalnum((unsigned char)*p) && !strchr(".-_", *p))
-				return "bad character in the host";
-		if (p == h)
-			return "missing host";
-		h_end = p;
-	}
-	if ((size_t)(h_end - h) >= sizeof(out->host))
-		return "host name too long";
-	memcpy(out->host, h, (size_t)(h_end - h));
-	if (*p != ':')
-		return "missing port";
-	p++;
-	for (n = 0; p[n] >= '0' && p[n] <= '9'; n++)
-		if (n < 6)
-			port = port * 10 + (uint64_t)(p[n] - '0');
-	if (n == 0)
-		return "missing port";
-	if (n > 5 || port < 1 || port > 65535)
-		return "port must be 1 to 65535";
-	snprintf(out->port, sizeof(out->port), "%u", (unsigned)port);
-	p += n;
-	if (*p == '@') {
-		if (!allow_iface)
-			return "@IFACE is only allowed for report to";
-		p++;
-		n = strlen(p);
-		if (n == 0 || n >= sizeof(out->iface))
-			return "bad interface name";
-		for (const char *c = p; *c; c++)
-			if (!isalnum((unsigned char)*c) && !strchr(".-_", *c))
-				return "bad interface name";
-		memcpy(out->iface, p, n);
-	} else if (*p) {
-		return "unexpected text after the port";
-	}
-	return NULL;
-}
-
 /* ---- building jobs ---- */
 
-static char *dup(struct parser *p, const char *s)
+static char *copy_str(struct parser *p, const char *s)
 {
 	char *d = strdup(s);
 
@@ -457,15 +273,15 @@ static bool push_str(struct parser *p, char ***v, size_t *n, const char *s)
 		}
 		*v = bigger;
 	}
-	(*v)[*n] = dup(p, s);
+	(*v)[*n] = copy_str(p, s);
 	if (!(*v)[*n])
 		return false;
 	(*n)++;
 	return true;
 }
 
-/* First line of a job name already seen, or 0 after recording it at line. */
-static int name_seen(struct parser *p, const char *name, int line)
+/* Where a job name was first seen, or NULL after recording it here. */
+static const struct name_ent *name_seen(struct parser *p, const char *name)
 {
 	size_t mask, i;
 
@@ -475,7 +291,7 @@ static int name_seen(struct parser *p, const char *name, int line)
 
 		if (!t) {
 			p->oom = true;
-			return 0;
+			return NULL;
 		}
 		for (size_t j = 0; j < p->names_cap; j++) {
 			if (!p->names[j].name)
@@ -494,10 +310,11 @@ static int name_seen(struct parser *p, const char *name, int line)
 	i = util_hash(UTIL_HASH_INIT, name, strlen(name)) & mask;
 	for (; p->names[i].name; i = (i + 1) & mask)
 		if (strcmp(p->names[i].name, name) == 0)
-			return p->names[i].line;
-	p->names[i].name = dup(p, name);
+			return &p->names[i];
+	p->names[i].name = copy_str(p, name);
 	if (p->names[i].name) {
-		p->names[i].line = line;
+		p->names[i].file = p->file;
+		p->names[i].line = p->line;
 		p->n_names++;
 	}
 	return 0;
@@ -513,6 +330,8 @@ static void job_start(struct parser *p)
 	}
 	job->stop_timeout_ms = CONF_DEFAULT_STOP_TIMEOUT_MS;
 	job->restart_delay_ms = CONF_DEFAULT_RESTART_DELAY_MS;
+	job->stop_signal = SIGTERM;
+	job->umask = CONF_DEFAULT_UMASK;
 	job->line = p->line;
 	p->job = job;
 	p->state = ST_JOB;
@@ -578,6 +397,10 @@ static void job_end(struct parser *p, bool closed)
 		}
 		p->conf->jobs = bigger;
 		p->jobs_cap = cap;
+	}
+	if (p->included && !(job->file = copy_str(p, p->file))) {
+		conf_job_free(job);
+		return;
 	}
 	p->conf->jobs[p->conf->n_jobs++] = job;
 }
@@ -717,14 +540,6 @@ static void block_words(struct parser *p, struct word *w, size_t n)
 	}
 }
 
-static enum kw find_keyword(const char *s)
-{
-	for (int k = 0; k < KW_COUNT; k++)
-		if (strcmp(keywords[k].word, s) == 0)
-			return (enum kw)k;
-	return KW_COUNT;
-}
-
 static bool valid_name(const char *s)
 {
 	if (!*s)
@@ -759,17 +574,329 @@ static void set_path(struct parser *p, const char *kw, const char *text, char **
 		bad(p, "%s must be an absolute path%s", kw, syslog_ok ? " or syslog" : "");
 		return;
 	}
-	*out = dup(p, text);
+	*out = copy_str(p, text);
+}
+
+/* ---- job keywords: one handler each, called with the argument count checked ---- */
+
+typedef void keyword_handler(struct parser *p, struct conf_job *job, struct word *a,
+			     size_t na);
+
+static void kw_name(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	const struct name_ent *first;
+	char b[SHOWBUF];
+
+	(void)na;
+	if (!valid_name(a[0].s)) {
+		bad(p, "bad job name %s: use letters, digits and .-_@:+ only",
+		    show(a[0].s, b, sizeof(b)));
+		return;
+	}
+	if (strlen(a[0].s) > NAME_MAX_LEN) {
+		bad(p, "job name %s is longer than %d characters", show(a[0].s, b, sizeof(b)),
+		    NAME_MAX_LEN);
+		return;
+	}
+	first = name_seen(p, a[0].s);
+	if (first && first->file == p->file)
+		error_at(p, p->line, true, "duplicate job name \"%s\" (first at line %d)",
+			 a[0].s, first->line);
+	else if (first)
+		error_at(p, p->line, true, "duplicate job name \"%s\" (first at %s:%d)",
+			 a[0].s, first->file, first->line);
+	job->name = copy_str(p, a[0].s);
+}
+
+static void kw_cmd(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	if (!is_abs(a[0].s)) {
+		bad(p, "cmd must be an absolute path");
+		return;
+	}
+	job->argv = calloc(na + 1, sizeof(*job->argv));
+	if (!job->argv) {
+		p->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < na; i++)
+		if (!(job->argv[i] = copy_str(p, a[i].s)))
+			return;
+}
+
+static void kw_dir(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_path(p, "dir", a[0].s, &job->dir, false);
+}
+
+static void kw_in(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_path(p, "in", a[0].s, &job->in, false);
+}
+
+static void kw_out(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_path(p, "out", a[0].s, &job->out, true);
+}
+
+static void kw_err(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_path(p, "err", a[0].s, &job->err, true);
+}
+
+static void kw_env(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (a[0].s[0] == '=' || !strchr(a[0].s, '=')) {
+		bad(p, "env %s must be VAR=VALUE", show(a[0].s, b, sizeof(b)));
+		return;
+	}
+	push_str(p, &job->env, &job->n_env, a[0].s);
+}
+
+static void kw_env_file(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_path(p, "env file", a[0].s, &job->env_file, false);
+}
+
+static void kw_user(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	if (!a[0].s[0]) {
+		bad(p, "user must not be empty");
+		return;
+	}
+	job->user = copy_str(p, a[0].s);
+}
+
+static void kw_group(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	if (!a[0].s[0]) {
+		bad(p, "group must not be empty");
+		return;
+	}
+	job->group = copy_str(p, a[0].s);
+}
+
+static void kw_umask(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (parse_umask(a[0].s, &job->umask) < 0)
+		bad(p, "bad umask %s (expected octal digits, at most 0777)",
+		    show(a[0].s, b, sizeof(b)));
+}
+
+static void kw_nice(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (parse_int(a[0].s, -20, 20, &job->nice) < 0) {
+		bad(p, "bad number %s for nice (expected -20 to 20)", show(a[0].s, b, sizeof(b)));
+		return;
+	}
+	job->has_nice = true;
+}
+
+static void kw_cpu(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+	cpu_set_t set;
+
+	(void)na;
+	if (parse_cpus(a[0].s, &set) < 0) {
+		bad(p, "bad cpu list %s", show(a[0].s, b, sizeof(b)));
+		return;
+	}
+	job->cpus = malloc(sizeof(cpu_set_t));
+	if (!job->cpus) {
+		p->oom = true;
+		return;
+	}
+	*job->cpus = set;
+}
+
+static void kw_ulimit(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)job;
+	if (is_brace(&a[0], "{")) {
+		p->state = ST_ULIMIT;
+		p->block_line = p->line;
+		block_words(p, a + 1, na - 1);
+	} else {
+		ulimit_pairs(p, a, na);
+	}
+}
+
+static void kw_depends(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)job;
+	if (na < 1 || !is_brace(&a[0], "{")) {
+		bad(p, "expected \"{\" after depends");
+		return;
+	}
+	p->state = ST_DEPENDS;
+	p->block_line = p->line;
+	block_words(p, a + 1, na - 1);
+}
+
+static void kw_bounce(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_duration(p, "bounce every", a[0].s, &job->bounce_ms, true);
+}
+
+static void kw_stop_timeout(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_duration(p, "stop timeout", a[0].s, &job->stop_timeout_ms, false);
+}
+
+static void kw_stop_signal(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+	int sig = util_parse_signal(a[0].s);
+
+	(void)na;
+	if (sig < 0)
+		bad(p, "unknown signal %s for stop signal", show(a[0].s, b, sizeof(b)));
+	else
+		job->stop_signal = sig;
+}
+
+static void kw_restart_delay(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_duration(p, "restart delay", a[0].s, &job->restart_delay_ms, false);
+}
+
+static void kw_disable(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)p, (void)a, (void)na;
+	job->disabled = true;
+}
+
+static void kw_wait(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)p, (void)a, (void)na;
+	job->wait = true;
+}
+
+static void kw_once(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)p, (void)a, (void)na;
+	job->once = true;
+}
+
+static void kw_essential(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)p, (void)a, (void)na;
+	job->essential = true;
+}
+
+static void kw_order(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (parse_int(a[0].s, INT_MIN, INT_MAX, &job->order) < 0)
+		bad(p, "bad number %s for order", show(a[0].s, b, sizeof(b)));
+}
+
+#define ANY SIZE_MAX
+
+/* A keyword is its words, how many arguments it takes, and its handler. Where
+ * two keywords share a first word ("stop timeout", "stop signal"; "env file",
+ * "env VAR=VALUE"), the one with a matching second word wins, else the one with
+ * none. Repeatable ones may appear more than once in a job. */
+static const struct keyword {
+	const char *word;	/* first word */
+	const char *second;	/* required second word, or NULL */
+	const char *display;	/* how messages name it */
+	bool repeatable;
+	size_t min_args, max_args;
+	keyword_handler *handle;
+} keywords[KW_COUNT] = {
+	[KW_NAME] = { "name", NULL, "name", false, 1, 1, kw_name },
+	[KW_CMD] = { "cmd", NULL, "cmd", false, 1, ANY, kw_cmd },
+	[KW_DIR] = { "dir", NULL, "dir", false, 1, 1, kw_dir },
+	[KW_IN] = { "in", NULL, "in", false, 1, 1, kw_in },
+	[KW_OUT] = { "out", NULL, "out", false, 1, 1, kw_out },
+	[KW_ERR] = { "err", NULL, "err", false, 1, 1, kw_err },
+	[KW_ENV] = { "env", NULL, "env", true, 1, 1, kw_env },
+	[KW_ENV_FILE] = { "env", "file", "env file", false, 1, 1, kw_env_file },
+	[KW_USER] = { "user", NULL, "user", false, 1, 1, kw_user },
+	[KW_GROUP] = { "group", NULL, "group", false, 1, 1, kw_group },
+	[KW_UMASK] = { "umask", NULL, "umask", false, 1, 1, kw_umask },
+	[KW_NICE] = { "nice", NULL, "nice", false, 1, 1, kw_nice },
+	[KW_CPU] = { "cpu", NULL, "cpu", false, 1, 1, kw_cpu },
+	[KW_ULIMIT] = { "ulimit", NULL, "ulimit", true, 1, ANY, kw_ulimit },
+	[KW_BOUNCE] = { "bounce", "every", "bounce every", false, 1, 1, kw_bounce },
+	[KW_DEPENDS] = { "depends", NULL, "depends", true, 0, ANY, kw_depends },
+	[KW_DISABLE] = { "disable", NULL, "disable", false, 0, 0, kw_disable },
+	[KW_WAIT] = { "wait", NULL, "wait", false, 0, 0, kw_wait },
+	[KW_ONCE] = { "once", NULL, "once", false, 0, 0, kw_once },
+	[KW_ORDER] = { "order", NULL, "order", false, 1, 1, kw_order },
+	[KW_STOP_TIMEOUT] = { "stop", "timeout", "stop timeout", false, 1, 1, kw_stop_timeout },
+	[KW_STOP_SIGNAL] = { "stop", "signal", "stop signal", false, 1, 1, kw_stop_signal },
+	[KW_RESTART_DELAY] = { "restart", "delay", "restart delay", false, 1, 1,
+			       kw_restart_delay },
+	[KW_ESSENTIAL] = { "essential", NULL, "essential", false, 0, 0, kw_essential },
+};
+
+static bool is_job_keyword(const char *s)
+{
+	for (int k = 0; k < KW_COUNT; k++)
+		if (strcmp(keywords[k].word, s) == 0)
+			return true;
+	return false;
+}
+
+/* The keyword a statement starts with; KW_COUNT when there is none. When the
+ * first word is known but needs a second one that is not there, *seconds lists
+ * the second words it could take ("timeout\" or \"signal"). */
+static enum kw find_keyword(struct word *w, size_t n, char *seconds, size_t len)
+{
+	enum kw bare = KW_COUNT;
+
+	if (seconds)
+		seconds[0] = '\0';
+	for (int k = 0; k < KW_COUNT; k++) {
+		if (strcmp(keywords[k].word, w[0].s) != 0)
+			continue;
+		if (!keywords[k].second) {
+			bare = (enum kw)k;
+			continue;
+		}
+		if (n > 1 && is_word(&w[1], keywords[k].second))
+			return (enum kw)k;
+		if (seconds) {
+			size_t used = strlen(seconds);
+
+			snprintf(seconds + used, len - used, "%s%s", used ? "\" or \"" : "",
+				 keywords[k].second);
+		}
+	}
+	return bare;
 }
 
 static void job_statement(struct parser *p, struct word *w, size_t n)
 {
-	struct conf_job *job = p->job;
-	char b[SHOWBUF];
+	const struct keyword *kw;
+	char b[SHOWBUF], seconds[64];
 	struct word *a;
 	size_t na;
 	enum kw k;
-	const char *kwd;
 
 	if (p->pending_brace) {
 		p->pending_brace = false;
@@ -793,189 +920,37 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 		}
 		return;
 	}
-	if (is_word(&w[0], "report") || is_word(&w[0], "listen")) {
-		bad(p, "%s is not allowed inside a job", is_word(&w[0], "report") ?
-		    "report to" : "listen on");
+	if (is_word(&w[0], "report") || is_word(&w[0], "listen") || is_word(&w[0], "include")) {
+		bad(p, "%s is not allowed inside a job", is_word(&w[0], "report") ? "report to" :
+		    is_word(&w[0], "listen") ? "listen on" : "include");
 		return;
 	}
-	k = find_keyword(w[0].s);
+	k = find_keyword(w, n, seconds, sizeof(seconds));
 	if (k == KW_COUNT) {
-		bad(p, "unknown keyword %s", show(w[0].s, b, sizeof(b)));
+		if (seconds[0])
+			bad(p, "expected \"%s\" after %s", seconds, w[0].s);
+		else
+			bad(p, "unknown keyword %s", show(w[0].s, b, sizeof(b)));
 		return;
 	}
-	kwd = keywords[k].display;
-	a = w + 1;
-	na = n - 1;
-	if (keywords[k].second) {
-		if (n < 2 || !is_word(&w[1], keywords[k].second)) {
-			bad(p, "expected \"%s\" after %s", keywords[k].second, w[0].s);
-			return;
-		}
-		a++;
-		na--;
-	}
-	if (p->kw_line[k] && !keywords[k].repeatable) {
-		bad(p, "%s given twice (first at line %d)", kwd, p->kw_line[k]);
+	kw = &keywords[k];
+	a = w + (kw->second ? 2 : 1);
+	na = n - (kw->second ? 2 : 1);
+	if (p->kw_line[k] && !kw->repeatable) {
+		bad(p, "%s given twice (first at line %d)", kw->display, p->kw_line[k]);
 		return;
 	}
 	p->kw_line[k] = p->line;
-
-	switch (k) {
-	case KW_NAME: {
-		int first;
-
-		if (!nargs(p, kwd, a, na, 1, 1))
-			return;
-		if (!valid_name(a[0].s)) {
-			bad(p, "bad job name %s: use letters, digits and .-_@:+ only",
-			    show(a[0].s, b, sizeof(b)));
-			return;
-		}
-		if (strlen(a[0].s) > NAME_MAX_LEN) {
-			bad(p, "job name %s is longer than %d characters",
-			    show(a[0].s, b, sizeof(b)), NAME_MAX_LEN);
-			return;
-		}
-		first = name_seen(p, a[0].s, p->line);
-		if (first)
-			error_at(p, p->line, true, "duplicate job name \"%s\" (first at line %d)",
-				 a[0].s, first);
-		job->name = dup(p, a[0].s);
+	if (na < kw->min_args) {
+		bad(p, "missing argument for %s", kw->display);
 		return;
 	}
-	case KW_CMD:
-		if (!nargs(p, kwd, a, na, 1, SIZE_MAX))
-			return;
-		if (!is_abs(a[0].s)) {
-			bad(p, "cmd must be an absolute path");
-			return;
-		}
-		job->argv = calloc(na + 1, sizeof(*job->argv));
-		if (!job->argv) {
-			p->oom = true;
-			return;
-		}
-		for (size_t i = 0; i < na; i++)
-			if (!(job->argv[i] = dup(p, a[i].s)))
-				return;
-		return;
-	case KW_DIR:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_path(p, kwd, a[0].s, &job->dir, false);
-		return;
-	case KW_IN:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_path(p, kwd, a[0].s, &job->in, false);
-		return;
-	case KW_OUT:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_path(p, kwd, a[0].s, &job->out, true);
-		return;
-	case KW_ERR:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_path(p, kwd, a[0].s, &job->err, true);
-		return;
-	case KW_ENV:
-		if (!nargs(p, kwd, a, na, 1, 1))
-			return;
-		if (a[0].s[0] == '=' || !strchr(a[0].s, '=')) {
-			bad(p, "env %s must be VAR=VALUE", show(a[0].s, b, sizeof(b)));
-			return;
-		}
-		push_str(p, &job->env, &job->n_env, a[0].s);
-		return;
-	case KW_USER:
-		if (!nargs(p, kwd, a, na, 1, 1))
-			return;
-		if (!a[0].s[0]) {
-			bad(p, "user must not be empty");
-			return;
-		}
-		job->user = dup(p, a[0].s);
-		return;
-	case KW_NICE:
-		if (!nargs(p, kwd, a, na, 1, 1))
-			return;
-		if (parse_int(a[0].s, -20, 20, &job->nice) < 0) {
-			bad(p, "bad number %s for nice (expected -20 to 20)",
-			    show(a[0].s, b, sizeof(b)));
-			return;
-		}
-		job->has_nice = true;
-		return;
-	case KW_CPU: {
-		cpu_set_t set;
-
-		if (!nargs(p, kwd, a, na, 1, 1))
-			return;
-		if (parse_cpus(a[0].s, &set) < 0) {
-			bad(p, "bad cpu list %s", show(a[0].s, b, sizeof(b)));
-			return;
-		}
-		job->cpus = malloc(sizeof(cpu_set_t));
-		if (!job->cpus) {
-			p->oom = true;
-			return;
-		}
-		*job->cpus = set;
+	if (na > kw->max_args) {
+		bad(p, "extra argument %s for %s", show(a[kw->max_args].s, b, sizeof(b)),
+		    kw->display);
 		return;
 	}
-	case KW_ULIMIT:
-		if (!nargs(p, kwd, a, na, 1, SIZE_MAX))
-			return;
-		if (is_brace(&a[0], "{")) {
-			p->state = ST_ULIMIT;
-			p->block_line = p->line;
-			block_words(p, a + 1, na - 1);
-		} else {
-			ulimit_pairs(p, a, na);
-		}
-		return;
-	case KW_DEPENDS:
-		if (na < 1 || !is_brace(&a[0], "{")) {
-			bad(p, "expected \"{\" after depends");
-			return;
-		}
-		p->state = ST_DEPENDS;
-		p->block_line = p->line;
-		block_words(p, a + 1, na - 1);
-		return;
-	case KW_BOUNCE:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_duration(p, kwd, a[0].s, &job->bounce_ms, true);
-		return;
-	case KW_STOP_TIMEOUT:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_duration(p, kwd, a[0].s, &job->stop_timeout_ms, false);
-		return;
-	case KW_RESTART_DELAY:
-		if (nargs(p, kwd, a, na, 1, 1))
-			set_duration(p, kwd, a[0].s, &job->restart_delay_ms, false);
-		return;
-	case KW_DISABLE:
-		if (nargs(p, kwd, a, na, 0, 0))
-			job->disabled = true;
-		return;
-	case KW_WAIT:
-		if (nargs(p, kwd, a, na, 0, 0))
-			job->wait = true;
-		return;
-	case KW_ONCE:
-		if (nargs(p, kwd, a, na, 0, 0))
-			job->once = true;
-		return;
-	case KW_ESSENTIAL:
-		if (nargs(p, kwd, a, na, 0, 0))
-			job->essential = true;
-		return;
-	case KW_ORDER:
-		if (nargs(p, kwd, a, na, 1, 1) &&
-		    parse_int(a[0].s, INT_MIN, INT_MAX, &job->order) < 0)
-			bad(p, "bad number %s for order", show(a[0].s, b, sizeof(b)));
-		return;
-	case KW_COUNT:
-		break;
-	}
+	kw->handle(p, p->job, a, na);
 }
 
 static void udp_statement(struct parser *p, struct word *w, size_t n, const char *second,
@@ -1002,7 +977,51 @@ static void udp_statement(struct parser *p, struct word *w, size_t n, const char
 		return;
 	}
 	*first = p->line;
-	*out = dup(p, w[2].s);
+	*out = copy_str(p, w[2].s);
+}
+
+static bool has_wildcard(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] == '*' || s[i] == '?' || s[i] == '[')
+			return true;
+	return false;
+}
+
+/* include PATTERN: recorded now, read once the main file is parsed. */
+static void include_statement(struct parser *p, struct word *w, size_t n)
+{
+	const char *pattern, *slash;
+	struct include *bigger;
+	char *copy;
+
+	if (!nargs(p, "include", w + 1, n - 1, 1, 1))
+		return;
+	pattern = w[1].s;
+	slash = strrchr(pattern, '/');
+	if (!is_abs(pattern)) {
+		bad(p, "include must be an absolute path");
+		return;
+	}
+	if (!slash[1]) {
+		bad(p, "include must name files, not a directory (for example %s*.conf)", pattern);
+		return;
+	}
+	if (has_wildcard(pattern, (size_t)(slash - pattern))) {
+		bad(p, "include: wildcards are allowed in the file name only");
+		return;
+	}
+	bigger = realloc(p->includes, (p->n_includes + 1) * sizeof(*bigger));
+	if (!bigger || !(copy = copy_str(p, pattern))) {
+		p->oom = true;
+		if (bigger)
+			p->includes = bigger;
+		return;
+	}
+	p->includes = bigger;
+	p->includes[p->n_includes].pattern = copy;
+	p->includes[p->n_includes].line = p->line;
+	p->n_includes++;
 }
 
 static void global_statement(struct parser *p, struct word *w, size_t n)
@@ -1026,6 +1045,13 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		bad(p, "\"}\" without an open block");
 		return;
 	}
+	if (p->included && (is_word(&w[0], "report") || is_word(&w[0], "listen") ||
+			    is_word(&w[0], "include"))) {
+		bad(p, "%s is only allowed in the main configuration file %s: an included "
+		    "file holds job blocks only", is_word(&w[0], "report") ? "report to" :
+		    is_word(&w[0], "listen") ? "listen on" : "include", p->main_file);
+		return;
+	}
 	if (is_word(&w[0], "report")) {
 		udp_statement(p, w, n, "to", &p->conf->report_to, &p->report_line);
 		return;
@@ -1034,9 +1060,12 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		udp_statement(p, w, n, "on", &p->conf->listen_on, &p->listen_line);
 		return;
 	}
-	k = find_keyword(w[0].s);
-	if (k != KW_COUNT && (!keywords[k].second ||
-			      (n > 1 && is_word(&w[1], keywords[k].second)))) {
+	if (is_word(&w[0], "include")) {
+		include_statement(p, w, n);
+		return;
+	}
+	k = find_keyword(w, n, NULL, 0);
+	if (k != KW_COUNT) {
 		bad(p, "%s is only allowed inside a job", keywords[k].display);
 		return;
 	}
@@ -1188,7 +1217,7 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 	/* in a ulimit or depends block, a line that starts with a job keyword
 	 * means its "}" was forgotten */
 	if ((p->state == ST_ULIMIT || p->state == ST_DEPENDS) &&
-	    (find_keyword(w[0].s) != KW_COUNT || is_word(&w[0], "job"))) {
+	    (is_job_keyword(w[0].s) || is_word(&w[0], "job"))) {
 		error_at(p, p->block_line, false, "block opened here is never closed");
 		p->state = ST_JOB;
 	}
@@ -1207,14 +1236,285 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 	}
 }
 
+/* Lines of one file (main or included) into the parser's configuration. */
+static void parse_buffer(struct parser *p, const char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	p->line = 0;
+	p->state = ST_GLOBAL;
+	if (len > PARSE_MAX_FILE) {
+		file_error(p, "file too large");
+		return;
+	}
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;	/* a UTF-8 byte order mark some editors write */
+	while (pos < len && !p->oom) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+
+		p->line++;
+		parse_line(p, buf + pos, end - pos);
+		pos = end + 1;
+	}
+	if (p->job && !p->oom)
+		job_end(p, false);
+}
+
+/* ---- included files ---- */
+
+static void hash_in(struct parser *p, const void *data, size_t len)
+{
+	p->input->hash = util_hash(p->input->hash, data, len);
+}
+
+/* Why a file or directory pmtr would run jobs from as root is not safe: someone
+ * other than pmtr's user owns it, or may write it. NULL when it is safe. */
+static const char *unsafe(const struct stat *st, uid_t owner, char *buf, size_t len)
+{
+	if (st->st_uid != owner) {
+		if (owner == 0)
+			snprintf(buf, len, "owned by uid %u, not root", (unsigned)st->st_uid);
+		else
+			snprintf(buf, len, "owned by uid %u, not uid %u", (unsigned)st->st_uid,
+				 (unsigned)owner);
+		return buf;
+	}
+	if (st->st_mode & S_IWOTH)
+		return "writable by others";
+	if (st->st_mode & S_IWGRP)
+		return "writable by its group";
+	return NULL;
+}
+
+/* Check a file and the directory that holds it (where a link leads). Returns
+ * what is wrong, written into why, or false when nothing is. */
+static bool unsafe_file(const char *path, const struct stat *st, uid_t owner, char *why,
+			size_t len)
+{
+	char real[PATH_MAX], reason[64];
+	const char *r = unsafe(st, owner, reason, sizeof(reason));
+	struct stat dir_st;
+	char *slash;
+
+	if (r) {
+		snprintf(why, len, "it is %s", r);
+		return true;
+	}
+	if (!realpath(path, real) || !(slash = strrchr(real, '/')))
+		return false;	/* it was there a moment ago; reading it will tell */
+	if (slash == real)
+		slash++;
+	*slash = '\0';
+	if (stat(real, &dir_st) < 0 || !(r = unsafe(&dir_st, owner, reason, sizeof(reason))))
+		return false;
+	snprintf(why, len, "its directory %s is %s", real, r);
+	return true;
+}
+
+static const char *input_add_file(struct parser *p, const char *path)
+{
+	struct parse_input *in = p->input;
+	char **bigger = realloc(in->files, (in->n_files + 1) * sizeof(*bigger));
+	char *copy;
+
+	if (!bigger) {
+		p->oom = true;
+		return NULL;
+	}
+	in->files = bigger;
+	copy = copy_str(p, path);
+	if (copy)
+		in->files[in->n_files++] = copy;
+	return copy;
+}
+
+static bool already_read(const struct parser *p, const char *path)
+{
+	for (size_t i = 0; i < p->input->n_files; i++)
+		if (strcmp(p->input->files[i], path) == 0)
+			return true;
+	return false;
+}
+
+static void read_included(struct parser *p, const char *path)
+{
+	char why[PATH_MAX + 64];
+	struct stat st;
+	size_t len;
+	char *buf;
+
+	hash_in(p, path, strlen(path) + 1);
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		/* gone since the directory was read, a dangling link in the middle of a
+		 * swap, or a directory: nothing to read */
+		return;
+	}
+	hash_in(p, &st.st_mode, sizeof(st.st_mode));
+	hash_in(p, &st.st_uid, sizeof(st.st_uid));
+	p->file = input_add_file(p, path);
+	if (!p->file)
+		return;
+	p->included = true;
+	if (p->opts->check_owner && unsafe_file(path, &st, p->opts->owner, why, sizeof(why))) {
+		char text[sizeof(why) + 64];
+
+		snprintf(text, sizeof(text), "refused: %s (pmtr runs the jobs it holds as %s)",
+			 why, p->opts->owner == 0 ? "root" : "this user");
+		file_error(p, text);
+		return;
+	}
+	buf = util_read_file(path, PARSE_MAX_FILE, &len);
+	if (!buf) {
+		if (errno == ENOMEM)
+			p->oom = true;
+		else
+			file_error(p, errno == EFBIG ? "file too large" : strerror(errno));
+		return;
+	}
+	hash_in(p, buf, len);
+	parse_buffer(p, buf, len);
+	free(buf);
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir that pattern matches, sorted; *n of them. NULL with *n 0 when
+ * there are none (or the directory does not exist), and also on an error, which
+ * is then reported at the include line. */
+static char **matches(struct parser *p, const struct include *inc, const char *dir,
+		      const char *pattern, size_t *n)
+{
+	char **v = NULL;
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	*n = 0;
+	d = opendir(dir);
+	if (!d) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			error_at(p, inc->line, false, "include %s: cannot read %s: %s", inc->pattern,
+				 dir, strerror(errno));
+		return NULL;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fnmatch(pattern, de->d_name, FNM_PERIOD) != 0)
+			continue;
+		if (*n == cap) {
+			size_t bigger_cap = cap ? cap * 2 : 16;
+			char **bigger = realloc(v, bigger_cap * sizeof(*bigger));
+
+			if (!bigger) {
+				p->oom = true;
+				break;
+			}
+			v = bigger;
+			cap = bigger_cap;
+		}
+		if (!(v[*n] = copy_str(p, de->d_name)))
+			break;
+		(*n)++;
+	}
+	closedir(d);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_string);
+	return v;
+}
+
+/* Every file each include line matches, in order: lexical within a pattern. */
+static void read_includes(struct parser *p)
+{
+	for (size_t i = 0; i < p->n_includes && !p->oom; i++) {
+		const struct include *inc = &p->includes[i];
+		const char *slash = strrchr(inc->pattern, '/');
+		char dir[PATH_MAX], path[PATH_MAX];
+		size_t n;
+		char **names;
+
+		snprintf(dir, sizeof(dir), "%.*s", slash == inc->pattern ? 1 :
+			 (int)(slash - inc->pattern), inc->pattern);
+		hash_in(p, inc->pattern, strlen(inc->pattern) + 1);
+		/* messages about the include line itself belong to the main file */
+		p->file = p->main_file;
+		p->included = false;
+		names = matches(p, inc, dir, slash + 1, &n);
+		for (size_t j = 0; j < n; j++) {
+			if (!p->oom && snprintf(path, sizeof(path), "%s/%s",
+						strcmp(dir, "/") == 0 ? "" : dir,
+						names[j]) < (int)sizeof(path) &&
+			    !already_read(p, path))
+				read_included(p, path);
+			free(names[j]);
+		}
+		free(names);
+	}
+	p->file = p->main_file;
+	p->included = false;
+}
+
+static void record_patterns(struct parser *p)
+{
+	struct parse_input *in = p->input;
+
+	if (!p->n_includes)
+		return;
+	in->patterns = calloc(p->n_includes, sizeof(*in->patterns));
+	if (!in->patterns) {
+		p->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < p->n_includes; i++) {
+		in->patterns[i] = p->includes[i].pattern;
+		p->includes[i].pattern = NULL;
+	}
+	in->n_patterns = p->n_includes;
+}
+
+/* ---- the whole set ---- */
+
+struct ranked {
+	struct conf_job *job;
+	size_t seq;		/* position in reading order */
+};
+
 static int by_order(const void *a, const void *b)
 {
-	const struct conf_job *x = *(struct conf_job *const *)a;
-	const struct conf_job *y = *(struct conf_job *const *)b;
+	const struct ranked *x = a, *y = b;
 
-	if (x->order != y->order)
-		return x->order < y->order ? -1 : 1;
-	return (x->line > y->line) - (x->line < y->line);
+	if (x->job->order != y->job->order)
+		return x->job->order < y->job->order ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* By order, then main file first and each included file in reading order. */
+static int sort_jobs(struct conf *conf)
+{
+	struct ranked *r;
+
+	if (conf->n_jobs < 2)
+		return 0;
+	r = malloc(conf->n_jobs * sizeof(*r));
+	if (!r)
+		return -1;
+	for (size_t i = 0; i < conf->n_jobs; i++)
+		r[i] = (struct ranked){ conf->jobs[i], i };
+	qsort(r, conf->n_jobs, sizeof(*r), by_order);
+	for (size_t i = 0; i < conf->n_jobs; i++)
+		conf->jobs[i] = r[i].job;
+	free(r);
+	return 0;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 static void parser_free(struct parser *p)
@@ -1227,6 +1527,9 @@ static void parser_free(struct parser *p)
 	for (size_t i = 0; i < p->names_cap; i++)
 		free(p->names[i].name);
 	free(p->names);
+	for (size_t i = 0; i < p->n_includes; i++)
+		free(p->includes[i].pattern);
+	free(p->includes);
 	free(p->scratch);
 	free(p->words);
 }
@@ -1235,118 +1538,143 @@ void parse_errors_free(struct parse_errors *errs)
 {
 	if (!errs)
 		return;
-	for (size_t i = 0; i < errs->n; i++)
-		free(errs->msgs[i]);
-	free(errs->msgs);
-	errs->msgs = NULL;
-	errs->n = 0;
+	free_strs(errs->msgs, errs->n);
+	free_strs(errs->warnings, errs->n_warnings);
+	memset(errs, 0, sizeof(*errs));
 }
 
-static struct conf *finish(struct parser *p, struct parse_errors *errs)
+void parse_input_free(struct parse_input *input)
+{
+	if (!input)
+		return;
+	free_strs(input->patterns, input->n_patterns);
+	free_strs(input->files, input->n_files);
+	memset(input, 0, sizeof(*input));
+}
+
+static struct conf *finish(struct parser *p, struct parse_errors *errs,
+			   struct parse_input *input)
 {
 	struct conf *conf = p->conf;
 
-	if (p->too_many)
+	if (p->too_many) {
+		p->file = p->main_file;
 		file_error(p, "too many errors");
+	}
+	record_patterns(p);
 	parser_free(p);
+	if (!p->oom && !p->failed && sort_jobs(conf) < 0)
+		p->oom = true;
+	if (input)
+		*input = *p->input;
+	else
+		parse_input_free(p->input);
 	if (p->oom) {
-		for (size_t i = 0; i < p->n_msgs; i++)
-			free(p->msgs[i]);
-		free(p->msgs);
+		free_strs(p->msgs, p->n_msgs);
+		free_strs(p->warnings, p->n_warnings);
 		conf_free(conf);
+		if (input)
+			parse_input_free(input);
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (errs) {
 		errs->msgs = p->msgs;
 		errs->n = p->n_msgs;
+		errs->warnings = p->warnings;
+		errs->n_warnings = p->n_warnings;
 	} else {
-		for (size_t i = 0; i < p->n_msgs; i++)
-			free(p->msgs[i]);
-		free(p->msgs);
+		free_strs(p->msgs, p->n_msgs);
+		free_strs(p->warnings, p->n_warnings);
 	}
 	if (p->failed) {
 		conf_free(conf);
 		return NULL;
 	}
-	if (conf->n_jobs > 1)
-		qsort(conf->jobs, conf->n_jobs, sizeof(*conf->jobs), by_order);
 	conf->report_to_line = p->report_line;
 	conf->listen_on_line = p->listen_line;
 	return conf;
+}
+
+static const struct parse_opts no_opts;
+
+/* The main file's content (already read), then every file it includes. */
+static struct conf *parse_set(const char *buf, size_t len, const char *name,
+			      const struct parse_opts *opts, struct parse_errors *errs,
+			      struct parse_input *input, struct parser *p)
+{
+	if (errs)
+		memset(errs, 0, sizeof(*errs));
+	p->file = p->main_file = name ? name : "-";
+	p->opts = opts ? opts : &no_opts;
+	p->trace = p->opts->trace;
+	p->input->hash = UTIL_HASH_INIT;
+	p->conf = calloc(1, sizeof(*p->conf));
+	if (!p->conf) {
+		parse_input_free(p->input);
+		errno = ENOMEM;
+		return NULL;
+	}
+	hash_in(p, buf, len);
+	parse_buffer(p, buf, len);
+	if (!p->oom)
+		read_includes(p);
+	return finish(p, errs, input);
 }
 
 struct conf *parse_conf(const char *buf, size_t len, const char *name,
 			struct parse_errors *errs,
 			void (*trace)(const char *fmt, ...))
 {
-	struct parser p = { .file = name ? name : "-", .trace = trace };
-	size_t pos = 0;
+	struct parse_opts opts = { .trace = trace };
+	struct parse_input in = { 0 };
+	struct parser p = { .input = &in };
 
-	if (errs) {
-		errs->msgs = NULL;
-		errs->n = 0;
-	}
-	p.conf = calloc(1, sizeof(*p.conf));
-	if (!p.conf) {
-		errno = ENOMEM;
+	return parse_set(buf, len, name, &opts, errs, NULL, &p);
+}
+
+struct conf *parse_conf_set(const char *path, const struct parse_opts *opts,
+			    struct parse_errors *errs, struct parse_input *input)
+{
+	struct parse_input in = { 0 };
+	struct parser p = { .input = &in, .file = path, .main_file = path,
+			    .opts = opts ? opts : &no_opts };
+	struct stat st;
+	char why[PATH_MAX + 64];
+	struct conf *conf;
+	size_t len;
+	char *buf;
+
+	if (input)
+		memset(input, 0, sizeof(*input));
+	buf = util_read_file(path, PARSE_MAX_FILE, &len);
+	if (!buf) {
+		int e = errno;
+
+		if (errs)
+			memset(errs, 0, sizeof(*errs));
+		if (e == ENOMEM)
+			return NULL;
+		file_error(&p, e == EFBIG ? "file too large" : strerror(e));
+		if (input)
+			input->error = e;
+		finish(&p, errs, NULL);
+		errno = e;
 		return NULL;
 	}
-	if (len > PARSE_MAX_FILE) {
-		file_error(&p, "file too large");
-		return finish(&p, errs);
-	}
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		pos = 3;	/* a UTF-8 byte order mark some editors write */
-	while (pos < len && !p.oom) {
-		const char *nl = memchr(buf + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - buf) : len;
-
-		p.line++;
-		parse_line(&p, buf + pos, end - pos);
-		pos = end + 1;
-	}
-	if (p.job && !p.oom)
-		job_end(&p, false);
-	return finish(&p, errs);
+	if (p.opts->check_owner && stat(path, &st) == 0 &&
+	    unsafe_file(path, &st, p.opts->owner, why, sizeof(why)))
+		file_warning(&p, path, "%s (pmtr runs the jobs it holds as %s)", why,
+			     p.opts->owner == 0 ? "root" : "this user");
+	conf = parse_set(buf, len, path, opts, errs, input, &p);
+	free(buf);
+	return conf;
 }
 
 struct conf *parse_conf_file(const char *path, struct parse_errors *errs,
 			     void (*trace)(const char *fmt, ...))
 {
-	struct conf *conf;
-	size_t len;
-	char *buf;
+	struct parse_opts opts = { .trace = trace };
 
-	buf = util_read_file(path, PARSE_MAX_FILE, &len);
-	if (!buf) {
-		struct parser p = { .file = path };
-		int e = errno;
-
-		if (errs) {
-			errs->msgs = NULL;
-			errs->n = 0;
-		}
-		if (e == ENOMEM) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		file_error(&p, e == EFBIG ? "file too large" : strerror(e));
-		if (p.oom) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		if (errs) {
-			errs->msgs = p.msgs;
-			errs->n = p.n_msgs;
-		} else {
-			free(p.msgs[0]);
-			free(p.msgs);
-		}
-		errno = e;
-		return NULL;
-	}
-	conf = parse_conf(buf, len, path, errs, trace);
-	free(buf);
-	return conf;
+	return parse_conf_set(path, &opts, errs, NULL);
 }

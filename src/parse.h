@@ -6,53 +6,61 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #include "conf.h"
+#include "values.h"
 
-/* Errors found while parsing, each already formatted as "FILE:LINE: message". */
+/* Messages of a parse, each already formatted as "FILE:LINE: message" (or
+ * "FILE: message" for a whole file). Errors reject the configuration; warnings
+ * do not. */
 struct parse_errors {
 	char **msgs;
 	size_t n;
+	char **warnings;
+	size_t n_warnings;
 };
 
 void parse_errors_free(struct parse_errors *errs);
 
+struct parse_opts {
+	/* when set, each statement is reported through it (pmtr -vv) */
+	void (*trace)(const char *fmt, ...);
+	/* Included files (and their directories) that belong to a user other than
+	 * owner, or that group or others may write, are refused; for the main file
+	 * that is a warning. pmtr asks for it when it runs as root. */
+	bool check_owner;
+	uid_t owner;
+};
+
+/* What a parse read, filled in also when it fails, so that pmtr watches the
+ * files that decide the configuration and can tell whether any of them changed. */
+struct parse_input {
+	int error;		/* errno of reading the main file; 0 when it was read */
+	uint64_t hash;		/* of the names, contents and modes of everything read */
+	char **patterns;	/* include patterns, as written */
+	size_t n_patterns;
+	char **files;		/* the files they matched, in reading order */
+	size_t n_files;
+};
+
+void parse_input_free(struct parse_input *input);
+
 /* Parse a configuration held in memory (len bytes, NULs allowed and reported as
- * errors). name is the file name used in messages. Returns a new struct conf when
- * there was no error; NULL when there was at least one, with every error in errs
- * (or NULL and errno ENOMEM). trace: when nonzero, each statement is reported
- * through the trace callback (pmtr -vv). */
+ * errors), and the files its include lines name. name is the file name used in
+ * messages. Returns a new struct conf when there was no error; NULL when there was
+ * at least one, with every error in errs (or NULL and errno ENOMEM). */
 struct conf *parse_conf(const char *buf, size_t len, const char *name,
 			struct parse_errors *errs,
 			void (*trace)(const char *fmt, ...));
 
-/* Read and parse a file; an unreadable file is one error "FILE: reason". */
+/* Read and parse a file and what it includes; an unreadable main file is one error
+ * "FILE: reason". errs and input may be NULL. */
+struct conf *parse_conf_set(const char *path, const struct parse_opts *opts,
+			    struct parse_errors *errs, struct parse_input *input);
+
+/* parse_conf_set with no owner check and no input. */
 struct conf *parse_conf_file(const char *path, struct parse_errors *errs,
 			     void (*trace)(const char *fmt, ...));
-
-/* "N", "Ns", "Nm", "Nh", "Nd", "Nms" to milliseconds (bare N is seconds).
- * 0 or -1 (bad syntax, negative, overflow). */
-int parse_duration(const char *text, int64_t *ms);
-
-/* "0,2-4" or "0x8f" to a CPU set; -1 on bad syntax or a CPU >= CPU_SETSIZE. */
-int parse_cpus(const char *text, cpu_set_t *set);
-
-/* Ulimit flag letter ('n' for -n) to RLIMIT_*; -1 if unknown. */
-int parse_ulimit_flag(char flag);
-
-/* Ulimit value: a decimal number, "infinity" or "unlimited". -1 on bad syntax. */
-int parse_ulimit_value(const char *text, rlim_t *value);
-
-/* The parts of "udp://HOST:PORT[@IFACE]"; HOST without the brackets of an IPv6
- * literal. */
-struct parse_udp {
-	char host[256];
-	char port[6];
-	char iface[16];
-};
-
-/* Split a udp:// address (@IFACE only when allow_iface). NULL when it is valid,
- * else the reason, e.g. "port must be 1 to 65535". */
-const char *parse_udp_spec(const char *text, bool allow_iface, struct parse_udp *out);
 
 #endif

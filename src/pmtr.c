@@ -30,9 +30,6 @@
 #include "util.h"
 #include "watch.h"
 
-/* Largest configuration file pmtr reads. */
-#define CONF_MAX_BYTES (4 << 20)
-
 /*
  * Signals, all taken through a signalfd:
  *   SIGTERM, SIGINT, SIGQUIT  stop every job, then exit 0; a second one sends SIGKILL
@@ -62,8 +59,9 @@ struct pmtr {
 	struct udp udp;
 	struct cgroup_base cgroup;
 	struct loop_watcher signals;
-	uint64_t conf_hash;
+	uint64_t conf_hash;	/* of every file the configuration was last read from */
 	int conf_errno;		/* the last read error reported, to say it once */
+	struct parse_input input;	/* what the last reading read: watched */
 	bool stopping;
 	int64_t orphans_deadline;	/* at shutdown: SIGKILL to what jobs left behind */
 	char status[256];
@@ -148,24 +146,46 @@ static int absolute_path(const char *path, char *out, size_t len)
 
 static void print_errors(const struct parse_errors *errs)
 {
+	for (size_t i = 0; i < errs->n_warnings; i++)
+		fprintf(stderr, "%s\n", errs->warnings[i]);
 	for (size_t i = 0; i < errs->n; i++)
 		fprintf(stderr, "%s\n", errs->msgs[i]);
 }
 
+/* As root, pmtr runs what the included files say as root: they must be root's. */
+static struct parse_opts parse_options_for(int verbosity)
+{
+	struct parse_opts opts = {
+		.trace = verbosity > 1 ? log_trace : NULL,
+		.check_owner = geteuid() == 0,
+		.owner = 0,
+	};
+
+	return opts;
+}
+
 static int test_config(const char *path, int verbosity)
 {
+	struct parse_opts opts = parse_options_for(verbosity);
 	struct parse_errors errs = { 0 };
+	struct parse_input input = { 0 };
 	struct conf *conf;
 
 	log_init(LOG_TO_STDERR, verbosity);
-	conf = parse_conf_file(path, &errs, verbosity > 1 ? log_trace : NULL);
+	conf = parse_conf_set(path, &opts, &errs, &input);
 
 	print_errors(&errs);
 	parse_errors_free(&errs);
-	if (!conf)
+	if (!conf) {
+		parse_input_free(&input);
 		return 1;
-	if (verbosity)
+	}
+	if (verbosity && input.n_files)
+		printf("%s: %zu jobs in %zu files, configuration ok\n", path, conf->n_jobs,
+		       input.n_files + 1);
+	else if (verbosity)
 		printf("%s: %zu jobs, configuration ok\n", path, conf->n_jobs);
+	parse_input_free(&input);
 	conf_free(conf);
 	return 0;
 }
@@ -183,7 +203,7 @@ static int create_if_missing(const char *path)
 
 static void watch_everything(struct pmtr *p)
 {
-	size_t n = 1;
+	size_t n = 1 + p->input.n_files;
 	const char **paths;
 
 	for (size_t i = 0; i < p->jobs.n; i++)
@@ -195,13 +215,16 @@ static void watch_everything(struct pmtr *p)
 	}
 	n = 0;
 	paths[n++] = p->conf_path;
+	for (size_t i = 0; i < p->input.n_files; i++)
+		paths[n++] = p->input.files[i];
 	for (size_t i = 0; i < p->jobs.n; i++) {
 		const struct conf_job *conf = p->jobs.v[i]->conf;
 
 		for (size_t d = 0; d < conf->n_depends; d++)
 			paths[n++] = conf->depends[d];
 	}
-	watch_paths(&p->watch, paths, n);
+	watch_paths(&p->watch, paths, n, (const char *const *)p->input.patterns,
+		    p->input.n_patterns);
 	free(paths);
 }
 
@@ -220,41 +243,62 @@ static void apply(struct pmtr *p, struct conf *conf)
 	conf_free(conf);
 }
 
-/* Read and apply the configuration if its content changed (or always, if forced).
- * The running jobs stay as they are whenever the file cannot be used. */
-static void reload(struct pmtr *p, bool force)
+/* Read the configuration: the main file and every file it includes. Keeps what
+ * was read for watching, and returns the configuration, or NULL when it has errors
+ * (logged) or did not change since the last reading (unless forced). */
+static struct conf *read_conf(struct pmtr *p, bool force)
 {
+	struct parse_opts opts = parse_options_for(log_verbosity());
 	struct parse_errors errs = { 0 };
+	struct parse_input input = { 0 };
 	struct conf *conf;
-	uint64_t hash;
-	size_t len;
-	char *buf;
 
-	buf = util_read_file(p->conf_path, CONF_MAX_BYTES, &len);
-	if (!buf) {
-		if (errno != p->conf_errno)
+	conf = parse_conf_set(p->conf_path, &opts, &errs, &input);
+	if (input.error) {
+		if (input.error != p->conf_errno) {
+			errno = input.error;
 			log_warn("cannot read %s, keeping the running configuration", p->conf_path);
-		p->conf_errno = errno;
-		return;
+		}
+		p->conf_errno = input.error;
+		goto keep;
 	}
 	p->conf_errno = 0;
-	hash = util_hash(UTIL_HASH_INIT, buf, len);
-	if (!force && hash == p->conf_hash) {
-		free(buf);
-		return;
+	if (!conf && !errs.n) {
+		log_warn("cannot read %s, keeping the running configuration", p->conf_path);
+		goto keep;
 	}
-	p->conf_hash = hash;
+	parse_input_free(&p->input);
+	p->input = input;
+	if (!force && input.hash == p->conf_hash) {
+		conf_free(conf);
+		parse_errors_free(&errs);
+		return NULL;
+	}
+	p->conf_hash = input.hash;
 	log_info("%s changed: reloading", p->conf_path);
-	conf = parse_conf(buf, len, p->conf_path, &errs, log_verbosity() > 1 ? log_trace : NULL);
-	free(buf);
+	for (size_t i = 0; i < errs.n_warnings; i++)
+		log_warnx("%s", errs.warnings[i]);
 	for (size_t i = 0; i < errs.n; i++)
 		log_warnx("%s", errs.msgs[i]);
 	parse_errors_free(&errs);
-	if (!conf) {
+	if (!conf)
 		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
-		return;
-	}
-	apply(p, conf);
+	return conf;
+keep:
+	conf_free(conf);
+	parse_errors_free(&errs);
+	parse_input_free(&input);
+	return NULL;
+}
+
+/* Apply the configuration if it changed (or always, if forced). The running jobs
+ * stay as they are whenever it cannot be used. */
+static void reload(struct pmtr *p, bool force)
+{
+	struct conf *conf = read_conf(p, force);
+
+	if (conf)
+		apply(p, conf);
 }
 
 static void ctl_reload_cb(void *arg)
@@ -541,10 +585,9 @@ static int set_up_cgroups(struct pmtr *p)
 
 static int start_up(struct pmtr *p, struct conf **conf)
 {
+	struct parse_opts opts = parse_options_for(p->opt.verbosity);
 	struct parse_errors errs = { 0 };
 	char why[1024];
-	size_t len;
-	char *buf;
 
 	if (absolute_path(p->opt.conf_path, p->conf_path, sizeof(p->conf_path)) < 0) {
 		fprintf(stderr, "pmtr: %s: %s\n", p->opt.conf_path, strerror(errno ? errno : ENAMETOOLONG));
@@ -554,19 +597,16 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "pmtr: cannot create %s: %s\n", p->conf_path, strerror(errno));
 		return -1;
 	}
-	buf = util_read_file(p->conf_path, CONF_MAX_BYTES, &len);
-	if (!buf) {
-		fprintf(stderr, "%s: %s\n", p->conf_path, strerror(errno));
-		return -1;
-	}
-	p->conf_hash = util_hash(UTIL_HASH_INIT, buf, len);
 	log_init(LOG_TO_STDERR, p->opt.verbosity);
-	*conf = parse_conf(buf, len, p->opt.conf_path, &errs, p->opt.verbosity > 1 ? log_trace : NULL);
-	free(buf);
+	*conf = parse_conf_set(p->opt.conf_path, &opts, &errs, &p->input);
+	p->conf_hash = p->input.hash;
 	print_errors(&errs);
 	parse_errors_free(&errs);
-	if (!*conf)
+	if (!*conf) {
+		if (!errs.n && errno == ENOMEM)
+			fprintf(stderr, "pmtr: %s: %s\n", p->conf_path, strerror(errno));
 		return -1;
+	}
 	/* The socket is claimed before detaching, so that a second pmtr on it fails
 	 * where its caller sees it. */
 	if (loop_init(&p->loop) < 0) {
@@ -628,6 +668,7 @@ int main(int argc, char **argv)
 		udp_exit(&p.udp);
 		ctl_exit(&p.ctl);
 		conf_free(conf);
+		parse_input_free(&p.input);
 		return 1;
 	}
 	log_info("pmtr: starting");
@@ -641,6 +682,7 @@ int main(int argc, char **argv)
 	if (p.opt.pidfile)
 		unlink(p.opt.pidfile);
 	watch_exit(&p.watch);
+	parse_input_free(&p.input);
 	udp_exit(&p.udp);
 	cgroup_exit(&p.cgroup);
 	ctl_exit(&p.ctl);

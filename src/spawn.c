@@ -68,6 +68,9 @@ static void note_dispositions(void)
  * fork otherwise. */
 #define CHILD_STACK_SIZE (64 * 1024)
 
+/* Largest env file read. */
+#define ENV_FILE_MAX (1u << 20)
+
 /* Code that runs in such a child works on pmtr's memory: under a sanitizer it must
  * not take the sanitizer's locks (its _exit interceptor does, and a lock held at
  * exit stays held in pmtr), nor tell it about a stack it does not know. */
@@ -210,7 +213,12 @@ struct plan {
 	const struct conf_job *job;
 	int cgroup_fd;		/* the job's cgroup directory, or -1 */
 	char **envp;
+	char *env_text;		/* the env file's content, which file_env points into */
+	char **file_env;
+	size_t n_file_env;
 	bool set_user;
+	bool set_gid;		/* group without user */
+	bool drop_groups;	/* ... and pmtr may set groups: that group only */
 	uid_t uid;
 	gid_t gid;
 	gid_t *groups;
@@ -263,8 +271,10 @@ void spawn_describe(const struct conf_job *job, const struct spawn_report *repor
 	case SPAWN_STDOUT: what = job->out ? job->out : ""; break;
 	case SPAWN_STDERR: what = job->err ? job->err : ""; break;
 	case SPAWN_CHDIR: what = job->dir ? job->dir : ""; break;
-	case SPAWN_SETUID: case SPAWN_SETGID: case SPAWN_SETGROUPS:
+	case SPAWN_SETUID:
 		what = job->user ? job->user : ""; break;
+	case SPAWN_SETGID: case SPAWN_SETGROUPS:
+		what = job->group ? job->group : job->user ? job->user : ""; break;
 	case SPAWN_EXEC: what = job->argv[0]; break;
 	}
 	snprintf(buf, len, "%s%s%s: %s", step_name(report->step), *what ? " " : "", what,
@@ -281,8 +291,8 @@ static bool env_has(char **envp, size_t n, const char *entry)
 	return false;
 }
 
-/* pmtr's environment, then the user's identity, then the job's env lines; a later
- * source wins. The strings of environ are shared, not copied; a job that changes
+/* pmtr's environment, then the user's identity, then the env file, then the job's
+ * env lines; a later source wins. The strings of environ are shared, not copied; a job that changes
  * nothing gets environ itself. */
 static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
 {
@@ -290,17 +300,21 @@ static int build_env(struct plan *plan, const struct passwd *pw, char *identity[
 	size_t n_environ = 0, n = 0, n_override;
 	char **envp;
 
-	if (!pw && !job->n_env) {
+	if (!pw && !job->n_env && !plan->n_file_env) {
 		plan->envp = environ;
 		return 0;
 	}
 	while (environ[n_environ])
 		n_environ++;
-	envp = calloc(n_environ + 3 + job->n_env + 1, sizeof(*envp));
+	envp = calloc(n_environ + 3 + job->n_env + plan->n_file_env + 1, sizeof(*envp));
 	if (!envp)
 		return -1;
 	for (size_t i = 0; i < job->n_env; i++)
 		envp[n++] = job->env[i];
+	/* a name may repeat in the file: its last line wins, as in a shell */
+	for (size_t i = plan->n_file_env; i-- > 0;)
+		if (!env_has(envp, n, plan->file_env[i]))
+			envp[n++] = plan->file_env[i];
 	if (pw) {
 		if (asprintf(&identity[0], "HOME=%s", pw->pw_dir) < 0 ||
 		    asprintf(&identity[1], "USER=%s", pw->pw_name) < 0 ||
@@ -372,6 +386,80 @@ static int resolve_user(struct plan *plan, struct passwd **pwp, char *why, size_
 		n = want;
 	}
 	*pwp = pw;
+	return 0;
+}
+
+static int resolve_group(struct plan *plan, char *why, size_t why_len)
+{
+	const char *name = plan->job->group;
+	struct group *gr;
+	char *end;
+	unsigned long gid;
+
+	errno = 0;
+	gr = getgrnam(name);
+	if (!gr && !errno) {
+		gid = strtoul(name, &end, 10);
+		if (*name && !*end && gid < (gid_t)-1) {
+			/* a number needs no entry in /etc/group */
+			plan->gid = (gid_t)gid;
+			goto found;
+		}
+	}
+	if (!gr) {
+		snprintf(why, why_len, "unknown group %s%s%s", name, errno ? ": " : "",
+			 errno ? strerror(errno) : "");
+		return -1;
+	}
+	plan->gid = gr->gr_gid;
+found:
+	if (!plan->set_user) {
+		plan->set_gid = true;
+		plan->drop_groups = geteuid() == 0;
+	}
+	return 0;
+}
+
+/* The env file, read at each start: its lines point into plan->env_text. */
+static int read_env_file(struct plan *plan, char *why, size_t why_len)
+{
+	const char *path = plan->job->env_file;
+	size_t len, n_lines = 1, line = 0;
+	char *text, *s;
+
+	text = util_read_file(path, ENV_FILE_MAX, &len);
+	if (!text) {
+		snprintf(why, why_len, "env file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	plan->env_text = text;
+	if (memchr(text, '\0', len)) {
+		snprintf(why, why_len, "env file %s: nul byte in the file", path);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		n_lines += text[i] == '\n';
+	plan->file_env = calloc(n_lines, sizeof(*plan->file_env));
+	if (!plan->file_env) {
+		snprintf(why, why_len, "env file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (s = text; s; ) {
+		char *nl = strchr(s, '\n'), *entry;
+		const char *bad;
+
+		if (nl)
+			*nl = '\0';
+		line++;
+		bad = parse_env_line(s, &entry);
+		if (bad) {
+			snprintf(why, why_len, "env file %s line %zu: %s", path, line, bad);
+			return -1;
+		}
+		if (entry)
+			plan->file_env[plan->n_file_env++] = entry;
+		s = nl ? nl + 1 : NULL;
+	}
 	return 0;
 }
 
@@ -472,7 +560,7 @@ static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 	sigemptyset(&none);
 	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		child_fail(plan, SPAWN_SIGNALS);
-	umask(022);
+	umask(job->umask);
 
 	if (job->in || plan->out_slot < 0) {
 		if (open_onto(job->in ? job->in : "/dev/null", O_RDONLY, 0) < 0)
@@ -520,6 +608,11 @@ static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 			child_fail(plan, SPAWN_SETGID);
 		if (setuid(plan->uid) < 0)
 			child_fail(plan, SPAWN_SETUID);
+	} else if (plan->set_gid) {
+		if (plan->drop_groups && setgroups(1, &plan->gid) < 0)
+			child_fail(plan, SPAWN_SETGROUPS);
+		if (setgid(plan->gid) < 0)
+			child_fail(plan, SPAWN_SETGID);
 	}
 	/* Every descriptor above 2 goes at exec; the report pipe stays open until then. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
@@ -635,6 +728,10 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 
 	if (job->user && resolve_user(&plan, &pw, why, why_len) < 0)
 		goto done;
+	if (job->group && resolve_group(&plan, why, why_len) < 0)
+		goto done;
+	if (job->env_file && read_env_file(&plan, why, why_len) < 0)
+		goto done;
 	if (build_env(&plan, pw, identity) < 0) {
 		snprintf(why, why_len, "environment: %s", strerror(errno));
 		goto done;
@@ -683,6 +780,8 @@ done:
 	close_pair(plan.report_pipe);
 	if (plan.envp != environ)
 		free(plan.envp);
+	free(plan.file_env);
+	free(plan.env_text);
 	free(plan.groups);
 	for (int i = 0; i < 3; i++)
 		free(identity[i]);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,10 +20,11 @@
 		    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define WATCH_MAX_LINKS 16
 
-/* What to watch: a name in a directory. */
+/* What to watch: a name in a directory, or the names a pattern matches there. */
 struct target {
 	char *dir;
 	char *name;
+	bool pattern;
 };
 
 struct target_list {
@@ -46,6 +48,14 @@ static bool names_has(char *const *names, size_t n, const char *name)
 	return false;
 }
 
+static bool patterns_match(const struct watch_dir *dir, const char *name)
+{
+	for (size_t i = 0; i < dir->n_patterns; i++)
+		if (fnmatch(dir->patterns[i], name, FNM_PERIOD) == 0)
+			return true;
+	return false;
+}
+
 /* An event matters when it names a watched file, or is about the directory itself.
  * A regular file's creation is followed by its close-after-write: waiting for that
  * avoids reading a file that is still empty. */
@@ -60,7 +70,8 @@ static bool relevant(const struct watch *watch, const struct inotify_event *ev)
 	if (!ev->len)
 		return true;
 	dir = dir_of(watch, ev->wd);
-	if (!dir || !names_has(dir->names, dir->n_names, ev->name))
+	if (!dir || (!names_has(dir->names, dir->n_names, ev->name) &&
+		     !patterns_match(dir, ev->name)))
 		return false;
 	if (!(ev->mask & IN_CREATE))
 		return true;
@@ -116,6 +127,9 @@ static void free_dirs(struct watch_dir *dirs, size_t n)
 		for (size_t j = 0; j < dirs[i].n_names; j++)
 			free(dirs[i].names[j]);
 		free(dirs[i].names);
+		for (size_t j = 0; j < dirs[i].n_patterns; j++)
+			free(dirs[i].patterns[j]);
+		free(dirs[i].patterns);
 		free(dirs[i].path);
 	}
 	free(dirs);
@@ -144,7 +158,7 @@ static void split_path(const char *path, char *dir, size_t len, const char **nam
 	*name = slash ? slash + 1 : path;
 }
 
-static void add_target(struct target_list *list, const char *path)
+static void add_target(struct target_list *list, const char *path, bool pattern)
 {
 	char dir[PATH_MAX];
 	const char *name;
@@ -153,7 +167,8 @@ static void add_target(struct target_list *list, const char *path)
 	if (!*name)
 		return;
 	for (size_t i = 0; i < list->n; i++)
-		if (strcmp(list->v[i].dir, dir) == 0 && strcmp(list->v[i].name, name) == 0)
+		if (strcmp(list->v[i].dir, dir) == 0 && strcmp(list->v[i].name, name) == 0 &&
+		    list->v[i].pattern == pattern)
 			return;
 	if (list->n == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 8;
@@ -166,6 +181,7 @@ static void add_target(struct target_list *list, const char *path)
 	}
 	list->v[list->n].dir = strdup(dir);
 	list->v[list->n].name = strdup(name);
+	list->v[list->n].pattern = pattern;
 	if (list->v[list->n].dir && list->v[list->n].name) {
 		list->n++;
 	} else {
@@ -187,7 +203,7 @@ static void add_linked_dirs(struct target_list *list, const char *path)
 		memcpy(prefix, path, (size_t)(p - path));
 		prefix[p - path] = '\0';
 		if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode))
-			add_target(list, prefix);
+			add_target(list, prefix, false);
 	}
 }
 
@@ -202,7 +218,7 @@ static void targets_of(struct target_list *list, const char *path)
 		ssize_t n;
 
 		add_linked_dirs(list, cur);
-		add_target(list, cur);
+		add_target(list, cur, false);
 		n = readlink(cur, target, sizeof(target) - 1);
 		if (n < 0)
 			break;
@@ -214,7 +230,7 @@ static void targets_of(struct target_list *list, const char *path)
 			break;
 	}
 	if (realpath(path, resolved))
-		add_target(list, resolved);
+		add_target(list, resolved, false);
 }
 
 /* Watch dir; when it does not exist, watch its nearest existing ancestor for the
@@ -250,22 +266,23 @@ static struct watch_dir *find_dir(struct watch_dir *dirs, size_t n, int wd)
 	return NULL;
 }
 
-static void dir_add_name(struct watch_dir *dir, const char *name)
+static void add_name(char ***names, size_t *n, const char *name)
 {
 	char **bigger;
 
-	if (names_has(dir->names, dir->n_names, name))
+	if (names_has(*names, *n, name))
 		return;
-	bigger = realloc(dir->names, (dir->n_names + 1) * sizeof(*bigger));
+	bigger = realloc(*names, (*n + 1) * sizeof(*bigger));
 	if (!bigger)
 		return;
-	dir->names = bigger;
-	dir->names[dir->n_names] = strdup(name);
-	if (dir->names[dir->n_names])
-		dir->n_names++;
+	*names = bigger;
+	(*names)[*n] = strdup(name);
+	if ((*names)[*n])
+		(*n)++;
 }
 
-void watch_paths(struct watch *watch, const char *const *paths, size_t n)
+void watch_paths(struct watch *watch, const char *const *paths, size_t n,
+		 const char *const *patterns, size_t n_patterns)
 {
 	struct target_list want = { 0 };
 	struct watch_dir *dirs;
@@ -273,6 +290,12 @@ void watch_paths(struct watch *watch, const char *const *paths, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		targets_of(&want, paths[i]);
+	for (size_t i = 0; i < n_patterns; i++) {
+		/* the directory's own name matters too when it or a directory above
+		 * it is a link that can be swapped */
+		add_linked_dirs(&want, patterns[i]);
+		add_target(&want, patterns[i], true);
+	}
 	dirs = calloc(want.n ? want.n : 1, sizeof(*dirs));
 	if (!dirs) {
 		log_warn("watch list");
@@ -296,7 +319,10 @@ void watch_paths(struct watch *watch, const char *const *paths, size_t n)
 				continue;
 			n_dirs++;
 		}
-		dir_add_name(dir, name);
+		if (want.v[i].pattern && name == want.v[i].name)
+			add_name(&dir->patterns, &dir->n_patterns, name);
+		else
+			add_name(&dir->names, &dir->n_names, name);
 	}
 	/* Drop the watches nothing needs any more. */
 	for (size_t i = 0; i < watch->n_dirs; i++)

@@ -13,6 +13,8 @@ struct watch_dir {
 	char *path;
 	char **names;
 	size_t n_names;
+	char **patterns;	/* of names (fnmatch) */
+	size_t n_patterns;
 };
 
 struct watch {
@@ -32,7 +34,10 @@ void watch_exit(struct watch *watch);
 /* Watch exactly what these paths depend on: each path's name in its directory, every
  * symlink met on the way to the file (a ConfigMap's "..data" swap), and for a
  * directory that does not exist yet, its first missing component in the nearest
- * existing ancestor. Call again whenever the paths or the links may have changed. */
-void watch_paths(struct watch *watch, const char *const *paths, size_t n);
+ * existing ancestor. Patterns (absolute, wildcards in the last component only) are
+ * watched the same way, for every name in their directory that they match. Call
+ * again whenever the paths or the links may have changed. */
+void watch_paths(struct watch *watch, const char *const *paths, size_t n,
+		 const char *const *patterns, size_t n_patterns);
 
 #endif

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 
 #include "conf.h"
 #include "parse.h"
+#include "util.h"
 
 /* ---- helpers ---- */
 
@@ -440,7 +442,7 @@ START_TEST(test_times)
 	errors(JOB("  bounce 10s\n"), "pmtr.conf:4: job \"t\": expected \"every\" after bounce");
 	errors(JOB("  bounce every\n"), "pmtr.conf:4: job \"t\": missing argument for bounce every");
 	errors(JOB("  stop timeout -1\n"), "pmtr.conf:4: job \"t\": bad time \"-1\" for stop timeout");
-	errors(JOB("  stop 5\n"), "pmtr.conf:4: job \"t\": expected \"timeout\" after stop");
+	errors(JOB("  stop 5\n"), "pmtr.conf:4: job \"t\": expected \"timeout\" or \"signal\" after stop");
 	errors(JOB("  restart delay 1.5s\n"),
 	       "pmtr.conf:4: job \"t\": bad time \"1.5s\" for restart delay");
 	errors(JOB("  restart in 5\n"), "pmtr.conf:4: job \"t\": expected \"delay\" after restart");
@@ -1192,6 +1194,8 @@ START_TEST(test_job_equal)
 		"ulimit -n 5\n", "ulimit -n 5 -c 0 -s 1\n",
 		"bounce every 6m\n", "depends { /f }\n", "depends { /g /f }\n",
 		"stop timeout 2s\n", "restart delay 5s\n", "disable\n", "once\n", "wait\n",
+		"stop signal INT\n", "essential\n", "umask 027\n", "group g\n",
+		"env file /env\n",
 	};
 	/* the base with one setting removed, changed or added at a time */
 	struct conf_job *base = job_from(BASE), *other;
@@ -1266,6 +1270,487 @@ START_TEST(test_job_equal)
 }
 END_TEST
 
+/* ---- operator keywords: stop signal, umask, group, env file ---- */
+
+START_TEST(test_stop_signal)
+{
+	static const struct { const char *text; int sig; } good[] = {
+		{ "QUIT", SIGQUIT }, { "SIGINT", SIGINT }, { "usr1", SIGUSR1 }, { "sigwinch", SIGWINCH },
+		{ "9", SIGKILL }, { "1", SIGHUP }, { "RTMIN", 0 }, { "RTMIN+2", 2 }, { "RTMAX-1", -1 },
+	};
+	struct conf *c = ok(JOB(""));
+
+	ck_assert_int_eq(only_job(c)->stop_signal, SIGTERM);
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char text[256];
+		int want = good[i].sig;
+
+		if (strncmp(good[i].text, "RTMIN", 5) == 0)
+			want += SIGRTMIN;
+		else if (strncmp(good[i].text, "RTMAX", 5) == 0)
+			want += SIGRTMAX;
+		snprintf(text, sizeof(text), JOB("  stop signal %s\n"), good[i].text);
+		c = ok(text);
+		ck_assert_msg(only_job(c)->stop_signal == want, "%s: got %d, want %d",
+			      good[i].text, only_job(c)->stop_signal, want);
+		conf_free(c);
+	}
+	errors(JOB("  stop signal FOO\n"),
+	       "pmtr.conf:4: job \"t\": unknown signal \"FOO\" for stop signal");
+	errors(JOB("  stop signal 0\n"), "pmtr.conf:4: job \"t\": unknown signal \"0\" for stop signal");
+	errors(JOB("  stop signal 65\n"),
+	       "pmtr.conf:4: job \"t\": unknown signal \"65\" for stop signal");
+	errors(JOB("  stop signal -9\n"),
+	       "pmtr.conf:4: job \"t\": unknown signal \"-9\" for stop signal");
+	errors(JOB("  stop signal SIG\n"),
+	       "pmtr.conf:4: job \"t\": unknown signal \"SIG\" for stop signal");
+	errors(JOB("  stop signal RTMIN+99\n"),
+	       "pmtr.conf:4: job \"t\": unknown signal \"RTMIN+99\" for stop signal");
+	errors(JOB("  stop signal\n"), "pmtr.conf:4: job \"t\": missing argument for stop signal");
+	errors(JOB("  stop signal TERM KILL\n"),
+	       "pmtr.conf:4: job \"t\": extra argument \"KILL\" for stop signal");
+	errors(JOB("  stop signal INT\n  stop signal QUIT\n"),
+	       "pmtr.conf:5: job \"t\": stop signal given twice (first at line 4)");
+	errors("stop signal QUIT\n", "pmtr.conf:1: stop signal is only allowed inside a job");
+	/* stop timeout and stop signal side by side */
+	c = ok(JOB("  stop timeout 3\n  stop signal QUIT\n"));
+	ck_assert_int_eq(only_job(c)->stop_signal, SIGQUIT);
+	ck_assert_int_eq(only_job(c)->stop_timeout_ms, 3000);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_umask_group_env_file)
+{
+	struct conf *c = ok(JOB(""));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_uint_eq(j->umask, 022);
+	ck_assert_ptr_null(j->group);
+	ck_assert_ptr_null(j->env_file);
+	conf_free(c);
+
+	c = ok(JOB("  umask 0027\n  group www-data\n  env file /etc/web.env\n  env A=1\n"));
+	j = only_job(c);
+	ck_assert_uint_eq(j->umask, 027);
+	ck_assert_str_eq(j->group, "www-data");
+	ck_assert_str_eq(j->env_file, "/etc/web.env");
+	ck_assert_uint_eq(j->n_env, 1);
+	ck_assert_str_eq(j->env[0], "A=1");
+	conf_free(c);
+
+	c = ok(JOB("  umask 0\n  group 4321\n  env file=x\n"));
+	j = only_job(c);
+	ck_assert_uint_eq(j->umask, 0);
+	ck_assert_str_eq(j->group, "4321");
+	ck_assert_ptr_null(j->env_file);
+	ck_assert_str_eq(j->env[0], "file=x");	/* a variable named file */
+	conf_free(c);
+
+	errors(JOB("  umask 0999\n"),
+	       "pmtr.conf:4: job \"t\": bad umask \"0999\" (expected octal digits, at most 0777)");
+	errors(JOB("  umask 1777\n"),
+	       "pmtr.conf:4: job \"t\": bad umask \"1777\" (expected octal digits, at most 0777)");
+	errors(JOB("  umask 00022\n"),
+	       "pmtr.conf:4: job \"t\": bad umask \"00022\" (expected octal digits, at most 0777)");
+	errors(JOB("  umask u=rwx\n"),
+	       "pmtr.conf:4: job \"t\": bad umask \"u=rwx\" (expected octal digits, at most 0777)");
+	errors(JOB("  group \"\"\n"), "pmtr.conf:4: job \"t\": group must not be empty");
+	errors(JOB("  group a b\n"), "pmtr.conf:4: job \"t\": extra argument \"b\" for group");
+	errors(JOB("  env file web.env\n"), "pmtr.conf:4: job \"t\": env file must be an absolute path");
+	errors(JOB("  env file\n"), "pmtr.conf:4: job \"t\": missing argument for env file");
+	errors(JOB("  env file /a\n  env file /b\n"),
+	       "pmtr.conf:5: job \"t\": env file given twice (first at line 4)");
+	errors("umask 022\n", "pmtr.conf:1: umask is only allowed inside a job");
+	errors("env file /x\n", "pmtr.conf:1: env file is only allowed inside a job");
+}
+END_TEST
+
+START_TEST(test_env_lines)
+{
+	static const struct { const char *line, *entry, *error; } cases[] = {
+		{ "A=1", "A=1", NULL },
+		{ "  B=two words  ", "B=two words", NULL },
+		{ "C=\"quoted value\"", "C=quoted value", NULL },
+		{ "D=\"a \\\"b\\\" \\\\c\"", "D=a \"b\" \\c", NULL },
+		{ "E=", "E=", NULL },
+		{ "F=x=y", "F=x=y", NULL },
+		{ "_G1=ok\r", "_G1=ok", NULL },
+		{ "", NULL, NULL },
+		{ "   ", NULL, NULL },
+		{ "# a comment", NULL, NULL },
+		{ "  # indented", NULL, NULL },
+		{ "novalue", NULL, "expected VAR=VALUE" },
+		{ "=x", NULL, "expected VAR=VALUE" },
+		{ "1A=x", NULL, "expected VAR=VALUE" },
+		{ "A-B=x", NULL, "expected VAR=VALUE: bad character in the name" },
+		{ "export A=x", NULL, "expected VAR=VALUE: bad character in the name" },
+		{ "H=\"open", NULL, "unterminated quote" },
+		{ "H=\"", NULL, "unterminated quote" },
+		{ "I=\"a\"b\"", NULL, "unescaped quote inside the value" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[128], *entry = (char *)"unset";
+		const char *why;
+
+		snprintf(line, sizeof(line), "%s", cases[i].line);
+		why = parse_env_line(line, &entry);
+		if (cases[i].error) {
+			ck_assert_msg(why && strcmp(why, cases[i].error) == 0,
+				      "\"%s\": error \"%s\", want \"%s\"", cases[i].line,
+				      why ? why : "(none)", cases[i].error);
+			continue;
+		}
+		ck_assert_msg(!why, "\"%s\": unexpected error %s", cases[i].line, why);
+		if (!cases[i].entry)
+			ck_assert_msg(!entry, "\"%s\": expected no entry", cases[i].line);
+		else
+			ck_assert_msg(entry && strcmp(entry, cases[i].entry) == 0,
+				      "\"%s\": entry \"%s\", want \"%s\"", cases[i].line,
+				      entry ? entry : "(null)", cases[i].entry);
+	}
+}
+END_TEST
+
+START_TEST(test_supervision_settings)
+{
+	struct conf_job *a = job_from("name a\ncmd /x\n");
+	struct conf_job *b = job_from("name a\ncmd /x\nstop signal QUIT\nstop timeout 5\n"
+				      "restart delay 2\nbounce every 1m\norder 3\nonce\nwait\n"
+				      "essential\n");
+	struct conf_job *c = job_from("name a\ncmd /x\nbounce every 1m\n");
+	struct conf_job *d = job_from("name a\ncmd /x\numask 077\n");
+	char what[256];
+
+	/* only pmtr's settings differ: the same process */
+	ck_assert(conf_job_same_process(a, b));
+	ck_assert(!conf_job_equal(a, b));
+	ck_assert(conf_job_supervision_differs(a, b, what, sizeof(what)));
+	ck_assert_str_eq(what, "stop signal SIGQUIT, stop timeout 5 sec, restart delay 2 sec, "
+			 "bounce every 1 min 0 sec, order 3, once, wait, essential");
+	ck_assert(conf_job_supervision_differs(b, a, what, sizeof(what)));
+	ck_assert_str_eq(what, "stop signal SIGTERM, stop timeout 10 sec, restart delay 10 sec, "
+			 "bounce every off, order 0, no once, no wait, no essential");
+	ck_assert(!conf_job_supervision_differs(a, a, what, sizeof(what)));
+	ck_assert_str_eq(what, "");
+	/* a short buffer is cut, never overrun, and still says something differs */
+	ck_assert(conf_job_supervision_differs(a, b, what, 12));
+	ck_assert_uint_lt(strlen(what), 12);
+	/* a process setting is not a supervision setting */
+	ck_assert(!conf_job_same_process(a, d));
+	ck_assert(!conf_job_supervision_differs(a, d, what, sizeof(what)));
+
+	conf_job_take_supervision(a, b);
+	ck_assert(conf_job_equal(a, b));
+	ck_assert(!conf_job_same_process(a, d));
+	conf_job_take_supervision(a, c);
+	ck_assert(conf_job_equal(a, c));
+	conf_job_free(a);
+	conf_job_free(b);
+	conf_job_free(c);
+	conf_job_free(d);
+}
+END_TEST
+
+START_TEST(test_signal_names)
+{
+	ck_assert_int_eq(util_parse_signal("TERM"), SIGTERM);
+	ck_assert_int_eq(util_parse_signal("SIGTERM"), SIGTERM);
+	ck_assert_int_eq(util_parse_signal("sigterm"), SIGTERM);
+	ck_assert_int_eq(util_parse_signal("Hup"), SIGHUP);
+	ck_assert_int_eq(util_parse_signal("IOT"), SIGABRT);
+	ck_assert_int_eq(util_parse_signal("CLD"), SIGCHLD);
+	ck_assert_int_eq(util_parse_signal("15"), 15);
+	ck_assert_int_eq(util_parse_signal("64"), 64);
+	ck_assert_int_eq(util_parse_signal("RTMAX"), SIGRTMAX);
+	ck_assert_int_eq(util_parse_signal("rtmin+1"), SIGRTMIN + 1);
+	ck_assert_int_eq(util_parse_signal("0"), -1);
+	ck_assert_int_eq(util_parse_signal("65"), -1);
+	ck_assert_int_eq(util_parse_signal(""), -1);
+	ck_assert_int_eq(util_parse_signal(NULL), -1);
+	ck_assert_int_eq(util_parse_signal("+15"), -1);
+	ck_assert_int_eq(util_parse_signal("TERM "), -1);
+	ck_assert_int_eq(util_parse_signal("SIGSIGTERM"), -1);
+	ck_assert_int_eq(util_parse_signal("RTMIN-1"), -1);
+	ck_assert_int_eq(util_parse_signal("RTMAX+1"), -1);
+	ck_assert_int_eq(util_parse_signal("RTMIN+"), -1);
+}
+END_TEST
+
+/* ---- include ---- */
+
+static char inc_dir[256];
+
+/* A fresh directory for one test's files, removed by the next call. */
+static const char *inc_setup(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	if (inc_dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", inc_dir);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	snprintf(inc_dir, sizeof(inc_dir), "%s/pmtr-check-include.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(inc_dir));
+	return inc_dir;
+}
+
+static void make_dir(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", inc_dir, name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void put(mode_t mode, const char *name, const char *fmt, ...)
+{
+	char path[PATH_MAX], *text;
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", inc_dir, name);
+	va_start(ap, fmt);
+	ck_assert_int_ge(vasprintf(&text, fmt, ap), 0);
+	va_end(ap);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(path, mode), 0);
+	free(text);
+}
+
+static struct conf *parse_main(struct parse_errors *e, struct parse_input *in, bool owner)
+{
+	struct parse_opts opts = { .check_owner = owner, .owner = geteuid() };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/main.conf", inc_dir);
+	return parse_conf_set(path, &opts, e, in);
+}
+
+/* Every message, with the test directory written as "D". */
+static char *messages(const struct parse_errors *e)
+{
+	static char buf[4096];
+	size_t o = 0, dl = strlen(inc_dir);
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < e->n_warnings + e->n; i++) {
+		const char *m = i < e->n_warnings ? e->warnings[i] : e->msgs[i - e->n_warnings];
+
+		for (const char *s = m; *s && o < sizeof(buf) - 2; s++) {
+			if (strncmp(s, inc_dir, dl) == 0) {
+				buf[o++] = 'D';
+				s += dl - 1;
+			} else {
+				buf[o++] = *s;
+			}
+		}
+		buf[o++] = '\n';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+START_TEST(test_include_order_and_files)
+{
+	struct parse_errors e;
+	struct parse_input in;
+	struct conf *c;
+
+	inc_setup();
+	make_dir("d");
+	put(0644, "main.conf", "job {\n name m\n cmd /bin/true\n}\ninclude %s/d/*.conf\n"
+	    "include %s/d/b.conf\ninclude %s/none/*.conf\n", inc_dir, inc_dir, inc_dir);
+	put(0644, "d/b.conf", "job {\n name b\n cmd /bin/true\n}\n");
+	put(0644, "d/a.conf", "# first\njob {\n name a1\n cmd /bin/true\n}\n"
+	    "job {\n name a2\n cmd /bin/true\n order -1\n}\n");
+	put(0644, "d/.hidden.conf", "garbage\n");
+	put(0644, "d/c.conf~", "garbage\n");
+	put(0644, "d/c.conf.swp", "garbage\n");
+	make_dir("d/dir.conf");
+	c = parse_main(&e, &in, true);
+	ck_assert_msg(c != NULL, "errors:\n%s", messages(&e));
+	ck_assert_uint_eq(e.n_warnings, 0);
+	/* by order, then main file, then each file in lexical order */
+	ck_assert_uint_eq(c->n_jobs, 4);
+	ck_assert_str_eq(c->jobs[0]->name, "a2");
+	ck_assert_str_eq(c->jobs[1]->name, "m");
+	ck_assert_str_eq(c->jobs[2]->name, "a1");
+	ck_assert_str_eq(c->jobs[3]->name, "b");
+	ck_assert_ptr_null(c->jobs[1]->file);
+	ck_assert(strstr(c->jobs[2]->file, "/d/a.conf") != NULL);
+	ck_assert_int_eq(c->jobs[2]->line, 2);
+	/* what was read: each file once, and every pattern */
+	ck_assert_int_eq(in.error, 0);
+	ck_assert_uint_eq(in.n_files, 2);
+	ck_assert(strstr(in.files[0], "/d/a.conf") && strstr(in.files[1], "/d/b.conf"));
+	ck_assert_uint_eq(in.n_patterns, 3);
+	ck_assert(strstr(in.patterns[2], "/none/*.conf") != NULL);
+	{
+		uint64_t before = in.hash;
+		struct parse_input again;
+		struct conf *c2;
+
+		/* the same files give the same hash; any change another */
+		c2 = parse_main(&e, &again, true);
+		ck_assert_uint_eq(again.hash, before);
+		conf_free(c2);
+		parse_input_free(&again);
+		put(0644, "d/b.conf", "job {\n name b\n cmd /bin/false\n}\n");
+		c2 = parse_main(&e, &again, true);
+		ck_assert_uint_ne(again.hash, before);
+		conf_free(c2);
+		parse_input_free(&again);
+	}
+	parse_input_free(&in);
+	parse_errors_free(&e);
+	conf_free(c);
+}
+END_TEST
+
+START_TEST(test_include_errors)
+{
+	struct parse_errors e;
+	struct parse_input in;
+	struct conf *c;
+
+	inc_setup();
+	/* errors in the main file's include lines */
+	put(0644, "main.conf", "include d/*.conf\ninclude /a*/b.conf\ninclude /etc/\n"
+	    "include\ninclude /a /b\njob {\n name m\n cmd /bin/true\n include /x\n}\n");
+	c = parse_main(&e, &in, false);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(messages(&e),
+			 "D/main.conf:1: include must be an absolute path\n"
+			 "D/main.conf:2: include: wildcards are allowed in the file name only\n"
+			 "D/main.conf:3: include must name files, not a directory (for example /etc/*.conf)\n"
+			 "D/main.conf:4: missing argument for include\n"
+			 "D/main.conf:5: extra argument \"/b\" for include\n"
+			 "D/main.conf:9: job \"m\": include is not allowed inside a job\n");
+	parse_errors_free(&e);
+	parse_input_free(&in);
+
+	/* errors inside included files name them; every file is reported */
+	put(0644, "main.conf", "job {\n name web\n cmd /bin/true\n}\ninclude %s/*.inc\n", inc_dir);
+	put(0644, "a.inc", "job {\n name a\n cmd /bin/true\n bogus 1\n}\n");
+	put(0644, "b.inc", "report to udp://h:1\nlisten on udp://h:2\ninclude /x/*.conf\n"
+	    "job {\n name web\n cmd /bin/true\n}\njob {\n name a\n cmd /bin/true\n}\n"
+	    "job {\n name c\n");
+	c = parse_main(&e, &in, false);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(messages(&e),
+			 "D/a.inc:4: job \"a\": unknown keyword \"bogus\"\n"
+			 "D/b.inc:1: report to is only allowed in the main configuration file "
+			 "D/main.conf: an included file holds job blocks only\n"
+			 "D/b.inc:2: listen on is only allowed in the main configuration file "
+			 "D/main.conf: an included file holds job blocks only\n"
+			 "D/b.inc:3: include is only allowed in the main configuration file "
+			 "D/main.conf: an included file holds job blocks only\n"
+			 "D/b.inc:5: duplicate job name \"web\" (first at D/main.conf:2)\n"
+			 "D/b.inc:9: duplicate job name \"a\" (first at D/a.inc:2)\n"
+			 "D/b.inc:12: block opened here is never closed\n"
+			 "D/b.inc:12: job \"c\" has no cmd\n");
+	/* the files were read even though the set is rejected: pmtr watches them */
+	ck_assert_uint_eq(in.n_files, 2);
+	ck_assert_uint_eq(in.n_patterns, 1);
+	parse_errors_free(&e);
+	parse_input_free(&in);
+
+	/* an unreadable main file */
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/none.conf", inc_dir);
+		c = parse_conf_set(path, NULL, &e, &in);
+		ck_assert_ptr_null(c);
+		ck_assert_int_eq(in.error, ENOENT);
+		ck_assert_str_eq(messages(&e), "D/none.conf: No such file or directory\n");
+		parse_errors_free(&e);
+		parse_input_free(&in);
+	}
+}
+END_TEST
+
+START_TEST(test_include_owner)
+{
+	struct parse_errors e;
+	struct parse_input in;
+	const char *who = geteuid() == 0 ? "root" : "this user";
+	struct conf *c;
+	char sub[PATH_MAX], want[1024];
+
+	inc_setup();
+	put(0644, "main.conf", "include %s/*.inc\n", inc_dir);
+	put(0644, "a.inc", "job {\n name a\n cmd /bin/true\n}\n");
+	put(0664, "b.inc", "job {\n name b\n cmd /bin/true\n}\n");
+	put(0646, "c.inc", "job {\n name c\n cmd /bin/true\n}\n");
+	/* without the check (pmtr not root) any file will do */
+	c = parse_main(&e, &in, false);
+	ck_assert_msg(c != NULL, "%s", messages(&e));
+	ck_assert_uint_eq(c->n_jobs, 3);
+	conf_free(c);
+	parse_errors_free(&e);
+	parse_input_free(&in);
+	/* with it, files others may write are refused */
+	c = parse_main(&e, &in, true);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want),
+		 "D/b.inc: refused: it is writable by its group (pmtr runs the jobs it holds as %s)\n"
+		 "D/c.inc: refused: it is writable by others (pmtr runs the jobs it holds as %s)\n",
+		 who, who);
+	ck_assert_str_eq(messages(&e), want);
+	parse_errors_free(&e);
+	parse_input_free(&in);
+	/* so are files in a directory others may write; the main file is warned about */
+	put(0644, "b.inc", "job {\n name b\n cmd /bin/true\n}\n");
+	put(0644, "c.inc", "job {\n name c\n cmd /bin/true\n}\n");
+	put(0666, "main.conf", "include %s/sub/*.inc\n", inc_dir);
+	make_dir("sub");
+	snprintf(sub, sizeof(sub), "%s/sub", inc_dir);
+	ck_assert_int_eq(chmod(sub, 0777), 0);
+	put(0644, "sub/d.inc", "job {\n name d\n cmd /bin/true\n}\n");
+	c = parse_main(&e, &in, true);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want),
+		 "D/main.conf: warning: it is writable by others (pmtr runs the jobs it holds as %s)\n"
+		 "D/sub/d.inc: refused: its directory D/sub is writable by others (pmtr runs the "
+		 "jobs it holds as %s)\n", who, who);
+	ck_assert_str_eq(messages(&e), want);
+	parse_errors_free(&e);
+	parse_input_free(&in);
+	/* fixed: accepted, with the warning about the main file only */
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	c = parse_main(&e, &in, true);
+	ck_assert_msg(c != NULL, "%s", messages(&e));
+	ck_assert_uint_eq(e.n_warnings, 1);
+	conf_free(c);
+	parse_errors_free(&e);
+	parse_input_free(&in);
+	/* a file of another owner */
+	if (geteuid() == 0) {
+		char path[PATH_MAX];
+
+		put(0644, "main.conf", "include %s/sub/*.inc\n", inc_dir);
+		snprintf(path, sizeof(path), "%s/sub/d.inc", inc_dir);
+		ck_assert_int_eq(chown(path, 1234, 0), 0);
+		c = parse_main(&e, &in, true);
+		ck_assert_ptr_null(c);
+		ck_assert_str_eq(messages(&e), "D/sub/d.inc: refused: it is owned by uid 1234, "
+				 "not root (pmtr runs the jobs it holds as root)\n");
+		parse_errors_free(&e);
+		parse_input_free(&in);
+	}
+	inc_setup();
+}
+END_TEST
+
 static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
@@ -1290,6 +1775,8 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_job_order_is_stable);
 	tcase_add_test(tc, test_report_listen);
 	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_stop_signal);
+	tcase_add_test(tc, test_umask_group_env_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("files");
@@ -1297,6 +1784,9 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_seed_snippets);
 	tcase_add_test(tc, test_full_file);
 	tcase_add_test(tc, test_file_errors);
+	tcase_add_test(tc, test_include_order_and_files);
+	tcase_add_test(tc, test_include_errors);
+	tcase_add_test(tc, test_include_owner);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -1321,6 +1811,9 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_parse_cpus);
 	tcase_add_test(tc, test_parse_ulimit);
 	tcase_add_test(tc, test_job_equal);
+	tcase_add_test(tc, test_supervision_settings);
+	tcase_add_test(tc, test_env_lines);
+	tcase_add_test(tc, test_signal_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,74 @@ START_TEST(changed_running_job_stops_then_starts_with_new_conf)
 }
 END_TEST
 
+#define B_RUN "job {\nname b\ncmd /bin/sleep 2\n"
+
+START_TEST(running_job_takes_supervision_settings)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+	struct job *b;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, B_DIS);
+	b = fake_running(&jobs, "b");
+	b->started_ms = 1000;
+	apply(&jobs, B_RUN "stop timeout 5\nstop signal QUIT\nbounce every 1m\nrestart delay 1\n"
+		     "order 4\nonce\n}\n");
+	/* not stopped: the settings are its own now, and the bounce counts from its start */
+	ck_assert_int_eq(b->state, JOB_RUNNING);
+	ck_assert_ptr_null(b->next);
+	ck_assert_int_eq(b->conf->stop_timeout_ms, 5000);
+	ck_assert_int_eq(b->conf->stop_signal, SIGQUIT);
+	ck_assert_int_eq(b->conf->restart_delay_ms, 1000);
+	ck_assert_int_eq(b->conf->order, 4);
+	ck_assert(b->conf->once);
+	ck_assert_int_eq(b->deadline, 1000 + 60000);
+	apply(&jobs, B_RUN "}\n");
+	ck_assert_int_eq(b->state, JOB_RUNNING);
+	ck_assert_int_eq(b->deadline, 0);
+	ck_assert_int_eq(b->conf->stop_signal, SIGTERM);
+	ck_assert(!b->conf->once);
+	/* a setting of the process restarts it */
+	apply(&jobs, B_RUN "umask 077\n}\n");
+	ck_assert_int_eq(b->state, JOB_STOPPING);
+	ck_assert_ptr_nonnull(b->next);
+	jobs_exit(&jobs);
+}
+END_TEST
+
+START_TEST(pending_timers_are_measured_again)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+	struct job *b;
+	int64_t deadline;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, B_DIS);
+	b = fake_running(&jobs, "b");
+	/* a stop in progress: SIGKILL at its start plus the new stop timeout */
+	job_event(&jobs, b, JOB_EV_STOP);
+	ck_assert_int_eq(b->state, JOB_STOPPING);
+	deadline = b->deadline;
+	apply(&jobs, B_RUN "disable\nstop timeout 2\n}\n");
+	ck_assert_int_eq(b->state, JOB_STOPPING);
+	ck_assert_int_eq(b->deadline, deadline - 8000);
+	ck_assert_int_eq(b->then, JOB_THEN_DISABLE);
+	/* waiting to restart: at its exit plus the new restart delay */
+	b->state = JOB_BACKOFF;
+	b->deadline = 50000;
+	apply(&jobs, B_RUN "restart delay 1\n}\n");
+	ck_assert_int_eq(b->state, JOB_BACKOFF);
+	ck_assert_int_eq(b->deadline, 50000 - 9000);
+	/* a delay cut below what has passed is due at once, never "no deadline" */
+	b->deadline = 500;
+	apply(&jobs, B_RUN "restart delay 0\n}\n");
+	ck_assert_int_eq(b->deadline, 1);
+	jobs_exit(&jobs);
+}
+END_TEST
+
 START_TEST(removed_running_job_stops_then_goes)
 {
 	struct loop loop = { 0 };
@@ -298,6 +367,8 @@ int main(void)
 	tcase_add_test(tc, essential_end_sets_pmtr_status);
 	tcase_add_test(tc, essential_stopped_by_pmtr_is_no_end);
 	tcase_add_test(tc, every_state_has_a_name);
+	tcase_add_test(tc, running_job_takes_supervision_settings);
+	tcase_add_test(tc, pending_timers_are_measured_again);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -9,8 +9,19 @@ unshare --mount --propagation private true 2>/dev/null ||
 	skip "unshare --mount is not permitted here (needed for a private test user)"
 
 mkdir "$T/home"
-cp /etc/passwd "$T/passwd"
-cp /etc/group "$T/group"
+# The copies drop any entry of this machine's with one of our names or ids,
+# which a lookup would find before ours, and our user from other groups'
+# member lists, which would add groups to it.
+awk -F: -v OFS=: '$1 != "pmtrtest" && $1 != "nosuchuser" && ($3 < 4242 || $3 > 4245)' \
+	/etc/passwd >"$T/passwd"
+awk -F: -v OFS=: '
+	$1 ~ /^(pmtrtest|pmtrg[123])$/ || ($3 >= 4242 && $3 <= 4245) { next }
+	NF >= 4 {
+		n = split($4, m, ","); $4 = ""
+		for (i = 1; i <= n; i++)
+			if (m[i] != "pmtrtest") $4 = $4 ($4 == "" ? "" : ",") m[i]
+	}
+	{ print }' /etc/group >"$T/group"
 echo "pmtrtest:x:4242:4242:pmtr test user:$T/home:/bin/sh" >>"$T/passwd"
 cat >>"$T/group" <<EOF
 pmtrtest:x:4242:
