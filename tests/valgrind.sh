@@ -77,6 +77,27 @@ kill -HUP "$PMTR_PID"
 wait_for_log_count "$CONF: 4 jobs" $((n + 1)) 20
 ok "under valgrind: reloads (in place, rename, invalid) and SIGHUP"
 
+# A drop-in file with the second release's keywords, an edit applied to the
+# running job, and the file's removal.
+umask 022
+mkdir "$T/conf.d"
+printf 'A=1\n# a comment\nB="two words"\n' >"$T/env"
+inc() {
+	printf 'job {\n  name inc\n  cmd /bin/sleep 300\n  env file %s\n  group 0\n' "$T/env"
+	printf '  umask 027\n  stop signal INT\n  stop timeout %s\n}\n' "$1"
+}
+m=$(log_lines)
+inc 10 >"$T/conf.d/inc.conf"
+{ gen 3 d; echo "include $T/conf.d/*.conf"; } >"$CONF"
+wait_for_log_since "$m" "started job inc \[" 20
+m=$(log_lines)
+inc 5 >"$T/conf.d/inc.conf"
+wait_for_log_since "$m" "job inc \[[0-9]*\]: applied stop timeout 5 sec" 20
+m=$(log_lines)
+rm "$T/conf.d/inc.conf"
+wait_for_log_since "$m" "stopping job inc \[[0-9]*\] with SIGINT" 20
+ok "under valgrind: an included file added, edited (applied live) and removed"
+
 # a control session and a UDP datagram
 if [ -x "$PMTRCTL" ]; then
 	run_cmd 30 "$PMTRCTL" -s "$SOCK" status
