@@ -30,6 +30,10 @@
 #include "util.h"
 #include "watch.h"
 
+/* Readings of the configuration after one change, at most: each may find a new
+ * directory to watch (include directories made one inside the other). */
+#define WATCH_ROUNDS 4
+
 /*
  * Signals, all taken through a signalfd:
  *   SIGTERM, SIGINT, SIGQUIT  stop every job, then exit 0; a second one sends SIGKILL
@@ -201,7 +205,8 @@ static int create_if_missing(const char *path)
 	return errno == EEXIST ? 0 : -1;
 }
 
-static void watch_everything(struct pmtr *p)
+/* Returns how many directories are watched that were not before. */
+static size_t watch_everything(struct pmtr *p)
 {
 	size_t n = 1 + p->input.n_files;
 	const char **paths;
@@ -211,7 +216,7 @@ static void watch_everything(struct pmtr *p)
 	paths = malloc(n * sizeof(*paths));
 	if (!paths) {
 		log_warn("watch list");
-		return;
+		return 0;
 	}
 	n = 0;
 	paths[n++] = p->conf_path;
@@ -223,9 +228,10 @@ static void watch_everything(struct pmtr *p)
 		for (size_t d = 0; d < conf->n_depends; d++)
 			paths[n++] = conf->depends[d];
 	}
-	watch_paths(&p->watch, paths, n, (const char *const *)p->input.patterns,
-		    p->input.n_patterns);
+	n = watch_paths(&p->watch, paths, n, (const char *const *)p->input.patterns,
+			p->input.n_patterns);
 	free(paths);
+	return n;
 }
 
 static void apply(struct pmtr *p, struct conf *conf)
@@ -301,25 +307,34 @@ static void reload(struct pmtr *p, bool force)
 		apply(p, conf);
 }
 
+/* Read (forced or if anything changed) and apply the configuration, then watch
+ * what it depends on. A directory watched for the first time (an include
+ * directory just made) may have had files written into it before its watch
+ * existed: read again until no new directory is watched. */
+static void reload_and_watch(struct pmtr *p, bool force)
+{
+	for (int round = 0; round < WATCH_ROUNDS; round++) {
+		reload(p, force && round == 0);
+		jobs_check_depends(&p->jobs);
+		if (watch_everything(p) == 0)
+			break;
+	}
+}
+
 static void ctl_reload_cb(void *arg)
 {
 	struct pmtr *p = arg;
 
-	if (p->stopping)
-		return;
-	reload(p, true);
-	watch_everything(p);
+	if (!p->stopping)
+		reload_and_watch(p, true);
 }
 
 static void files_changed_cb(void *arg)
 {
 	struct pmtr *p = arg;
 
-	if (p->stopping)
-		return;
-	reload(p, false);
-	jobs_check_depends(&p->jobs);
-	watch_everything(p);
+	if (!p->stopping)
+		reload_and_watch(p, false);
 }
 
 static void shutdown_jobs(struct pmtr *p, int sig)
@@ -353,8 +368,7 @@ static void signal_cb(struct loop_watcher *w, uint32_t events)
 		case SIGHUP:
 			if (!p->stopping) {
 				log_info("pmtr: SIGHUP: reading %s", p->conf_path);
-				reload(p, true);
-				watch_everything(p);
+				reload_and_watch(p, true);
 			}
 			break;
 		case SIGCHLD:
@@ -673,7 +687,9 @@ int main(int argc, char **argv)
 	}
 	log_info("pmtr: starting");
 	apply(&p, conf);
-	watch_everything(&p);
+	/* what changed between the first reading and its watches is read now */
+	if (watch_everything(&p))
+		reload_and_watch(&p, false);
 	run(&p);
 	if (p.jobs.end_status > 0)
 		log_info("pmtr: exiting with status %d", p.jobs.end_status);

@@ -281,12 +281,12 @@ static void add_name(char ***names, size_t *n, const char *name)
 		(*n)++;
 }
 
-void watch_paths(struct watch *watch, const char *const *paths, size_t n,
-		 const char *const *patterns, size_t n_patterns)
+size_t watch_paths(struct watch *watch, const char *const *paths, size_t n,
+		   const char *const *patterns, size_t n_patterns)
 {
 	struct target_list want = { 0 };
 	struct watch_dir *dirs;
-	size_t n_dirs = 0;
+	size_t n_dirs = 0, added = 0;
 
 	for (size_t i = 0; i < n; i++)
 		targets_of(&want, paths[i]);
@@ -318,6 +318,8 @@ void watch_paths(struct watch *watch, const char *const *paths, size_t n,
 			if (!dir->path)
 				continue;
 			n_dirs++;
+			if (!find_dir(watch->dirs, watch->n_dirs, wd))
+				added++;
 		}
 		if (want.v[i].pattern && name == want.v[i].name)
 			add_name(&dir->patterns, &dir->n_patterns, name);
@@ -337,4 +339,5 @@ done:
 		free(want.v[i].name);
 	}
 	free(want.v);
+	return added;
 }

@@ -36,8 +36,10 @@ void watch_exit(struct watch *watch);
  * directory that does not exist yet, its first missing component in the nearest
  * existing ancestor. Patterns (absolute, wildcards in the last component only) are
  * watched the same way, for every name in their directory that they match. Call
- * again whenever the paths or the links may have changed. */
-void watch_paths(struct watch *watch, const char *const *paths, size_t n,
-		 const char *const *patterns, size_t n_patterns);
+ * again whenever the paths or the links may have changed. Returns how many
+ * directories are watched now that were not before: what happened in them until
+ * now was not seen. */
+size_t watch_paths(struct watch *watch, const char *const *paths, size_t n,
+		   const char *const *patterns, size_t n_patterns);
 
 #endif

@@ -1483,15 +1483,22 @@ END_TEST
 
 static char inc_dir[256];
 
-/* A fresh directory for one test's files, removed by the next call. */
-static const char *inc_setup(void)
+/* Remove the test's directory, if it made one. */
+static void inc_done(void)
 {
 	char cmd[PATH_MAX + 16];
 
-	if (inc_dir[0]) {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", inc_dir);
-		ck_assert_int_eq(system(cmd), 0);
-	}
+	if (!inc_dir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", inc_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	inc_dir[0] = '\0';
+}
+
+/* A fresh directory for one test's files, removed by the next call or inc_done. */
+static const char *inc_setup(void)
+{
+	inc_done();
 	snprintf(inc_dir, sizeof(inc_dir), "%s/pmtr-check-include.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(inc_dir));
@@ -1612,6 +1619,7 @@ START_TEST(test_include_order_and_files)
 	parse_input_free(&in);
 	parse_errors_free(&e);
 	conf_free(c);
+	inc_done();
 }
 END_TEST
 
@@ -1675,6 +1683,7 @@ START_TEST(test_include_errors)
 		parse_errors_free(&e);
 		parse_input_free(&in);
 	}
+	inc_done();
 }
 END_TEST
 
@@ -1747,7 +1756,7 @@ START_TEST(test_include_owner)
 		parse_errors_free(&e);
 		parse_input_free(&in);
 	}
-	inc_setup();
+	inc_done();
 }
 END_TEST
 
