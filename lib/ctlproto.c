@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "ctlproto.h"
 #include "util.h"
@@ -559,4 +560,24 @@ bad:
 	status->exit_signal = -1;
 	errno = EINVAL;
 	return -1;
+}
+
+const char *ctl_user_socket(char *buf, size_t len, const char **why)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+
+	if (!dir || !*dir) {
+		*why = "XDG_RUNTIME_DIR is not set";
+		return NULL;
+	}
+	if (dir[0] != '/') {
+		*why = "XDG_RUNTIME_DIR is not an absolute path";
+		return NULL;
+	}
+	if ((size_t)snprintf(buf, len, "%s/pmtr.sock", dir) >= len ||
+	    strlen(buf) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		*why = "XDG_RUNTIME_DIR is too long for a socket path";
+		return NULL;
+	}
+	return buf;
 }

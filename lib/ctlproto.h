@@ -48,6 +48,11 @@ struct ctl_job_status {
 	char *command;		/* the cmd line as written */
 };
 
+/* The control socket of a user other than root when -s is not given:
+ * "$XDG_RUNTIME_DIR/pmtr.sock" in buf. NULL when XDG_RUNTIME_DIR is unset, empty,
+ * not an absolute path or too long, with the reason in *why. */
+const char *ctl_user_socket(char *buf, size_t len, const char **why);
+
 /* "status" -> CTL_STATUS; -1 when unknown. And back (NULL when out of range). */
 int ctl_command_from_name(const char *word);
 const char *ctl_command_name(enum ctl_command command);

@@ -20,6 +20,7 @@
 
 #include "cgroup.h"
 #include "ctl.h"
+#include "ctlproto.h"
 #include "jobs.h"
 #include "log.h"
 #include "loop.h"
@@ -69,6 +70,7 @@ struct pmtr {
 	bool stopping;
 	int64_t orphans_deadline;	/* at shutdown: SIGKILL to what jobs left behind */
 	char status[256];
+	char user_socket[PATH_MAX];	/* the socket of a pmtr that is not root's */
 };
 
 static void usage(FILE *to)
@@ -80,7 +82,8 @@ static void usage(FILE *to)
 		"  -t         test the configuration and exit: 0 valid, 1 invalid\n"
 		"  -v         verbose logging; -vv also traces parsing\n"
 		"  -p FILE    write a pidfile, removed at exit\n"
-		"  -s PATH    control socket (default %s; \"none\" disables it)\n"
+		"  -s PATH    control socket (default %s, or $XDG_RUNTIME_DIR/pmtr.sock\n"
+		"             when not root; \"none\" disables it)\n"
 		"  -h         this help\n"
 		"  -V         version\n", PMTR_CONF, PMTR_SOCKET);
 }
@@ -533,13 +536,44 @@ static void run(struct pmtr *p)
 	}
 }
 
-/* Without -s, a default socket directory that does not exist (an unprivileged or
- * uninstalled pmtr) only costs the socket; another pmtr on the path is always fatal. */
+/* The directories of path, made 0755 where missing (a source build's
+ * /usr/local/var/run). */
+static void make_parents(const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == 0)
+			log_info("made %s for the control socket", dir);
+		else if (errno != EEXIST)
+			log_warn("cannot make %s", dir);
+		*slash = '/';
+	}
+}
+
+/* Without -s: root's socket is $(runstatedir)/pmtr.sock, its directory made if
+ * missing; another user's is $XDG_RUNTIME_DIR/pmtr.sock, or none. Failing to listen
+ * there only costs the socket; another pmtr on the path is always fatal. */
 static int open_control_socket(struct pmtr *p)
 {
 	char why[PATH_MAX + 64];
 
 	p->ctl.listener.fd = -1;
+	if (!p->opt.socket_given && geteuid() != 0) {
+		const char *reason;
+
+		p->opt.socket_path = ctl_user_socket(p->user_socket, sizeof(p->user_socket),
+						     &reason);
+		if (!p->opt.socket_path) {
+			log_warnx("control socket disabled: %s (use -s PATH)", reason);
+			p->opt.socket_path = "none";
+		}
+	} else if (!p->opt.socket_given && strcmp(p->opt.socket_path, "none") != 0) {
+		make_parents(p->opt.socket_path);
+	}
 	if (strcmp(p->opt.socket_path, "none") == 0)
 		return 0;
 	if (ctl_init(&p->ctl, &p->loop, &p->jobs, p->opt.socket_path, ctl_reload_cb, p,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -49,7 +51,8 @@ static void usage(FILE *to)
 		"  disable JOB...            the same as stop\n"
 		"  reload                    read the configuration file now\n"
 		"options:\n"
-		"  -s SOCKET  control socket of pmtr (default %s)\n"
+		"  -s SOCKET  control socket of pmtr (default %s; not as root,\n"
+		"             $XDG_RUNTIME_DIR/pmtr.sock first when it exists)\n"
 		"  -h         this help\n"
 		"  -V         version\n"
 		"exit status: 0 done, 1 usage, 2 daemon unreachable, 3 unknown job, 4 refused\n",
@@ -57,6 +60,22 @@ static void usage(FILE *to)
 }
 
 static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Root talks to the system's pmtr. Another user talks to a pmtr of their own at
+ * $XDG_RUNTIME_DIR/pmtr.sock when there is one, else to the system's (as a member
+ * of its group, status works). */
+static const char *default_socket(char *buf, size_t len)
+{
+	const char *why, *own;
+	struct stat st;
+
+	if (geteuid() == 0)
+		return PMTR_SOCKET;
+	own = ctl_user_socket(buf, len, &why);
+	if (own && stat(own, &st) == 0 && S_ISSOCK(st.st_mode))
+		return own;
+	return PMTR_SOCKET;
+}
 
 /* The one line on standard error that every failure prints. */
 static void complain(const char *fmt, ...)
@@ -624,7 +643,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char out_buf[1 << 16];
-	const char *path = PMTR_SOCKET;
+	const char *path = NULL;
+	char user_socket[PATH_MAX];
 	struct ctl_request check;
 	struct buf reply = { 0 };
 	char **names = NULL, *request, why[256];
@@ -658,6 +678,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (!path)
+		path = default_socket(user_socket, sizeof(user_socket));
 	if (!*path) {
 		complain("-s needs a socket path");
 		return EXIT_USAGE;
