@@ -65,6 +65,7 @@ struct parser {
 	const char *file;	/* the file being parsed */
 	const char *main_file;
 	bool included;		/* file is an included one: job blocks only */
+	bool hash_only;		/* read and hash the files, parse nothing */
 	const struct parse_opts *opts;
 	void (*trace)(const char *fmt, ...);
 	bool failed, too_many, oom;
@@ -941,16 +942,8 @@ static void job_statement(struct parser *p, struct word *w, size_t n)
 		return;
 	}
 	p->kw_line[k] = p->line;
-	if (na < kw->min_args) {
-		bad(p, "missing argument for %s", kw->display);
-		return;
-	}
-	if (na > kw->max_args) {
-		bad(p, "extra argument %s for %s", show(a[kw->max_args].s, b, sizeof(b)),
-		    kw->display);
-		return;
-	}
-	kw->handle(p, p->job, a, na);
+	if (nargs(p, kw->display, a, na, kw->min_args, kw->max_args))
+		kw->handle(p, p->job, a, na);
 }
 
 static void udp_statement(struct parser *p, struct word *w, size_t n, const char *second,
@@ -1373,7 +1366,8 @@ static void read_included(struct parser *p, const char *path)
 		return;
 	}
 	hash_in(p, buf, len);
-	parse_buffer(p, buf, len);
+	if (!p->hash_only)
+		parse_buffer(p, buf, len);
 	free(buf);
 }
 
@@ -1669,6 +1663,36 @@ struct conf *parse_conf_set(const char *path, const struct parse_opts *opts,
 	conf = parse_set(buf, len, path, opts, errs, input, &p);
 	free(buf);
 	return conf;
+}
+
+bool parse_input_unchanged(const char *path, const struct parse_opts *opts,
+			   const struct parse_input *last)
+{
+	struct parse_input in = { 0 };
+	struct parser p = { .input = &in, .file = path, .main_file = path, .hash_only = true,
+			    .opts = opts ? opts : &no_opts };
+	bool unchanged = false;
+	size_t len;
+	char *buf;
+
+	if (last->error || !(buf = util_read_file(path, PARSE_MAX_FILE, &len)))
+		return false;
+	in.hash = util_hash(UTIL_HASH_INIT, buf, len);
+	free(buf);
+	/* the same main file has the same include lines: the last reading's */
+	p.includes = calloc(last->n_patterns ? last->n_patterns : 1, sizeof(*p.includes));
+	if (p.includes) {
+		for (size_t i = 0; i < last->n_patterns; i++)
+			p.includes[i].pattern = last->patterns[i];
+		p.n_includes = last->n_patterns;
+		read_includes(&p);
+		unchanged = !p.oom && in.hash == last->hash;
+	}
+	free(p.includes);
+	free_strs(p.msgs, p.n_msgs);
+	free_strs(p.warnings, p.n_warnings);
+	parse_input_free(&in);
+	return unchanged;
 }
 
 struct conf *parse_conf_file(const char *path, struct parse_errors *errs,

@@ -59,6 +59,12 @@ struct conf *parse_conf(const char *buf, size_t len, const char *name,
 struct conf *parse_conf_set(const char *path, const struct parse_opts *opts,
 			    struct parse_errors *errs, struct parse_input *input);
 
+/* Whether reading the set again would give what last holds (same hash), found by
+ * reading and hashing the files without parsing them: a change that touched
+ * nothing of the set costs no parse. False also when it cannot tell. */
+bool parse_input_unchanged(const char *path, const struct parse_opts *opts,
+			   const struct parse_input *last);
+
 /* parse_conf_set with no owner check and no input. */
 struct conf *parse_conf_file(const char *path, struct parse_errors *errs,
 			     void (*trace)(const char *fmt, ...));

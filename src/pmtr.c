@@ -160,7 +160,7 @@ static void print_errors(const struct parse_errors *errs)
 }
 
 /* As root, pmtr runs what the included files say as root: they must be root's. */
-static struct parse_opts parse_options_for(int verbosity)
+static struct parse_opts conf_reading_opts(int verbosity)
 {
 	struct parse_opts opts = {
 		.trace = verbosity > 1 ? log_trace : NULL,
@@ -173,7 +173,7 @@ static struct parse_opts parse_options_for(int verbosity)
 
 static int test_config(const char *path, int verbosity)
 {
-	struct parse_opts opts = parse_options_for(verbosity);
+	struct parse_opts opts = conf_reading_opts(verbosity);
 	struct parse_errors errs = { 0 };
 	struct parse_input input = { 0 };
 	struct conf *conf;
@@ -257,11 +257,13 @@ static void apply(struct pmtr *p, struct conf *conf)
  * (logged) or did not change since the last reading (unless forced). */
 static struct conf *read_conf(struct pmtr *p, bool force)
 {
-	struct parse_opts opts = parse_options_for(log_verbosity());
+	struct parse_opts opts = conf_reading_opts(log_verbosity());
 	struct parse_errors errs = { 0 };
 	struct parse_input input = { 0 };
 	struct conf *conf;
 
+	if (!force && parse_input_unchanged(p->conf_path, &opts, &p->input))
+		return NULL;
 	conf = parse_conf_set(p->conf_path, &opts, &errs, &input);
 	if (input.error) {
 		if (input.error != p->conf_errno) {
@@ -633,7 +635,7 @@ static int set_up_cgroups(struct pmtr *p)
 
 static int start_up(struct pmtr *p, struct conf **conf)
 {
-	struct parse_opts opts = parse_options_for(p->opt.verbosity);
+	struct parse_opts opts = conf_reading_opts(p->opt.verbosity);
 	struct parse_errors errs = { 0 };
 	char why[1024];
 

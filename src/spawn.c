@@ -292,8 +292,8 @@ static bool env_has(char **envp, size_t n, const char *entry)
 }
 
 /* pmtr's environment, then the user's identity, then the env file, then the job's
- * env lines; a later source wins. The strings of environ are shared, not copied; a job that changes
- * nothing gets environ itself. */
+ * env lines; a later source wins. The strings of environ are shared, not copied;
+ * a job that changes nothing gets environ itself. */
 static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
 {
 	const struct conf_job *job = plan->job;

@@ -1532,6 +1532,32 @@ static void put(mode_t mode, const char *name, const char *fmt, ...)
 	free(text);
 }
 
+static void remove_file(const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", inc_dir, name);
+	ck_assert_int_eq(unlink(path), 0);
+}
+
+static void chmod_file(const char *name, mode_t mode)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", inc_dir, name);
+	ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+/* Whether the set in inc_dir reads as it did when last was filled. */
+static bool unchanged_since(const struct parse_input *last)
+{
+	struct parse_opts opts = { .check_owner = true, .owner = geteuid() };
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/main.conf", inc_dir);
+	return parse_input_unchanged(path, &opts, last);
+}
+
 static struct conf *parse_main(struct parse_errors *e, struct parse_input *in, bool owner)
 {
 	struct parse_opts opts = { .check_owner = owner, .owner = geteuid() };
@@ -1610,7 +1636,18 @@ START_TEST(test_include_order_and_files)
 		ck_assert_uint_eq(again.hash, before);
 		conf_free(c2);
 		parse_input_free(&again);
+		/* and reading them without parsing tells the same */
+		ck_assert(unchanged_since(&in));
+		put(0644, "d/c.conf", "job {\n name c\n cmd /bin/true\n}\n");
+		ck_assert(!unchanged_since(&in));
+		remove_file("d/c.conf");
+		ck_assert(unchanged_since(&in));
+		chmod_file("d/a.conf", 0640);
+		ck_assert(!unchanged_since(&in));
+		chmod_file("d/a.conf", 0644);
+		ck_assert(unchanged_since(&in));
 		put(0644, "d/b.conf", "job {\n name b\n cmd /bin/false\n}\n");
+		ck_assert(!unchanged_since(&in));
 		c2 = parse_main(&e, &again, true);
 		ck_assert_uint_ne(again.hash, before);
 		conf_free(c2);
