@@ -103,7 +103,7 @@ dpkg -i "$deb"
 for f in /usr/bin/pmtr /usr/bin/pmtrctl /usr/bin/onconnect \
 	/usr/share/man/man8/pmtr.8.gz /usr/share/man/man8/pmtrctl.8.gz \
 	/usr/share/man/man8/onconnect.8.gz /usr/share/man/man5/pmtr.conf.5.gz \
-	/etc/pmtr.conf; do
+	/usr/share/bash-completion/completions/pmtrctl /etc/pmtr.conf; do
 	[ -e "$f" ] || fail "$f is not installed"
 done
 unit=$(dpkg -L pmtr | grep '/systemd/system/pmtr\.service$') || fail "no unit in the package"
@@ -177,7 +177,8 @@ rpm -qlp "$rpmfile" 2>/dev/null | tee "$tmp/rpm/files"
 for re in '/usr/bin/pmtr' '/usr/bin/pmtrctl' '/usr/bin/onconnect' \
 	'/usr/share/man/man8/pmtr\.8(\.gz)?' '/usr/share/man/man8/pmtrctl\.8(\.gz)?' \
 	'/usr/share/man/man8/onconnect\.8(\.gz)?' '/usr/share/man/man5/pmtr\.conf\.5(\.gz)?' \
-	'/.*/systemd/system/pmtr\.service' '/etc/pmtr\.conf' '/etc/pmtr\.d' '/.*/LICENSE'; do
+	'/.*/systemd/system/pmtr\.service' '/usr/share/bash-completion/completions/pmtrctl' \
+	'/etc/pmtr\.conf' '/etc/pmtr\.d' '/.*/LICENSE'; do
 	grep -qxE -- "$re" "$tmp/rpm/files" || fail "the rpm has no file matching $re"
 done
 echo "--- rpm -qp --configfiles"

@@ -30,6 +30,9 @@ static const char *const command_names[] = {
 	[CTL_ENABLE] = "enable",
 	[CTL_DISABLE] = "disable",
 	[CTL_RELOAD] = "reload",
+	[CTL_LOGS] = "logs",
+	[CTL_FOLLOW] = "follow",
+	[CTL_SIGNAL] = "signal",
 };
 
 static const char *const error_names[] = {
@@ -63,7 +66,8 @@ const char *ctl_command_name(enum ctl_command command)
 
 bool ctl_command_mutates(enum ctl_command command)
 {
-	return (unsigned)command < ARRAY_SIZE(command_names) && command != CTL_STATUS;
+	return (unsigned)command < ARRAY_SIZE(command_names) && command != CTL_STATUS &&
+	       command != CTL_LOGS && command != CTL_FOLLOW;
 }
 
 const char *ctl_error_name(enum ctl_error kind)
@@ -97,49 +101,48 @@ static bool is_control(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
-char *ctl_escape(const char *field)
+size_t ctl_escape_into(char *dst, const char *field, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s;
-	size_t len = 0;
-	char *out, *o;
+	const unsigned char *s = (const unsigned char *)field;
+	char *o = dst;
 
-	if (!field) {
-		errno = EINVAL;
-		return NULL;
+	if (len == 0) {
+		memcpy(dst, "\\e", 3);
+		return 2;
 	}
-	if (!*field)
-		return util_strdup("\\e");
-	for (s = (const unsigned char *)field; *s; s++) {
-		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\\')
-			len += 2;
-		else if (is_control(*s))
-			len += 4;
-		else
-			len++;
-	}
-	out = malloc(len + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (s = (const unsigned char *)field; *s; s++) {
-		switch (*s) {
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
 		case ' ': *o++ = '\\'; *o++ = 's'; break;
 		case '\t': *o++ = '\\'; *o++ = 't'; break;
 		case '\n': *o++ = '\\'; *o++ = 'n'; break;
 		case '\\': *o++ = '\\'; *o++ = '\\'; break;
 		default:
-			if (is_control(*s)) {
+			if (is_control(s[i])) {
 				*o++ = '\\';
 				*o++ = 'x';
-				*o++ = hex[*s >> 4];
-				*o++ = hex[*s & 0xf];
+				*o++ = hex[s[i] >> 4];
+				*o++ = hex[s[i] & 0xf];
 			} else {
-				*o++ = (char)*s;
+				*o++ = (char)s[i];
 			}
 		}
 	}
 	*o = '\0';
+	return (size_t)(o - dst);
+}
+
+char *ctl_escape(const char *field)
+{
+	char *out;
+
+	if (!field) {
+		errno = EINVAL;
+		return NULL;
+	}
+	out = malloc(CTL_ESCAPED_MAX(strlen(field)));
+	if (out)
+		ctl_escape_into(out, field, strlen(field));
 	return out;
 }
 
@@ -255,7 +258,8 @@ int ctl_parse_hello(const char *line, size_t len)
 /* The first line, which may still be arriving: 0 complete and good, 1 incomplete but
  * good so far, -1 bad. A bad prefix is refused at once, so that a client speaking
  * anything else is answered without waiting for the size limit. */
-static int check_hello(const char *buf, size_t len, size_t *line_len, char *why, size_t why_len)
+static int check_hello(const char *buf, size_t len, size_t *line_len, int *version_out,
+		       char *why, size_t why_len)
 {
 	const char *nl = memchr(buf, '\n', len);
 	size_t n = nl ? (size_t)(nl - buf) : len, cmp = n < HELLO_WORD_LEN ? n : HELLO_WORD_LEN;
@@ -275,10 +279,11 @@ static int check_hello(const char *buf, size_t len, size_t *line_len, char *why,
 	version = ctl_parse_hello(buf, n);
 	if (version < 0)
 		goto bad;
-	if (version != CTL_VERSION) {
+	if (version < CTL_VERSION_MIN || version > CTL_VERSION) {
 		say_why(why, why_len, "unsupported protocol version %d", version);
 		return -1;
 	}
+	*version_out = version;
 	return 0;
 bad:
 	say_why(why, why_len, "bad hello: expected \"%s\"", CTL_HELLO);
@@ -313,13 +318,45 @@ static const char *next_word(const char **p, const char *end)
 	return w;
 }
 
+static bool takes_arg(int command)
+{
+	return command == CTL_LOGS || command == CTL_FOLLOW || command == CTL_SIGNAL;
+}
+
+/* The number after logs, follow or signal: decimal, no sign, no leading zero. */
+static int parse_arg(int command, const char *w, size_t len, long *arg, char *why,
+		     size_t why_len)
+{
+	long max = command == CTL_SIGNAL ? 64 : CTL_LINES_MAX;
+	long min = command == CTL_SIGNAL ? 1 : 0;
+	char shown_buf[48];
+	long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && i < 7; i++) {
+		if (w[i] < '0' || w[i] > '9' || (i == 0 && w[i] == '0' && len > 1))
+			break;
+		v = v * 10 + (w[i] - '0');
+	}
+	if (i != len || v < min || v > max) {
+		say_why(why, why_len, "bad %s \"%s\": a number from %ld to %ld",
+			command == CTL_SIGNAL ? "signal number" : "number of lines",
+			shown(w, len, shown_buf, sizeof(shown_buf)), min, max);
+		return -1;
+	}
+	*arg = v;
+	return 0;
+}
+
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *why, size_t why_len)
 {
 	const char *line, *end, *p, *nl, *w;
 	size_t hello_len, n_words = 0;
 	char shown_buf[48];
-	int command = -1, rc;
+	int command = -1, version = 0, rc;
+	long arg = 0;
+	bool has_arg;
 
 	memset(req, 0, sizeof(*req));
 	if (why && why_len)
@@ -330,7 +367,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 	}
 	if (!buf || len == 0)
 		return 1;
-	rc = check_hello(buf, len, &hello_len, why, why_len);
+	rc = check_hello(buf, len, &hello_len, &version, why, why_len);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
@@ -368,6 +405,9 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 					shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)));
 				return -1;
 			}
+		} else if (n_words == 2 && takes_arg(command)) {
+			if (parse_arg(command, w, (size_t)(p - w), &arg, why, why_len) < 0)
+				return -1;
 		} else if (!valid_job_name(w, (size_t)(p - w))) {
 			say_why(why, why_len, "bad job name \"%s\": 1 to %d letters, digits or %s",
 				shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)),
@@ -380,11 +420,19 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		return -1;
 	}
 	n_words--;
+	has_arg = takes_arg(command);
+	if (has_arg && n_words == 0) {
+		say_why(why, why_len, "%s needs %s", ctl_command_name(command),
+			command == CTL_SIGNAL ? "a signal number" : "a number of lines");
+		return -1;
+	}
+	if (has_arg)
+		n_words--;
 	if (command == CTL_RELOAD && n_words) {
 		say_why(why, why_len, "reload takes no job names");
 		return -1;
 	}
-	if (ctl_command_mutates(command) && command != CTL_RELOAD && !n_words) {
+	if (command != CTL_STATUS && command != CTL_RELOAD && !n_words) {
 		say_why(why, why_len, "%s needs at least one job name", ctl_command_name(command));
 		return -1;
 	}
@@ -393,7 +441,9 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		return -1;
 	}
 
+	req->version = version;
 	req->command = command;
+	req->arg = arg;
 	if (n_words) {
 		req->names = calloc(n_words, sizeof(*req->names));
 		if (!req->names)
@@ -401,7 +451,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 	}
 	/* Second pass: the words are known to be good, keep the names. */
 	for (p = line, n_words = 0; (w = next_word(&p, end));) {
-		if (n_words++ && add_name(req, w, (size_t)(p - w)) < 0)
+		if (n_words++ >= (has_arg ? 2u : 1u) && add_name(req, w, (size_t)(p - w)) < 0)
 			goto nomem;
 	}
 	return 0;
@@ -431,41 +481,47 @@ void ctl_request_free(struct ctl_request *req)
 	req->n_names = 0;
 }
 
-char *ctl_format_request(enum ctl_command command, char *const *names, size_t n_names)
+char *ctl_format_request(const struct ctl_request *req)
 {
-	const char *word = ctl_command_name(command);
+	const char *word = ctl_command_name(req->command);
+	char head[64];
 	size_t len, i;
 	char *out, *o;
 
-	if (!word || (n_names && !names)) {
+	if (!word || (req->n_names && !req->names)) {
 		errno = EINVAL;
 		return NULL;
 	}
-	len = strlen(CTL_HELLO) + 1 + strlen(word) + 1;
-	for (i = 0; i < n_names; i++) {
-		if (!names[i]) {
+	if (takes_arg((int)req->command))
+		snprintf(head, sizeof(head), "pmtr-ctl %d\n%s %ld", req->version, word, req->arg);
+	else
+		snprintf(head, sizeof(head), "pmtr-ctl %d\n%s", req->version, word);
+	len = strlen(head) + 1;
+	for (i = 0; i < req->n_names; i++) {
+		if (!req->names[i]) {
 			errno = EINVAL;
 			return NULL;
 		}
-		len += 1 + strlen(names[i]);
+		len += 1 + strlen(req->names[i]);
 	}
 	out = malloc(len + 1);
 	if (!out)
 		return NULL;
-	o = out + sprintf(out, "%s\n%s", CTL_HELLO, word);
-	for (i = 0; i < n_names; i++)
-		o += sprintf(o, " %s", names[i]);
+	o = out + sprintf(out, "%s", head);
+	for (i = 0; i < req->n_names; i++)
+		o += sprintf(o, " %s", req->names[i]);
 	strcpy(o, "\n");
 	return out;
 }
 
 /* ---- status lines ----------------------------------------------------------- */
 
-char *ctl_format_status(const struct ctl_job_status *status)
+char *ctl_format_status(const struct ctl_job_status *status, int version)
 {
 	char *name = ctl_escape(status->name ? status->name : "");
 	char *state = ctl_escape(status->state ? status->state : "");
 	char *command = ctl_escape(status->command ? status->command : "");
+	char *file = version >= 2 && status->file ? ctl_escape(status->file) : NULL;
 	char code[16] = "-", sig[16] = "-";
 	char *line = NULL;
 
@@ -473,10 +529,12 @@ char *ctl_format_status(const struct ctl_job_status *status)
 		snprintf(code, sizeof(code), "%d", status->exit_code);
 	if (status->exit_signal >= 0)
 		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
-	if (name && state && command &&
-	    asprintf(&line, "job %s %s %ld %lld %lu %s %s %s\n", name, state, status->pid,
-		     status->uptime, status->restarts, code, sig, command) < 0)
+	if (name && state && command && (file || !status->file || version < 2) &&
+	    asprintf(&line, "job %s %s %ld %lld %lu %s %s %s%s%s\n", name, state, status->pid,
+		     status->uptime, status->restarts, code, sig, command, file ? " file=" : "",
+		     file ? file : "") < 0)
 		line = NULL;
+	free(file);
 	free(name);
 	free(state);
 	free(command);
@@ -511,6 +569,26 @@ static int parse_optional(const char *s, unsigned long long min, unsigned long l
 	return 0;
 }
 
+/* "KEY=VALUE KEY=VALUE...", values escaped; keys this client does not know are
+ * skipped, for newer daemons. */
+static int parse_attributes(char *p, struct ctl_job_status *status)
+{
+	while (p) {
+		char *field = p, *eq;
+
+		p = strchr(p, ' ');
+		if (p)
+			*p++ = '\0';
+		eq = strchr(field, '=');
+		if (!eq || eq == field || ctl_unescape(eq + 1) < 0)
+			return -1;
+		*eq = '\0';
+		if (strcmp(field, "file") == 0)
+			status->file = eq + 1;
+	}
+	return 0;
+}
+
 enum { F_JOB, F_NAME, F_STATE, F_PID, F_UPTIME, F_RESTARTS, F_EXIT, F_SIGNAL, F_COMMAND, N_FIELDS };
 
 int ctl_parse_status(char *line, struct ctl_job_status *status)
@@ -527,13 +605,20 @@ int ctl_parse_status(char *line, struct ctl_job_status *status)
 	/* Exactly one space between fields: an empty field is malformed. */
 	for (p = line; n < N_FIELDS; n++) {
 		f[n] = p;
-		p = strchr(p, ' ');
+		p = n + 1 < N_FIELDS ? strchr(p, ' ') : NULL;
 		if (!p)
 			break;
 		*p++ = '\0';
 	}
 	if (n != N_FIELDS - 1 || strcmp(f[F_JOB], "job") != 0)
 		goto bad;
+	/* Version 2: KEY=VALUE fields after the command. */
+	p = strchr(f[F_COMMAND], ' ');
+	if (p) {
+		*p++ = '\0';
+		if (parse_attributes(p, status) < 0)
+			goto bad;
+	}
 	if (ctl_unescape(f[F_NAME]) < 0 || !*f[F_NAME] ||
 	    ctl_unescape(f[F_STATE]) < 0 || !*f[F_STATE] ||
 	    ctl_unescape(f[F_COMMAND]) < 0)
@@ -558,6 +643,56 @@ bad:
 	memset(status, 0, sizeof(*status));
 	status->exit_code = -1;
 	status->exit_signal = -1;
+	errno = EINVAL;
+	return -1;
+}
+
+/* ---- log lines -------------------------------------------------------------- */
+
+size_t ctl_format_log_line(char *dst, size_t cap, const struct ctl_log_line *line)
+{
+	size_t name_len = strlen(line->name), text_len = strlen(line->text);
+	int head;
+
+	if (cap < CTL_LOG_LINE_MAX(name_len, text_len))
+		return 0;
+	head = snprintf(dst, cap, "line %s %ld %lld ", line->name, line->pid, line->time_ms);
+	if (head < 0)
+		return 0;
+	head += (int)ctl_escape_into(dst + head, line->text, text_len);
+	dst[head++] = '\n';
+	dst[head] = '\0';
+	return (size_t)head;
+}
+
+enum { L_KIND, L_NAME, L_PID, L_TIME, L_TEXT, N_LOG_FIELDS };
+
+int ctl_parse_log_line(char *line, struct ctl_log_line *out)
+{
+	char *f[N_LOG_FIELDS], *p = line;
+	unsigned long long v;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	for (n = 0; n < N_LOG_FIELDS && p; n++) {
+		f[n] = p;
+		p = strchr(p, ' ');
+		if (p)
+			*p++ = '\0';
+	}
+	if (n != N_LOG_FIELDS || p || strcmp(f[L_KIND], "line") != 0 ||
+	    !valid_job_name(f[L_NAME], strlen(f[L_NAME])) ||
+	    parse_number(f[L_PID], LONG_MAX, &v) < 0)
+		goto bad;
+	out->pid = (long)v;
+	if (parse_number(f[L_TIME], LLONG_MAX, &v) < 0 || ctl_unescape(f[L_TEXT]) < 0)
+		goto bad;
+	out->time_ms = (long long)v;
+	out->name = f[L_NAME];
+	out->text = f[L_TEXT];
+	return 0;
+bad:
+	memset(out, 0, sizeof(*out));
 	errno = EINVAL;
 	return -1;
 }

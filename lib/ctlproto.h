@@ -7,20 +7,27 @@
 
 /*
  * One request per connection, text lines ending in "\n" (doc/protocol.md):
- *   client: "pmtr-ctl 1\n" then "COMMAND [JOB...]\n", then it may shut down writing
- *   server: "pmtr-ctl 1\n", then "ok\n" and the body lines, or
- *           "error KIND message\n"; then it closes the connection.
+ *   client: "pmtr-ctl 2\n" then "COMMAND [ARG] [JOB...]\n", then it may shut down
+ *           writing
+ *   server: "pmtr-ctl 2\n" (the client's version), then "ok\n" and the body lines,
+ *           or "error KIND message\n"; then it closes the connection (follow: once
+ *           every job followed is gone, or the client leaves).
  * A body line of status is: "job NAME STATE PID UPTIME RESTARTS EXIT SIGNAL COMMAND",
  * each field escaped by ctl_escape (so no field holds a space), EXIT and SIGNAL "-"
- * when there is none.
+ * when there is none; version 2 adds "KEY=VALUE" fields after it.
  */
-#define CTL_VERSION 1
-#define CTL_HELLO "pmtr-ctl 1"
+#define CTL_VERSION 2			/* spoken by this pmtrctl */
+#define CTL_VERSION_MIN 1		/* the oldest the daemon still answers */
+#define CTL_HELLO "pmtr-ctl 2"
 #define CTL_REQUEST_MAX 4096		/* bytes, hello line included */
 #define CTL_MAX_NAMES 512
+#define CTL_LINES_MAX 100000		/* most lines logs and follow may ask for */
 
 enum ctl_command {
 	CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_ENABLE, CTL_DISABLE, CTL_RELOAD,
+	CTL_LOGS,			/* "logs LINES JOB...": the last lines of output */
+	CTL_FOLLOW,			/* "follow LINES JOB...": the same, then new ones */
+	CTL_SIGNAL,			/* "signal NUMBER JOB...": to each main process */
 };
 
 /* Error kinds on the wire, and pmtrctl's exit status for each. */
@@ -31,7 +38,9 @@ enum ctl_error {
 };
 
 struct ctl_request {
+	int version;			/* of the client's hello */
 	enum ctl_command command;
+	long arg;			/* lines of logs and follow, signal of signal */
 	char **names;		/* job names, n_names of them (status with none: every job;
 				 * start, stop, restart, enable, disable need one at least) */
 	size_t n_names;
@@ -46,6 +55,18 @@ struct ctl_job_status {
 	int exit_code;		/* of the last exit, -1 when none */
 	int exit_signal;	/* that killed it last, -1 when none */
 	char *command;		/* the cmd line as written */
+	char *file;		/* version 2: the included file it is written in, or NULL */
+};
+
+/* A line of a job's output in the answer to logs and follow:
+ * "line NAME PID TIME TEXT", TIME in ms since the epoch, TEXT escaped. Beside them:
+ * "missed NAME COUNT" (lines the reader was too slow for), "output NAME STREAM PATH"
+ * (STREAM "out" or "err" goes to a file, not to pmtr) and "end NAME" (the job left). */
+struct ctl_log_line {
+	char *name;
+	long pid;
+	long long time_ms;
+	char *text;
 };
 
 /* The control socket of a user other than root when -s is not given:
@@ -72,12 +93,16 @@ int ctl_error_exit_status(enum ctl_error kind);
  * escape ("\x00" included), a raw space or control byte, or an empty field. */
 char *ctl_escape(const char *field);
 int ctl_unescape(char *field);
+/* Room ctl_escape_into needs for a field of len bytes, NUL included. */
+#define CTL_ESCAPED_MAX(len) (4 * (size_t)(len) + 3)
+/* Escape len bytes of field (no NUL among them) into dst; returns the length. */
+size_t ctl_escape_into(char *dst, const char *field, size_t len);
 
 /* Whether name follows the configuration's rule for job names: 1 to 128 letters,
  * digits and ".-_@:+". */
 bool ctl_valid_job_name(const char *name);
 
-/* The version of a hello line (without its "\n", len bytes): "pmtr-ctl 1" -> 1;
+/* The version of a hello line (without its "\n", len bytes): "pmtr-ctl 2" -> 2;
  * -1 when it is not a hello. */
 int ctl_parse_hello(const char *line, size_t len);
 
@@ -85,25 +110,36 @@ int ctl_parse_hello(const char *line, size_t len);
  * line; anything after the command line's newline is an error). On success fills
  * *req (free with ctl_request_free) and returns 0; on failure returns -1 and writes a
  * one-line reason into why (what the server sends after "error usage"). Rejects:
- * missing or wrong hello, unsupported version ("unsupported protocol version 2"),
+ * missing or wrong hello, unsupported version ("unsupported protocol version 3"),
  * more than CTL_REQUEST_MAX bytes, NUL or control bytes, an unknown command, names on
- * reload, more than CTL_MAX_NAMES names, a name that is not a valid job name, a mutating
- * command without a name. A request without its final newline is incomplete: returns 1
+ * reload, more than CTL_MAX_NAMES names, a name that is not a valid job name, a
+ * command other than status and reload without a name, a missing or bad ARG (logs and
+ * follow: 0 to CTL_LINES_MAX; signal: 1 to 64). A request without its final newline is incomplete: returns 1
  * (read more); a bad hello or a bad byte is refused as soon as it arrives, and an
  * incomplete request of CTL_REQUEST_MAX bytes or more is too long (-1). */
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *why, size_t why_len);
 void ctl_request_free(struct ctl_request *req);
 
-/* The client's request bytes: hello + command line. malloc'd, NULL on error. */
-char *ctl_format_request(enum ctl_command command, char *const *names, size_t n_names);
+/* The client's request bytes: hello of req->version + command line (with req->arg
+ * for logs, follow and signal). malloc'd, NULL on error. */
+char *ctl_format_request(const struct ctl_request *req);
 
-/* One status body line (with its "\n"), malloc'd; NULL on ENOMEM. */
-char *ctl_format_status(const struct ctl_job_status *status);
+/* One status body line (with its "\n") for a client of version, malloc'd; NULL on
+ * ENOMEM. Version 1 gets the nine fields only. */
+char *ctl_format_status(const struct ctl_job_status *status, int version);
 /* Parse one status body line (without "\n") into *status, in place: the line is
  * cut into fields and unescaped, and the strings of *status point into it, so a
- * client parses a thousand lines without allocating. -1 on a malformed line (its
- * text is then undefined). */
+ * client parses a thousand lines without allocating. KEY=VALUE fields after the
+ * nine are read when known, skipped when not. -1 on a malformed line (its text is
+ * then undefined). */
 int ctl_parse_status(char *line, struct ctl_job_status *status);
+
+/* A "line" body line (with its "\n") in dst of cap bytes; returns its length, or 0
+ * when it does not fit. Needs at most CTL_LOG_LINE_MAX(name, text length). */
+#define CTL_LOG_LINE_MAX(name_len, text_len) (CTL_ESCAPED_MAX(text_len) + (name_len) + 64)
+size_t ctl_format_log_line(char *dst, size_t cap, const struct ctl_log_line *line);
+/* Parse a "line" body line (without "\n") in place, as ctl_parse_status does. */
+int ctl_parse_log_line(char *line, struct ctl_log_line *out);
 
 #endif

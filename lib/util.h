@@ -12,6 +12,8 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: every time that decides behaviour. */
 int64_t util_now_ms(void);
+/* Milliseconds since the epoch: only for what people read. */
+int64_t util_now_wall_ms(void);
 
 /* 64-bit FNV-1a, continued from a previous value (start with UTIL_HASH_INIT). */
 #define UTIL_HASH_INIT 0xcbf29ce484222325ULL

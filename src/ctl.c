@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,19 +16,31 @@
 
 #include "ctl.h"
 #include "ctlproto.h"
+#include "joblog.h"
 #include "log.h"
 #include "util.h"
+
+/* One job whose output a logs or follow client reads. */
+struct reading {
+	struct job *job;		/* NULL once the job left the table */
+	struct joblog_cursor cur;
+	uint64_t missed;		/* lines it was too slow for, not yet said */
+};
 
 struct ctl_client {
 	struct loop_watcher w;		/* first: the loop hands back this pointer */
 	struct ctl *ctl;
 	struct ctl_client *next;
 	uid_t uid;
-	int64_t deadline;
+	int64_t deadline;		/* 0: a follower, which stays as long as it likes */
 	char in[CTL_REQUEST_MAX + 1];
 	size_t in_len;
-	char *out;			/* the whole reply, once the request is answered */
-	size_t out_len, out_done;
+	char *out;			/* the reply, once the request is answered */
+	size_t out_len, out_done, out_cap;
+	/* logs and follow: the jobs read, and the seq where logs stops */
+	struct reading *readings;
+	size_t n_readings, n_live;
+	uint64_t until_seq;
 };
 
 /* A growing reply buffer; on allocation failure it stays NULL and the reply is lost. */
@@ -81,7 +94,7 @@ static void reply_error(struct reply *r, enum ctl_error kind, const char *msg)
 	reply_printf(r, "error %s %s\n", ctl_error_name(kind), msg);
 }
 
-static void add_status(struct reply *r, const struct job *job, int64_t now)
+static void add_status(struct reply *r, const struct job *job, int64_t now, int version)
 {
 	struct ctl_job_status st = {
 		.name = job->conf->name,
@@ -91,6 +104,7 @@ static void add_status(struct reply *r, const struct job *job, int64_t now)
 		.restarts = job->restarts,
 		.exit_code = -1,
 		.exit_signal = -1,
+		.file = job->conf->file,
 	};
 	char *line;
 
@@ -99,7 +113,7 @@ static void add_status(struct reply *r, const struct job *job, int64_t now)
 	else if (job->has_exited && WIFSIGNALED(job->last_status))
 		st.exit_signal = WTERMSIG(job->last_status);
 	st.command = conf_job_command(job->conf);
-	line = st.command ? ctl_format_status(&st) : NULL;
+	line = st.command ? ctl_format_status(&st, version) : NULL;
 	if (line)
 		reply_add(r, line, strlen(line));
 	else
@@ -122,8 +136,104 @@ static struct job *find_job(struct jobs *jobs, const char *name, bool removed_to
 	return NULL;
 }
 
-static void execute(struct ctl *ctl, const struct ctl_request *req, uid_t uid, struct reply *r)
+static bool is_reader(const struct ctl_client *c)
 {
+	return c->readings != NULL;
+}
+
+/* Say where a job's output goes when pmtr does not see it. */
+static void add_output_files(struct reply *r, const struct job *job)
+{
+	const char *const paths[] = { job->conf->out, job->conf->err };
+	const char *const streams[] = { "out", "err" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		char *path = paths[i] ? ctl_escape(paths[i]) : NULL;
+
+		if (path)
+			reply_printf(r, "output %s %s %s\n", job->conf->name, streams[i], path);
+		else if (paths[i])
+			r->failed = true;
+		free(path);
+	}
+}
+
+static void start_reading(struct ctl_client *c, const struct ctl_request *req,
+			  struct job **found, struct reply *r)
+{
+	struct ctl *ctl = c->ctl;
+
+	if (req->command == CTL_FOLLOW && ctl->n_followers >= CTL_MAX_FOLLOWERS) {
+		reply_error(r, CTL_ERR_REFUSED, "too many followers, try again");
+		return;
+	}
+	c->readings = calloc(req->n_names, sizeof(*c->readings));
+	if (!c->readings) {
+		reply_error(r, CTL_ERR_REFUSED, "out of memory");
+		return;
+	}
+	reply_add(r, "ok\n", 3);
+	for (size_t i = 0; i < req->n_names; i++) {
+		struct reading *rd = &c->readings[i];
+
+		/* A name given twice is read once. */
+		for (size_t j = 0; j < i; j++)
+			if (found[j] == found[i])
+				goto next;
+		rd->job = found[i];
+		joblog_tail(found[i]->log, (uint64_t)req->arg, &rd->cur);
+		add_output_files(r, found[i]);
+		c->n_live++;
+next:
+		c->n_readings++;
+	}
+	c->until_seq = joblog_next_seq();
+	if (req->command == CTL_FOLLOW) {
+		c->until_seq = UINT64_MAX;
+		c->deadline = 0;
+		ctl->n_followers++;
+	}
+}
+
+static void send_signal(const struct ctl_request *req, struct job **found, struct reply *r)
+{
+	struct reply idle = { 0 };
+	char name[32], msg[1200];
+	size_t n_idle = 0;
+
+	util_signame((int)req->arg, name, sizeof(name));
+	for (size_t i = 0; i < req->n_names; i++) {
+		if (found[i]->pid)
+			continue;
+		reply_printf(&idle, "%s%s (%s)", n_idle ? ", " : "", found[i]->conf->name,
+			     job_state_name(found[i]->state));
+		n_idle++;
+	}
+	if (n_idle) {
+		snprintf(msg, sizeof(msg), "not running: %s; nothing done", idle.buf ? idle.buf : "?");
+		reply_error(r, CTL_ERR_REFUSED, msg);
+		free(idle.buf);
+		return;
+	}
+	for (size_t i = 0; i < req->n_names; i++) {
+		struct job *job = found[i];
+
+		log_info("control: %s to job %s [%d]", name, job->conf->name, (int)job->pid);
+		if (kill(job->pid, (int)req->arg) < 0) {
+			log_warn("control: %s to job %s [%d]", name, job->conf->name, (int)job->pid);
+			snprintf(msg, sizeof(msg), "%s to job %s [%d]: %s", name, job->conf->name,
+				 (int)job->pid, strerror(errno));
+			reply_error(r, CTL_ERR_REFUSED, msg);
+			return;
+		}
+	}
+	reply_add(r, "ok\n", 3);
+}
+
+static void execute(struct ctl_client *c, const struct ctl_request *req, struct reply *r)
+{
+	struct ctl *ctl = c->ctl;
+	uid_t uid = c->uid;
 	struct job **found = NULL;
 	struct reply unknown = { 0 };
 	size_t n_unknown = 0;
@@ -149,7 +259,7 @@ static void execute(struct ctl *ctl, const struct ctl_request *req, uid_t uid, s
 		}
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
-		found[i] = find_job(ctl->jobs, req->names[i], req->command == CTL_STATUS);
+		found[i] = find_job(ctl->jobs, req->names[i], !ctl_command_mutates(req->command));
 		if (found[i])
 			continue;
 		reply_printf(&unknown, "%s\"%s\"", n_unknown ? ", " : "", req->names[i]);
@@ -169,12 +279,19 @@ static void execute(struct ctl *ctl, const struct ctl_request *req, uid_t uid, s
 		reply_add(r, "ok\n", 3);
 		if (req->n_names) {
 			for (size_t i = 0; i < req->n_names; i++)
-				add_status(r, found[i], now);
+				add_status(r, found[i], now, req->version);
 		} else {
 			for (size_t i = 0; i < ctl->jobs->n; i++)
 				if (ctl->jobs->v[i]->state != JOB_GONE)
-					add_status(r, ctl->jobs->v[i], now);
+					add_status(r, ctl->jobs->v[i], now, req->version);
 		}
+		break;
+	case CTL_LOGS:
+	case CTL_FOLLOW:
+		start_reading(c, req, found, r);
+		break;
+	case CTL_SIGNAL:
+		send_signal(req, found, r);
 		break;
 	case CTL_RELOAD:
 		log_info("control: reload");
@@ -213,28 +330,152 @@ static void client_close(struct ctl_client *c)
 		}
 	}
 	ctl->n_clients--;
+	if (!c->deadline)
+		ctl->n_followers--;
 	loop_del(ctl->loop, &c->w);
 	close(c->w.fd);
 	c->w.fd = -1;
 	free(c->out);
 	c->out = NULL;
+	free(c->readings);
+	c->readings = NULL;
 	loop_free_later(ctl->loop, c);
+}
+
+static size_t queued(const struct ctl_client *c)
+{
+	return c->out_len - c->out_done;
+}
+
+/* Append to a reader's queue; -1 on ENOMEM. */
+static int queue_add(struct ctl_client *c, const char *text, size_t len)
+{
+	if (c->out_done && c->out_done == c->out_len)
+		c->out_done = c->out_len = 0;
+	if (c->out_len + len > c->out_cap && c->out_done) {
+		memmove(c->out, c->out + c->out_done, queued(c));
+		c->out_len -= c->out_done;
+		c->out_done = 0;
+	}
+	if (c->out_len + len > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 16384;
+		char *bigger;
+
+		while (cap < c->out_len + len)
+			cap *= 2;
+		bigger = realloc(c->out, cap);
+		if (!bigger)
+			return -1;
+		c->out = bigger;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out_len += len;
+	return 0;
+}
+
+/* Queue the next line of rd (peeked as line), and say first what was missed. */
+static int queue_line(struct ctl_client *c, struct reading *rd, struct joblog_line *line)
+{
+	static char text[JOBLOG_TEXT_MAX + 1], wire[CTL_LOG_LINE_MAX(128, JOBLOG_TEXT_MAX)];
+	struct ctl_log_line out;
+	uint64_t missed = 0;
+	size_t len;
+
+	joblog_peek(rd->job->log, &rd->cur, &missed, line, text);
+	out = (struct ctl_log_line){ rd->job->conf->name, line->pid, line->time_ms, text };
+	len = ctl_format_log_line(wire, sizeof(wire), &out);
+	if (!len || queue_add(c, wire, len) < 0)
+		return -1;
+	joblog_skip(rd->job->log, &rd->cur, line);
+	return 0;
+}
+
+static int queue_missed(struct ctl_client *c, struct reading *rd)
+{
+	char msg[192];
+	int len = snprintf(msg, sizeof(msg), "missed %s %llu\n", rd->job->conf->name,
+			   (unsigned long long)rd->missed);
+
+	rd->missed = 0;
+	return queue_add(c, msg, (size_t)len);
+}
+
+/*
+ * Fill a reader's queue with the lines of its jobs in the order they came, up to
+ * CTL_QUEUE_MAX bytes (unbounded: every line of only, a job that is leaving). Lines
+ * not queued stay in the rings; those the rings forget first are counted as missed,
+ * so a slow reader costs pmtr a bounded queue, never a stall.
+ */
+static int fill(struct ctl_client *c, struct reading *only)
+{
+	for (;;) {
+		struct reading *best = NULL;
+		struct joblog_line line, best_line = { 0 };
+
+		if (!only && queued(c) >= CTL_QUEUE_MAX)
+			return 0;
+		for (size_t i = 0; i < c->n_readings; i++) {
+			struct reading *rd = &c->readings[i];
+
+			if (!rd->job || (only && rd != only))
+				continue;
+			if (!joblog_peek(rd->job->log, &rd->cur, &rd->missed, &line, NULL) ||
+			    line.seq >= c->until_seq)
+				line.seq = UINT64_MAX;
+			if (rd->missed && queue_missed(c, rd) < 0)
+				return -1;
+			if (line.seq != UINT64_MAX && (!best || line.seq < best_line.seq)) {
+				best = rd;
+				best_line = line;
+			}
+		}
+		if (!best)
+			return 0;
+		if (queue_line(c, best, &best_line) < 0)
+			return -1;
+	}
+}
+
+/* A reader is done when its queue is empty and no line can come any more. */
+static bool reader_done(const struct ctl_client *c)
+{
+	return !queued(c) && (c->deadline || !c->n_live);
 }
 
 static void client_flush(struct ctl_client *c)
 {
-	while (c->out_done < c->out_len) {
-		ssize_t n = send(c->w.fd, c->out + c->out_done, c->out_len - c->out_done,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+	for (;;) {
+		while (c->out_done < c->out_len) {
+			ssize_t n = send(c->w.fd, c->out + c->out_done, c->out_len - c->out_done,
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
 
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR) {
+					if (loop_mod(c->ctl->loop, &c->w, EPOLLOUT) < 0)
+						log_warn("control: epoll_ctl");
+					return;
+				}
+				log_debug("control: client gone: %s", strerror(errno));
+				client_close(c);
 				return;
-			log_debug("control: client gone: %s", strerror(errno));
-			client_close(c);
+			}
+			c->out_done += (size_t)n;
+		}
+		if (!is_reader(c))
+			break;
+		if (fill(c, NULL) < 0) {
+			log_warnx("control: out of memory for a reader of job output");
+			break;
+		}
+		if (!queued(c)) {
+			if (reader_done(c))
+				break;
+			/* Nothing to send until a job writes: only a hang-up wakes us. */
+			if (loop_mod(c->ctl->loop, &c->w, 0) < 0)
+				log_warn("control: epoll_ctl");
 			return;
 		}
-		c->out_done += (size_t)n;
 	}
 	client_close(c);
 }
@@ -250,14 +491,18 @@ static void client_answer(struct ctl_client *c, bool eof)
 	rc = ctl_parse_request(c->in, c->in_len, &req, why, sizeof(why));
 	if (rc > 0 && !eof && c->in_len <= CTL_REQUEST_MAX)
 		return;		/* read more */
-	reply_printf(&r, "%s\n", CTL_HELLO);
+	/* Answered in the client's version; a request we cannot read, in ours. */
+	if (rc == 0)
+		reply_printf(&r, "pmtr-ctl %d\n", req.version);
+	else
+		reply_printf(&r, "%s\n", CTL_HELLO);
 	if (rc > 0) {
 		reply_error(&r, CTL_ERR_USAGE, eof ? "incomplete request" : "request too long");
 	} else if (rc < 0) {
 		log_debug("control: bad request: %s", why);
 		reply_error(&r, CTL_ERR_USAGE, why);
 	} else {
-		execute(c->ctl, &req, c->uid, &r);
+		execute(c, &req, &r);
 		ctl_request_free(&req);
 	}
 	if (r.failed) {
@@ -268,9 +513,8 @@ static void client_answer(struct ctl_client *c, bool eof)
 	}
 	c->out = r.buf;
 	c->out_len = r.len;
+	c->out_cap = r.cap;
 	c->out_done = 0;
-	if (loop_mod(c->ctl->loop, &c->w, EPOLLOUT) < 0)
-		log_warn("control: epoll_ctl");
 	client_flush(c);
 }
 
@@ -280,6 +524,11 @@ static void client_cb(struct loop_watcher *w, uint32_t events)
 	ssize_t n;
 
 	if (c->out) {
+		/* A follower waiting for lines wakes only to hang up. */
+		if (is_reader(c) && !queued(c) && (events & (EPOLLHUP | EPOLLERR))) {
+			client_close(c);
+			return;
+		}
 		client_flush(c);
 		return;
 	}
@@ -362,6 +611,36 @@ static void listener_cb(struct loop_watcher *w, uint32_t events)
 	}
 }
 
+/* A job leaves the table: its readers get its last lines, then the word that it left. */
+static void job_freed_cb(void *arg, struct job *job)
+{
+	struct ctl *ctl = arg;
+	struct ctl_client *c = ctl->clients;
+
+	while (c) {
+		struct ctl_client *following = c->next;
+		bool touched = false;
+
+		for (size_t i = 0; i < c->n_readings; i++) {
+			struct reading *rd = &c->readings[i];
+			char msg[160];
+			int len;
+
+			if (rd->job != job)
+				continue;
+			len = snprintf(msg, sizeof(msg), "end %s\n", job->conf->name);
+			if (fill(c, rd) < 0 || queue_add(c, msg, (size_t)len) < 0)
+				log_warnx("control: out of memory for a reader of job output");
+			rd->job = NULL;
+			c->n_live--;
+			touched = true;
+		}
+		if (touched && c->out_len > 0)
+			client_flush(c);
+		c = following;
+	}
+}
+
 /* A socket file that nobody answers on was left by a pmtr that died: replace it. */
 static int claim_path(const struct sockaddr_un *addr)
 {
@@ -402,6 +681,7 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 	ctl->jobs = jobs;
 	ctl->reload_cb = reload_cb;
 	ctl->arg = arg;
+	ctl->fed_seq = joblog_next_seq();
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		errno = ENAMETOOLONG;
 		snprintf(why, why_len, "%s: path too long", path);
@@ -436,6 +716,8 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 	ctl->path = strdup(path);
 	ctl->listener.fd = fd;
 	ctl->listener.cb = listener_cb;
+	jobs->freed_cb = job_freed_cb;
+	jobs->freed_arg = ctl;
 	if (!ctl->path || loop_add(loop, &ctl->listener, EPOLLIN) < 0) {
 		snprintf(why, why_len, "%s: %s", path, strerror(errno));
 		ctl_exit(ctl);
@@ -462,12 +744,19 @@ void ctl_exit(struct ctl *ctl)
 int64_t ctl_tick(struct ctl *ctl)
 {
 	int64_t now = util_now_ms(), next = 0;
+	bool new_lines = joblog_next_seq() != ctl->fed_seq;
 	struct ctl_client *c = ctl->clients;
 
+	ctl->fed_seq = joblog_next_seq();
 	while (c) {
 		struct ctl_client *following = c->next;
 
-		if (c->deadline <= now) {
+		if (!c->deadline) {
+			/* A follower with an empty queue waits for lines; the others for
+			 * their socket to take more. */
+			if (new_lines && c->out && !queued(c))
+				client_flush(c);
+		} else if (c->deadline <= now) {
 			log_debug("control: client took more than %d ms: dropped", CTL_CLIENT_TIMEOUT_MS);
 			client_close(c);
 		} else if (!next || c->deadline < next) {

@@ -10,7 +10,12 @@
 #include "loop.h"
 
 #define CTL_MAX_CLIENTS 32
+/* Of them, at most this many follow job output (no time limit), so that status
+ * always has room. */
+#define CTL_MAX_FOLLOWERS 16
 #define CTL_CLIENT_TIMEOUT_MS 10000
+/* A reader of job output is sent lines while fewer bytes than this wait for it. */
+#define CTL_QUEUE_MAX (64u << 10)
 
 struct ctl_client;
 
@@ -20,7 +25,8 @@ struct ctl {
 	struct jobs *jobs;
 	char *path;
 	struct ctl_client *clients;
-	size_t n_clients;
+	size_t n_clients, n_followers;
+	uint64_t fed_seq;		/* joblog_next_seq() when followers were last fed */
 	void (*reload_cb)(void *arg);	/* "reload": read the configuration now */
 	void *arg;
 	bool refuse_changes;		/* pmtr is shutting down: status only */
@@ -33,7 +39,8 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 /* Close every connection and remove the socket file. Safe on an unused ctl. */
 void ctl_exit(struct ctl *ctl);
 
-/* Drop clients past their time limit; returns the next client deadline, 0 if none. */
+/* Send new job output to followers and drop clients past their time limit; returns
+ * the next client deadline, 0 if none. Call once per turn of the loop. */
 int64_t ctl_tick(struct ctl *ctl);
 
 #endif

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "jobs.h"
 #include "log.h"
+#include "joblog.h"
 #include "output.h"
 #include "spawn.h"
 #include "util.h"
@@ -214,7 +215,8 @@ static void start(struct jobs *jobs, struct job *job)
 		job->report.fd = -1;
 	}
 	if (child.output_fd >= 0) {
-		job->output = output_open(jobs->loop, child.output_fd, name_of(job), child.pid);
+		job->output = output_open(jobs->loop, child.output_fd, name_of(job), child.pid,
+					  &job->log);
 		if (!job->output) {
 			log_warn("job %s [%d]: its output will be lost", name_of(job), (int)job->pid);
 			close(child.output_fd);
@@ -352,8 +354,9 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	int64_t ran = util_now_ms() - job->started_ms;
 	int status = job->last_status;
 
-	log_job_exit(job);
+	/* Its last lines of output first, then the line that says it exited. */
 	close_process_fds(jobs, job);
+	log_job_exit(job);
 	job->pid = 0;
 	job->pgid = 0;
 	job->deadline = 0;
@@ -376,8 +379,8 @@ static void act_exited(struct jobs *jobs, struct job *job)
 
 static void act_stopped(struct jobs *jobs, struct job *job)
 {
-	log_job_exit(job);
 	close_process_fds(jobs, job);
+	log_job_exit(job);
 	job->pid = 0;
 	if (!group_alive(job)) {
 		finish_stop(jobs, job);
@@ -490,6 +493,9 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 static void job_free(struct jobs *jobs, struct job *job)
 {
 	close_process_fds(jobs, job);
+	if (jobs->freed_cb)
+		jobs->freed_cb(jobs->freed_arg, job);
+	joblog_free(job->log);
 	/* Also for a job that never started: its cgroup was made when it was added. */
 	if (jobs->cgroup)
 		cgroup_job_remove(jobs->cgroup, name_of(job));

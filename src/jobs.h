@@ -37,6 +37,7 @@ enum job_event {
 enum job_then { JOB_THEN_START, JOB_THEN_DISABLE, JOB_THEN_REMOVE };
 
 struct output;
+struct joblog;
 
 struct jobs;
 
@@ -60,6 +61,7 @@ struct job {
 	bool in_cgroup;			/* its processes are in a cgroup of their own */
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
+	struct joblog *log;		/* its recent output lines; NULL until it writes */
 	struct loop_watcher report;	/* the child's report pipe until exec */
 };
 
@@ -72,6 +74,10 @@ struct jobs {
 	size_t n, cap;
 	bool need_advance;
 	int end_status;			/* an essential job ended: pmtr's exit status, else -1 */
+	/* Told when a job leaves the table, just before it is freed (its last output
+	 * lines are in its log by then): pmtrctl logs -f ends there. */
+	void (*freed_cb)(void *arg, struct job *job);
+	void *freed_arg;
 };
 
 void jobs_init(struct jobs *jobs, struct loop *loop);

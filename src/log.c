@@ -58,7 +58,8 @@ static int syslog_connect(void)
 	return fd;
 }
 
-static void syslog_send(int priority, const char *msg)
+/* tag and pid name the sender: pmtr itself, or the job whose output it is. */
+static void syslog_send(int priority, const char *tag, int pid, const char *msg)
 {
 	char line[LOG_LINE_MAX + 64], stamp[32];
 	struct tm tm;
@@ -71,8 +72,8 @@ static void syslog_send(int priority, const char *msg)
 		return;
 	localtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-	len = snprintf(line, sizeof(line), "<%d>%s pmtr[%d]: %s", LOG_DAEMON | priority,
-		       stamp, (int)logger.pid, msg);
+	len = snprintf(line, sizeof(line), "<%d>%s %s[%d]: %s", LOG_DAEMON | priority,
+		       stamp, tag, pid, msg);
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof(line))
@@ -88,7 +89,7 @@ static void syslog_send(int priority, const char *msg)
 static void emit(int priority, const char *msg)
 {
 	if (logger.target == LOG_TO_SYSLOG) {
-		syslog_send(priority, msg);
+		syslog_send(priority, "pmtr", (int)logger.pid, msg);
 		return;
 	}
 	char line[LOG_LINE_MAX + 32];
@@ -172,6 +173,11 @@ void log_job_line(const char *name, int pid, const char *text)
 {
 	char msg[LOG_LINE_MAX];
 
+	/* Tagged with the job's name, syslog and journald file the line under the job. */
+	if (logger.target == LOG_TO_SYSLOG) {
+		syslog_send(LOG_NOTICE, name, pid, text);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "%s[%d]: %s", name, pid, text);
 	emit(LOG_NOTICE, msg);
 }

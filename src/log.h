@@ -23,7 +23,8 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only shown with -vv: parser trace. */
 void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A line of a job's output, with its own priority. */
+/* A line of a job's output, with its own priority: tagged "name[pid]" in syslog,
+ * after pmtr's own prefix on stderr. */
 void log_job_line(const char *name, int pid, const char *text);
 
 #endif

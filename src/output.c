@@ -1,4 +1,4 @@
-/* output.c: a job's stdout/stderr pipe, read without blocking and logged line by line. SPDX-License-Identifier: MIT */
+/* output.c: a job's stdout/stderr pipe, read without blocking, logged and kept line by line. SPDX-License-Identifier: MIT */
 #include "config.h"
 
 #include <errno.h>
@@ -8,17 +8,21 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "joblog.h"
 #include "log.h"
 #include "output.h"
+#include "util.h"
 
 struct output {
 	struct loop_watcher w;	/* first: the loop hands back this pointer */
 	struct loop *loop;
 	const char *name;
 	pid_t pid;
+	struct joblog **kept;	/* the job's ring, which outlives this process */
 	char *partial;		/* a line not yet ended, allocated on first need */
 	size_t len;
 	bool cut;		/* a full-length piece was just logged: a newline next ends it */
+	bool unkept;		/* said once that its lines are not kept */
 };
 
 void output_sanitize(char *dst, const char *src, size_t len)
@@ -49,6 +53,12 @@ static void emit_line(struct output *out, const char *text, size_t len)
 
 	output_sanitize(clean, text, len);
 	log_job_line(out->name, (int)out->pid, clean);
+	if (joblog_add(out->kept, out->pid, util_now_wall_ms(), clean, strlen(clean)) < 0 &&
+	    !out->unkept) {
+		log_warnx("job %s [%d]: its output is not kept for pmtrctl logs: %s",
+			  out->name, (int)out->pid, "the memory for job output is used up");
+		out->unkept = true;
+	}
 }
 
 /* Append bytes to the pending line, logging each complete or over-long line. */
@@ -137,7 +147,8 @@ static void output_cb(struct loop_watcher *w, uint32_t events)
 	}
 }
 
-struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid)
+struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid,
+			   struct joblog **kept)
 {
 	struct output *out = calloc(1, sizeof(*out));
 
@@ -148,6 +159,7 @@ struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pi
 	out->loop = loop;
 	out->name = name;
 	out->pid = pid;
+	out->kept = kept;
 	if (loop_add(loop, &out->w, EPOLLIN) < 0) {
 		free(out);
 		return NULL;

@@ -1,4 +1,4 @@
-/* output.h: a job's stdout/stderr pipe, read without blocking and logged line by line. SPDX-License-Identifier: MIT */
+/* output.h: a job's stdout/stderr pipe, read without blocking, logged and kept line by line. SPDX-License-Identifier: MIT */
 #ifndef PMTR_OUTPUT_H
 #define PMTR_OUTPUT_H
 
@@ -11,9 +11,13 @@
 
 struct output;
 
+struct joblog;
+
 /* Take ownership of the read end fd (non-blocking, close-on-exec) of the pipe of job
- * name (the string must outlive the output) running as pid. NULL on failure. */
-struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid);
+ * name running as pid: each line is logged and kept in *kept (the job's ring, made on
+ * the first line; it and name must outlive the output). NULL on failure. */
+struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid,
+			   struct joblog **kept);
 
 /* Log what is still in the pipe, close it and free the output. */
 void output_close(struct loop *loop, struct output *out);

@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctlproto.h"
@@ -24,12 +26,16 @@
 #define EXIT_OK 0
 #define EXIT_USAGE 1
 #define EXIT_UNREACHABLE 2
+/* Not an exit status: the daemon speaks only version 1; ask again in it. */
+#define RETRY_V1 (-1)
 
 /* The whole exchange, connect included, must end within this. */
 #define ANSWER_TIMEOUT_S 10
 /* Larger than any status of a real table (1000 jobs take about 100 KB). */
 #define REPLY_MAX (64u << 20)
 #define DEFAULT_WIDTH 80
+/* Lines of output that logs shows without -n. */
+#define DEFAULT_LINES 20
 /* Narrowest command column, "..." included, whatever the width left. */
 #define COMMAND_MIN_WIDTH 10
 
@@ -50,6 +56,9 @@ static void usage(FILE *to)
 		"  enable JOB...             the same as start\n"
 		"  disable JOB...            the same as stop\n"
 		"  reload                    read the configuration file now\n"
+		"  logs [-f] [-n N] JOB...   the last N (20) lines of output of jobs;\n"
+		"                            -f: then follow new lines until Ctrl-C\n"
+		"  signal SIG JOB...         send SIG (HUP, SIGHUP, 1) to each job's process\n"
 		"options:\n"
 		"  -s SOCKET  control socket of pmtr (default %s; not as root,\n"
 		"             $XDG_RUNTIME_DIR/pmtr.sock first when it exists)\n"
@@ -77,7 +86,8 @@ static const char *default_socket(char *buf, size_t len)
 	return PMTR_SOCKET;
 }
 
-/* The one line on standard error that every failure prints. */
+/* The one line on standard error that every failure prints; also the notes among
+ * the lines of logs, in their place (stdout is flushed first). */
 static void complain(const char *fmt, ...)
 {
 	va_list ap;
@@ -399,6 +409,11 @@ static void print_json(const struct ctl_job_status *st, size_t n)
 		json_int_or_null(st[i].exit_signal, st[i].exit_signal > 0);
 		fputs(",\"command\":", stdout);
 		json_string(st[i].command);
+		fputs(",\"file\":", stdout);
+		if (st[i].file)
+			json_string(st[i].file);
+		else
+			fputs("null", stdout);
 		putchar('}');
 	}
 	fputs(n ? "\n]}\n" : "]}\n", stdout);
@@ -435,9 +450,54 @@ static int buf_reserve(struct buf *b, size_t more)
 	return 0;
 }
 
-/* Send the request and read the whole reply. EXIT_OK, or the exit status after the
- * message saying why not. */
-static int exchange(const char *path, const char *request, struct buf *reply)
+/* Whether Ctrl-C (or SIGTERM) asked a follower to stop. */
+static volatile sig_atomic_t interrupted;
+
+static void interrupt_cb(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* An answer taken line by line as it arrives (logs, follow), instead of whole. */
+struct stream {
+	/* Called with each line, its "\n" cut; returns EXIT_OK to go on, else the
+	 * exit status to end with. */
+	int (*line_cb)(struct stream *st, char *line);
+	const char *path;
+	int version;		/* of the daemon's hello, 0 before it */
+	bool ok;		/* the "ok" line came */
+	bool endless;		/* from now on the answer may take as long as it likes */
+	bool retry_v1;		/* the daemon speaks only version 1 */
+	enum ctl_command command;
+};
+
+/* Hand the complete lines of reply to the stream, keeping a partial one. */
+static int stream_lines(struct stream *st, struct buf *reply)
+{
+	char *start = reply->data, *end = reply->data + reply->len, *nl;
+	int rc = EXIT_OK;
+
+	while (rc == EXIT_OK && (nl = memchr(start, '\n', (size_t)(end - start)))) {
+		*nl = '\0';
+		if (memchr(start, '\0', (size_t)(nl - start))) {
+			complain("%s: malformed answer from the daemon", st->path);
+			return EXIT_UNREACHABLE;
+		}
+		rc = st->line_cb(st, start);
+		start = nl + 1;
+	}
+	reply->len = (size_t)(end - start);
+	memmove(reply->data, start, reply->len);
+	if (st->endless && fflush(stdout) != 0)
+		rc = EXIT_USAGE;
+	return rc;
+}
+
+/* Send the request and read the whole reply, or hand it to stream as it arrives.
+ * EXIT_OK, or the exit status after the message saying why not. */
+static int exchange(const char *path, const char *request, struct buf *reply,
+		    struct stream *stream)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = ANSWER_TIMEOUT_S };
@@ -471,8 +531,13 @@ static int exchange(const char *path, const char *request, struct buf *reply)
 	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN | (writing ? POLLOUT : 0) };
-		int n = poll(&pfd, 1, remaining_ms(deadline));
+		bool endless = stream && stream->endless;
+		int n = poll(&pfd, 1, endless ? -1 : remaining_ms(deadline));
 
+		if (interrupted) {
+			rc = EXIT_OK;
+			goto out;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -506,6 +571,9 @@ static int exchange(const char *path, const char *request, struct buf *reply)
 			if (r > 0) {
 				reply->len += (size_t)r;
 				reply->data[reply->len] = '\0';
+				if (stream && (rc = stream_lines(stream, reply)) != EXIT_OK)
+					goto out;
+				rc = EXIT_UNREACHABLE;
 				continue;
 			}
 			if (r < 0 && (errno == EAGAIN || errno == EINTR))
@@ -513,6 +581,13 @@ static int exchange(const char *path, const char *request, struct buf *reply)
 			/* A reset after the answer (our request unread when it closed) ends it too. */
 			if (r == 0 || errno == ECONNRESET || errno == EPIPE) {
 				rc = EXIT_OK;
+				if (stream && reply->len) {
+					complain("%s: incomplete or malformed answer", path);
+					rc = EXIT_UNREACHABLE;
+				} else if (stream && !stream->version) {
+					complain("%s: the daemon closed the connection without an answer", path);
+					rc = EXIT_UNREACHABLE;
+				}
 				goto out;
 			}
 			complain("cannot read from %s: %s", path, strerror(errno));
@@ -563,9 +638,16 @@ static int server_error(const char *path, char *rest)
 	return status;
 }
 
+/* A daemon of version 1 refusing our hello. */
+static bool is_version_refusal(const char *line)
+{
+	return strncmp(line, "error usage unsupported protocol version ", 41) == 0;
+}
+
 /* Read the reply: hello, "ok" or "error KIND message", the body. Returns the exit
- * status. */
-static int answer(const char *path, enum ctl_command command, bool json, struct buf *reply)
+ * status, or RETRY_V1. */
+static int answer(const char *path, int asked, enum ctl_command command, bool json,
+		  struct buf *reply)
 {
 	char *pos = reply->data, *end = reply->data + reply->len, *line;
 	struct ctl_job_status *st = NULL;
@@ -587,11 +669,13 @@ static int answer(const char *path, enum ctl_command command, bool json, struct 
 		return EXIT_UNREACHABLE;
 	}
 	line = next_line(&pos, end);
+	if (version == 1 && line && is_version_refusal(line))
+		return RETRY_V1;
 	if (line && strncmp(line, "error ", 6) == 0)
 		return server_error(path, line + 6);
-	if (version != CTL_VERSION) {
+	if (version != asked) {
 		complain("%s: the daemon speaks protocol version %d, not %d", path, version,
-			 CTL_VERSION);
+			 asked);
 		return EXIT_UNREACHABLE;
 	}
 	if (!line || strcmp(line, "ok") != 0) {
@@ -634,6 +718,154 @@ out:
 	return rc;
 }
 
+/* ---- logs and follow ---------------------------------------------------------- */
+
+/* "2026-12-02 16:31:18.123 web[2199]: text", the time local. */
+static void print_log_line(const struct ctl_log_line *l)
+{
+	time_t secs = (time_t)(l->time_ms / 1000);
+	char stamp[32];
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(stamp, sizeof(stamp), "@%lld", (long long)secs);
+	printf("%s.%03lld %s[%ld]: %s\n", stamp, l->time_ms % 1000, l->name, l->pid, l->text);
+}
+
+/* The body lines other than "line": missed, output and end. */
+static int log_notice(struct stream *st, char *line)
+{
+	char *word[4] = { NULL }, *p = line;
+	size_t n = 0;
+
+	while (p && n < ARRAY_SIZE(word)) {
+		word[n++] = p;
+		p = strchr(p, ' ');
+		if (p)
+			*p++ = '\0';
+	}
+	if (n == 3 && strcmp(word[0], "missed") == 0 && ctl_valid_job_name(word[1])) {
+		complain("missed %s lines of job %s: reading too slowly", word[2], word[1]);
+	} else if (n == 4 && strcmp(word[0], "output") == 0 && ctl_valid_job_name(word[1]) &&
+		   ctl_unescape(word[3]) == 0) {
+		make_printable(word[3], NULL);
+		complain("job %s writes its standard %s to %s, not to pmtr", word[1],
+		     strcmp(word[2], "err") == 0 ? "error" : "output", word[3]);
+	} else if (n == 2 && strcmp(word[0], "end") == 0 && ctl_valid_job_name(word[1])) {
+		if (st->command == CTL_FOLLOW)
+			complain("job %s left the configuration", word[1]);
+	}
+	/* Anything else is for newer clients. */
+	return EXIT_OK;
+}
+
+static int log_line_cb(struct stream *st, char *line)
+{
+	struct ctl_log_line l;
+
+	if (!st->version) {
+		st->version = ctl_parse_hello(line, strlen(line));
+		if (st->version < 0) {
+			complain("%s: not a pmtr control socket (no hello)", st->path);
+			return EXIT_UNREACHABLE;
+		}
+		return EXIT_OK;
+	}
+	if (!st->ok) {
+		if (st->version == 1 && is_version_refusal(line)) {
+			st->retry_v1 = true;
+			return RETRY_V1;
+		}
+		if (strncmp(line, "error ", 6) == 0)
+			return server_error(st->path, line + 6);
+		if (st->version != CTL_VERSION || strcmp(line, "ok") != 0) {
+			complain("%s: malformed answer from the daemon", st->path);
+			return EXIT_UNREACHABLE;
+		}
+		st->ok = true;
+		st->endless = st->command == CTL_FOLLOW;
+		return EXIT_OK;
+	}
+	if (strncmp(line, "line ", 5) != 0)
+		return log_notice(st, line);
+	if (ctl_parse_log_line(line, &l) < 0) {
+		complain("%s: malformed line of output from the daemon", st->path);
+		return EXIT_UNREACHABLE;
+	}
+	print_log_line(&l);
+	return EXIT_OK;
+}
+
+/* Ctrl-C ends a follower well: exit status 0. */
+static void catch_interrupts(void)
+{
+	struct sigaction sa = { .sa_handler = interrupt_cb };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Send one request and show its answer; returns the exit status. */
+static int ask(const char *path, struct ctl_request *req, bool json)
+{
+	struct stream stream = { .line_cb = log_line_cb, .path = path, .command = req->command };
+	bool streamed = req->command == CTL_LOGS || req->command == CTL_FOLLOW;
+	struct ctl_request check;
+	struct buf reply = { 0 };
+	char *request, why[256];
+	int rc;
+
+	request = ctl_format_request(req);
+	if (!request) {
+		complain("%s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	/* The daemon's own rules, checked here first: a bad request never leaves this host. */
+	if (ctl_parse_request(request, strlen(request), &check, why, sizeof(why)) != 0) {
+		char *shown = printable(why);
+
+		complain("%s", shown ? shown : why);
+		free(shown);
+		free(request);
+		return EXIT_USAGE;
+	}
+	ctl_request_free(&check);
+	if (req->command == CTL_FOLLOW)
+		catch_interrupts();
+	rc = exchange(path, request, &reply, streamed ? &stream : NULL);
+	free(request);
+	if (rc == EXIT_OK && !streamed)
+		rc = answer(path, req->version, req->command, json, &reply);
+	free(reply.data);
+	if (rc != RETRY_V1)
+		return rc;
+	/* A pmtr from before version 2 still answers what version 1 has. */
+	if (req->command > CTL_RELOAD) {
+		complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
+			 path, req->command == CTL_SIGNAL ? "signal" : "logs");
+		return ctl_error_exit_status(CTL_ERR_REFUSED);
+	}
+	req->version = 1;
+	return ask(path, req, json);
+}
+
+/* -n's value: a count of lines. */
+static int parse_lines(const char *text, long *lines)
+{
+	uint64_t v;
+
+	if (util_parse_u64(text, CTL_LINES_MAX, &v) < 0) {
+		char *shown = printable(text);
+
+		complain("bad number of lines \"%s\": 0 to %d", shown ? shown : "?", CTL_LINES_MAX);
+		free(shown);
+		return -1;
+	}
+	*lines = (long)v;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -645,11 +877,10 @@ int main(int argc, char **argv)
 	static char out_buf[1 << 16];
 	const char *path = NULL;
 	char user_socket[PATH_MAX];
-	struct ctl_request check;
-	struct buf reply = { 0 };
-	char **names = NULL, *request, why[256];
+	struct ctl_request req = { .arg = DEFAULT_LINES };
+	char **names = NULL;
 	size_t n_names = 0;
-	bool json = false, options = true;
+	bool json = false, options = true, follow = false, have_signal = false;
 	int c, command, rc;
 
 	/* A table of 1000 jobs goes out in a few writes, not one per line. */
@@ -689,7 +920,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	command = ctl_command_from_name(argv[optind]);
-	if (command < 0) {
+	if (command < 0 || command == CTL_FOLLOW) {
 		char *shown = printable(argv[optind]);
 
 		complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
@@ -708,51 +939,69 @@ int main(int argc, char **argv)
 			options = false;
 		} else if (options && command == CTL_STATUS && strcmp(arg, "--json") == 0) {
 			json = true;
+		} else if (options && command == CTL_LOGS &&
+			   (strcmp(arg, "-f") == 0 || strcmp(arg, "--follow") == 0)) {
+			follow = true;
+		} else if (options && command == CTL_LOGS &&
+			   (strcmp(arg, "-n") == 0 || strcmp(arg, "--lines") == 0)) {
+			if (i + 1 == argc) {
+				complain("%s needs a number of lines", arg);
+				goto usage;
+			}
+			if (parse_lines(argv[++i], &req.arg) < 0)
+				goto usage;
+		} else if (options && command == CTL_LOGS && strncmp(arg, "-n", 2) == 0) {
+			if (parse_lines(arg + 2, &req.arg) < 0)
+				goto usage;
+		} else if (command == CTL_SIGNAL && !have_signal) {
+			/* "-HUP" as kill(1) writes it, too. */
+			int sig = util_parse_signal(arg[0] == '-' && arg[1] ? arg + 1 : arg);
+
+			if (sig <= 0 || sig > 64) {
+				char *shown = printable(arg);
+
+				complain("bad signal \"%s\": a name such as HUP or SIGHUP, or a number",
+					 shown ? shown : "?");
+				free(shown);
+				goto usage;
+			}
+			req.arg = sig;
+			have_signal = true;
 		} else if (options && arg[0] == '-' && arg[1]) {
 			char *shown = printable(arg);
 
 			complain("unknown option \"%s\" for %s (a job name starting with \"-\" goes after \"--\")",
 				 shown ? shown : "?", argv[optind]);
 			free(shown);
-			free(names);
-			return EXIT_USAGE;
+			goto usage;
 		} else if (!ctl_valid_job_name(arg)) {
 			char *shown = printable(arg);
 
 			complain("bad job name \"%s\": 1 to 128 letters, digits or .-_@:+",
 				 shown ? shown : "?");
 			free(shown);
-			free(names);
-			return EXIT_USAGE;
+			goto usage;
 		} else {
 			names[n_names++] = argv[i];
 		}
 	}
-	request = ctl_format_request((enum ctl_command)command, names, n_names);
+	if (command == CTL_SIGNAL && !have_signal) {
+		complain("signal needs a signal and a job (pmtrctl signal HUP web)");
+		goto usage;
+	}
+	req.version = CTL_VERSION;
+	req.command = follow ? CTL_FOLLOW : (enum ctl_command)command;
+	req.names = names;
+	req.n_names = n_names;
+	rc = ask(path, &req, json);
 	free(names);
-	if (!request) {
-		complain("%s", strerror(errno));
-		return EXIT_USAGE;
-	}
-	/* The daemon's own rules, checked here first: a bad name never leaves this host. */
-	if (ctl_parse_request(request, strlen(request), &check, why, sizeof(why)) != 0) {
-		char *shown = printable(why);
-
-		complain("%s", shown ? shown : why);
-		free(shown);
-		free(request);
-		return EXIT_USAGE;
-	}
-	ctl_request_free(&check);
-	rc = exchange(path, request, &reply);
-	free(request);
-	if (rc == EXIT_OK)
-		rc = answer(path, (enum ctl_command)command, json, &reply);
-	free(reply.data);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		complain("cannot write the output: %s", strerror(errno));
 		if (rc == EXIT_OK)
 			rc = EXIT_USAGE;
 	}
 	return rc;
+usage:
+	free(names);
+	return EXIT_USAGE;
 }

@@ -1,4 +1,4 @@
-/* check_ctlproto.c: unit tests of the control protocol: escaping, requests, status lines, error kinds. SPDX-License-Identifier: MIT */
+/* check_ctlproto.c: unit tests of the control protocol: escaping, requests, status and log lines, error kinds. SPDX-License-Identifier: MIT */
 #include "config.h"
 
 #include <check.h>
@@ -118,7 +118,8 @@ START_TEST(command_names)
 		{ "status", CTL_STATUS, false }, { "start", CTL_START, true },
 		{ "stop", CTL_STOP, true }, { "restart", CTL_RESTART, true },
 		{ "enable", CTL_ENABLE, true }, { "disable", CTL_DISABLE, true },
-		{ "reload", CTL_RELOAD, true },
+		{ "reload", CTL_RELOAD, true }, { "logs", CTL_LOGS, false },
+		{ "follow", CTL_FOLLOW, false }, { "signal", CTL_SIGNAL, true },
 	};
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
@@ -127,6 +128,8 @@ START_TEST(command_names)
 		ck_assert_int_eq(ctl_command_mutates(all[i].command), all[i].mutates);
 	}
 	ck_assert_int_eq(ctl_command_from_name("STATUS"), -1);
+	ck_assert_int_eq(ctl_command_from_name("log"), -1);
+	ck_assert_int_eq(ctl_command_from_name("kill"), -1);
 	ck_assert_int_eq(ctl_command_from_name("stat"), -1);
 	ck_assert_int_eq(ctl_command_from_name("statuses"), -1);
 	ck_assert_int_eq(ctl_command_from_name(""), -1);
@@ -211,7 +214,9 @@ START_TEST(request_good)
 	const char *all = HELLO "status a B-1 c.d_e@f:g+h 9\n";
 
 	ck_assert_int_eq(parse(HELLO "status\n", strlen(HELLO "status\n"), &req, why, sizeof(why)), 0);
+	ck_assert_int_eq(req.version, CTL_VERSION);
 	ck_assert_int_eq(req.command, CTL_STATUS);
+	ck_assert_int_eq(req.arg, 0);
 	ck_assert_uint_eq(req.n_names, 0);
 	ctl_request_free(&req);
 
@@ -243,24 +248,59 @@ START_TEST(request_good)
 }
 END_TEST
 
+/* A request of command with arg and names, at version. */
+static struct ctl_request make_request(int version, enum ctl_command command, long arg,
+				       char **names, size_t n_names)
+{
+	return (struct ctl_request){
+		.version = version, .command = command, .arg = arg, .names = names,
+		.n_names = n_names,
+	};
+}
+
+static bool command_takes_arg(int c)
+{
+	return c == CTL_LOGS || c == CTL_FOLLOW || c == CTL_SIGNAL;
+}
+
+/* Every command, at both versions, formats to the expected bytes and parses back to
+ * the same version, command, arg and names. */
 START_TEST(request_every_command)
 {
-	for (int c = CTL_STATUS; c <= CTL_RELOAD; c++) {
-		char *names[] = { "web" };
-		size_t n = c == CTL_RELOAD ? 0 : 1;
-		char *text = ctl_format_request((enum ctl_command)c, names, n);
-		struct ctl_request req;
-		char why[128], want[64];
+	static const long line_args[] = { 0, 1, 20, 99999, CTL_LINES_MAX };
+	static const long signal_args[] = { 1, 9, 15, 63, 64 };
+	char *names[] = { "web", "db-1", "x.y_z@h:1+2" };
 
+	for (int v = CTL_VERSION_MIN; v <= CTL_VERSION; v++)
+	for (int c = CTL_STATUS; c <= CTL_SIGNAL; c++)
+	for (size_t a = 0; a < 5; a++)
+	for (size_t n = 0; n <= 3; n++) {
+		long arg = c == CTL_SIGNAL ? signal_args[a] : command_takes_arg(c) ? line_args[a] : 0;
+		struct ctl_request in = make_request(v, (enum ctl_command)c, arg, names, n), req;
+		char *text, why[128], want[128];
+		int len;
+
+		if ((c == CTL_RELOAD) != (n == 0) && c != CTL_STATUS)
+			continue;	/* reload takes none, the others but status one at least */
+		if (!command_takes_arg(c) && a)
+			continue;
+		text = ctl_format_request(&in);
 		ck_assert_ptr_nonnull(text);
-		snprintf(want, sizeof(want), "%s%s%s\n", HELLO, ctl_command_name((enum ctl_command)c),
-			 n ? " web" : "");
+		len = snprintf(want, sizeof(want), "pmtr-ctl %d\n%s", v, ctl_command_name(c));
+		if (command_takes_arg(c))
+			len += snprintf(want + len, sizeof(want) - (size_t)len, " %ld", arg);
+		for (size_t i = 0; i < n; i++)
+			len += snprintf(want + len, sizeof(want) - (size_t)len, " %s", names[i]);
+		snprintf(want + len, sizeof(want) - (size_t)len, "\n");
 		ck_assert_str_eq(text, want);
-		ck_assert_int_eq(parse(text, strlen(text), &req, why, sizeof(why)), 0);
+		ck_assert_msg(parse(text, strlen(text), &req, why, sizeof(why)) == 0,
+			      "\"%s\" refused: %s", text, why);
+		ck_assert_int_eq(req.version, v);
 		ck_assert_int_eq(req.command, c);
+		ck_assert_int_eq(req.arg, arg);
 		ck_assert_uint_eq(req.n_names, n);
-		if (n)
-			ck_assert_str_eq(req.names[0], "web");
+		for (size_t i = 0; i < n; i++)
+			ck_assert_str_eq(req.names[i], names[i]);
 		ctl_request_free(&req);
 		free(text);
 	}
@@ -270,15 +310,39 @@ END_TEST
 START_TEST(request_format)
 {
 	char *names[] = { "a", "b", "c" };
-	char *text = ctl_format_request(CTL_RESTART, names, 3);
+	struct ctl_request req = make_request(CTL_VERSION, CTL_RESTART, 0, names, 3);
+	char *text = ctl_format_request(&req);
 
-	ck_assert_str_eq(text, "pmtr-ctl 1\nrestart a b c\n");
+	ck_assert_str_eq(text, "pmtr-ctl 2\nrestart a b c\n");
 	free(text);
-	text = ctl_format_request(CTL_STATUS, NULL, 0);
+	req = make_request(1, CTL_STATUS, 0, NULL, 0);
+	text = ctl_format_request(&req);
 	ck_assert_str_eq(text, "pmtr-ctl 1\nstatus\n");
 	free(text);
-	ck_assert_ptr_null(ctl_format_request((enum ctl_command)99, NULL, 0));
-	ck_assert_ptr_null(ctl_format_request(CTL_STOP, NULL, 2));
+	/* the arg is written only for the commands that take one */
+	req = make_request(2, CTL_STOP, 9, names, 1);
+	text = ctl_format_request(&req);
+	ck_assert_str_eq(text, "pmtr-ctl 2\nstop a\n");
+	free(text);
+	req = make_request(2, CTL_SIGNAL, 9, names, 2);
+	text = ctl_format_request(&req);
+	ck_assert_str_eq(text, "pmtr-ctl 2\nsignal 9 a b\n");
+	free(text);
+	req = make_request(2, CTL_LOGS, 0, names, 1);
+	text = ctl_format_request(&req);
+	ck_assert_str_eq(text, "pmtr-ctl 2\nlogs 0 a\n");
+	free(text);
+	req = make_request(2, CTL_FOLLOW, CTL_LINES_MAX, names + 2, 1);
+	text = ctl_format_request(&req);
+	ck_assert_str_eq(text, "pmtr-ctl 2\nfollow 100000 c\n");
+	free(text);
+	req = make_request(2, (enum ctl_command)99, 0, NULL, 0);
+	ck_assert_ptr_null(ctl_format_request(&req));
+	req = make_request(2, CTL_STOP, 0, NULL, 2);
+	ck_assert_ptr_null(ctl_format_request(&req));
+	names[1] = NULL;
+	req = make_request(2, CTL_STOP, 0, names, 2);
+	ck_assert_ptr_null(ctl_format_request(&req));
 }
 END_TEST
 
@@ -287,6 +351,8 @@ START_TEST(request_truncated)
 {
 	static const char *const good[] = {
 		HELLO "status\n", HELLO "stop web db\n", HELLO "reload\n", HELLO "status  \n",
+		HELLO "logs 100 web\n", HELLO "follow 0 a b\n", HELLO "signal 15 web\n",
+		"pmtr-ctl 1\nsignal 9 x\n",
 	};
 	struct ctl_request req;
 	char why[128];
@@ -436,13 +502,33 @@ START_TEST(request_version)
 	struct ctl_request req;
 	char why[128];
 
-	refused_str("pmtr-ctl 2\nstatus\n", "unsupported protocol version 2");
+	/* every version from CTL_VERSION_MIN to CTL_VERSION is answered, and said */
+	ck_assert_int_eq(CTL_VERSION_MIN, 1);
+	ck_assert_int_eq(CTL_VERSION, 2);
+	ck_assert_str_eq(CTL_HELLO, "pmtr-ctl 2");
+	for (int v = 1; v <= 2; v++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "pmtr-ctl %d\nstop a\n", v);
+		ck_assert_msg(parse(text, strlen(text), &req, why, sizeof(why)) == 0,
+			      "version %d refused: %s", v, why);
+		ck_assert_int_eq(req.version, v);
+		ck_assert_int_eq(req.command, CTL_STOP);
+		ck_assert_uint_eq(req.n_names, 1);
+		ctl_request_free(&req);
+	}
+	/* a hello alone, without its command line yet, is read on */
+	ck_assert_int_eq(parse("pmtr-ctl 1\n", 11, &req, why, sizeof(why)), 1);
+	ck_assert_int_eq(parse("pmtr-ctl 2\n", 11, &req, why, sizeof(why)), 1);
+
+	refused_str("pmtr-ctl 3\nstatus\n", "unsupported protocol version 3");
 	/* said as soon as the hello line is there */
-	refused_str("pmtr-ctl 2\n", "unsupported protocol version 2");
+	refused_str("pmtr-ctl 3\n", "unsupported protocol version 3");
 	refused_str("pmtr-ctl 0\nstatus\n", "unsupported protocol version 0");
 	refused_str("pmtr-ctl 999\nstop a\n", "unsupported protocol version 999");
-	ck_assert_int_eq(parse("pmtr-ctl 2\n", 11, &req, why, sizeof(why)), -1);
-	ck_assert_str_eq(why, "unsupported protocol version 2");
+	ck_assert_int_eq(parse("pmtr-ctl 3\n", 11, &req, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "unsupported protocol version 3");
+	ck_assert_int_eq(req.version, 0);
 }
 END_TEST
 
@@ -572,10 +658,11 @@ END_TEST
 
 /* ---- status lines ----------------------------------------------------------- */
 
-static void status_round_trip(const struct ctl_job_status *in)
+/* Format at version, parse back: the same fields, and the file only at version 2. */
+static void status_round_trip_at(const struct ctl_job_status *in, int version)
 {
 	struct ctl_job_status out;
-	char *line = ctl_format_status(in);
+	char *line = ctl_format_status(in, version);
 	size_t len;
 
 	ck_assert_ptr_nonnull(line);
@@ -593,7 +680,17 @@ static void status_round_trip(const struct ctl_job_status *in)
 	ck_assert_int_eq(out.exit_code, in->exit_code);
 	ck_assert_int_eq(out.exit_signal, in->exit_signal);
 	ck_assert_str_eq(out.command, in->command);
+	if (in->file && version >= 2)
+		ck_assert_str_eq(out.file, in->file);
+	else
+		ck_assert_ptr_null(out.file);
 	free(line);
+}
+
+static void status_round_trip(const struct ctl_job_status *in)
+{
+	status_round_trip_at(in, 1);
+	status_round_trip_at(in, 2);
 }
 
 START_TEST(status_format)
@@ -602,7 +699,7 @@ START_TEST(status_format)
 		.name = "web", .state = "running", .pid = 123, .uptime = 5, .restarts = 0,
 		.exit_code = -1, .exit_signal = -1, .command = "/bin/sleep 100",
 	};
-	char *line = ctl_format_status(&st);
+	char *line = ctl_format_status(&st, 2);
 
 	ck_assert_str_eq(line, "job web running 123 5 0 - - /bin/sleep\\s100\n");
 	free(line);
@@ -610,12 +707,12 @@ START_TEST(status_format)
 		.name = "w", .state = "waiting to restart", .pid = 0, .uptime = 0,
 		.restarts = 7, .exit_code = 3, .exit_signal = -1, .command = "",
 	};
-	line = ctl_format_status(&st);
+	line = ctl_format_status(&st, 1);
 	ck_assert_str_eq(line, "job w waiting\\sto\\srestart 0 0 7 3 - \\e\n");
 	free(line);
 	st.exit_code = -1;
 	st.exit_signal = 9;
-	line = ctl_format_status(&st);
+	line = ctl_format_status(&st, 2);
 	ck_assert_str_eq(line, "job w waiting\\sto\\srestart 0 0 7 - 9 \\e\n");
 	free(line);
 }
@@ -647,6 +744,10 @@ START_TEST(status_round_trips)
 	st.restarts = ULONG_MAX;
 	st.command = "\\ \\ \x01\x7f\n";
 	status_round_trip(&st);
+	st.file = "/etc/pmtr.d/my jobs\\web=1.conf\t";
+	status_round_trip(&st);
+	st.file = "";
+	status_round_trip(&st);
 }
 END_TEST
 
@@ -656,7 +757,7 @@ START_TEST(status_malformed)
 		"",
 		"job",
 		"job a running 1 2 3 - -",			/* 8 fields */
-		"job a running 1 2 3 - - cmd extra",		/* 10 fields */
+		"job a running 1 2 3 - - cmd extra",		/* a 10th field without "=" */
 		"jobs a running 1 2 3 - - cmd",
 		"job  a running 1 2 3 - - cmd",			/* empty field */
 		"job a running 1 2 3 - - cmd ",
@@ -692,6 +793,7 @@ START_TEST(status_malformed)
 		ck_assert_ptr_null(st.name);
 		ck_assert_ptr_null(st.state);
 		ck_assert_ptr_null(st.command);
+		ck_assert_ptr_null(st.file);
 		free(line);
 	}
 	ck_assert_int_eq(ctl_parse_status(NULL, &st), -1);
@@ -702,16 +804,443 @@ START_TEST(status_malformed)
 }
 END_TEST
 
+/* ---- requests with an argument: logs, follow, signal ------------------------ */
+
+static void parses_to(const char *text, int version, enum ctl_command command, long arg,
+		      size_t n_names, const char *first_name)
+{
+	struct ctl_request req;
+	char why[256] = "";
+
+	ck_assert_msg(parse(text, strlen(text), &req, why, sizeof(why)) == 0,
+		      "request \"%s\" refused: %s", text, why);
+	ck_assert_int_eq(req.version, version);
+	ck_assert_int_eq(req.command, command);
+	ck_assert_int_eq(req.arg, arg);
+	ck_assert_uint_eq(req.n_names, n_names);
+	ck_assert_str_eq(req.names[0], first_name);
+	ctl_request_free(&req);
+}
+
+START_TEST(request_arg_good)
+{
+	struct ctl_request req;
+	char why[128];
+	const char *text = HELLO "logs 5 5 web\n";
+
+	parses_to(HELLO "logs 0 web\n", 2, CTL_LOGS, 0, 1, "web");
+	parses_to(HELLO "logs 100000 a b\n", 2, CTL_LOGS, CTL_LINES_MAX, 2, "a");
+	parses_to(HELLO "logs 99999 a\n", 2, CTL_LOGS, 99999, 1, "a");
+	parses_to(HELLO "follow 10 db\n", 2, CTL_FOLLOW, 10, 1, "db");
+	parses_to(HELLO "follow 0 db\n", 2, CTL_FOLLOW, 0, 1, "db");
+	parses_to(HELLO "signal 1 web\n", 2, CTL_SIGNAL, 1, 1, "web");
+	parses_to(HELLO "signal 64 web\n", 2, CTL_SIGNAL, 64, 1, "web");
+	parses_to(HELLO "  signal   15  a  b  c \n", 2, CTL_SIGNAL, 15, 3, "a");
+	parses_to("pmtr-ctl 1\nsignal 9 x\n", 1, CTL_SIGNAL, 9, 1, "x");
+	/* a job may be called like a number: only the first word after the command is the
+	 * arg */
+	ck_assert_int_eq(parse(text, strlen(text), &req, why, sizeof(why)), 0);
+	ck_assert_int_eq(req.arg, 5);
+	ck_assert_uint_eq(req.n_names, 2);
+	ck_assert_str_eq(req.names[0], "5");
+	ck_assert_str_eq(req.names[1], "web");
+	ctl_request_free(&req);
+}
+END_TEST
+
+START_TEST(request_arg_bad)
+{
+	/* missing arg */
+	refused_str(HELLO "logs\n", "logs needs a number of lines");
+	refused_str(HELLO "follow  \n", "follow needs a number of lines");
+	refused_str(HELLO "signal\n", "signal needs a signal number");
+	/* arg only, no job name */
+	refused_str(HELLO "logs 5\n", "logs needs at least one job name");
+	refused_str(HELLO "follow 0 \n", "follow needs at least one job name");
+	refused_str(HELLO "signal 9\n", "signal needs at least one job name");
+	/* a job name where the arg goes */
+	refused_str(HELLO "logs web\n", "bad number of lines \"web\": a number from 0 to 100000");
+	refused_str(HELLO "signal web\n", "bad signal number \"web\": a number from 1 to 64");
+	/* out of range */
+	refused_str(HELLO "logs 100001 web\n", "bad number of lines \"100001\"");
+	refused_str(HELLO "follow 1000000 web\n", "bad number of lines \"1000000\"");
+	refused_str(HELLO "logs 9999999 web\n", "bad number of lines");
+	refused_str(HELLO "logs 99999999999999999999 web\n", "bad number of lines");
+	refused_str(HELLO "signal 0 web\n", "bad signal number \"0\"");
+	refused_str(HELLO "signal 65 web\n", "bad signal number \"65\"");
+	refused_str(HELLO "signal 4294967297 web\n", "bad signal number");
+	/* 2^64 + 5 and 2^64 + 9: in range if the digits were read into a wrapping integer */
+	refused_str(HELLO "logs 18446744073709551621 web\n", "bad number of lines");
+	refused_str(HELLO "signal 18446744073709551625 web\n", "bad signal number");
+	/* leading zero */
+	refused_str(HELLO "logs 05 web\n", "bad number of lines \"05\"");
+	refused_str(HELLO "logs 00 web\n", "bad number of lines \"00\"");
+	refused_str(HELLO "follow 010 web\n", "bad number of lines");
+	refused_str(HELLO "signal 09 web\n", "bad signal number \"09\"");
+	/* not digits */
+	refused_str(HELLO "logs -1 web\n", "bad number of lines \"-1\"");
+	refused_str(HELLO "logs +5 web\n", "bad number of lines");
+	refused_str(HELLO "logs 5x web\n", "bad number of lines \"5x\"");
+	refused_str(HELLO "logs 0x10 web\n", "bad number of lines");
+	refused_str(HELLO "follow 1e3 web\n", "bad number of lines");
+	refused_str(HELLO "signal SIGTERM web\n", "bad signal number \"SIGTERM\"");
+	refused_str(HELLO "signal TERM web\n", "bad signal number");
+	refused_str(HELLO "signal 1.0 web\n", "bad signal number");
+	refused_str(HELLO "signal -9 web\n", "bad signal number");
+	/* the names after it follow the usual rule */
+	refused_str(HELLO "logs 5 a/b\n", "bad job name \"a/b\"");
+	refused_str(HELLO "signal 9 web a*\n", "bad job name \"a*\"");
+	/* a long arg is quoted cut short, the reason stays short */
+	refused_str(HELLO "logs 1234567890123456789012345678901234567890123456789012345678901234567890 web\n",
+		    "...\": a number from 0 to 100000");
+}
+END_TEST
+
+/* CTL_MAX_NAMES counts names, not the arg. */
+START_TEST(request_arg_max_names)
+{
+	struct ctl_request req;
+	char why[128];
+	size_t cap = 64 + (CTL_MAX_NAMES + 1) * 6, len;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	len = (size_t)sprintf(buf, "%slogs 7", HELLO);
+	for (size_t i = 0; i < CTL_MAX_NAMES; i++)
+		len += (size_t)sprintf(buf + len, " %zx", i);
+	strcpy(buf + len, "\n");
+	ck_assert_uint_le(strlen(buf), CTL_REQUEST_MAX);
+	ck_assert_int_eq(parse(buf, strlen(buf), &req, why, sizeof(why)), 0);
+	ck_assert_int_eq(req.arg, 7);
+	ck_assert_uint_eq(req.n_names, CTL_MAX_NAMES);
+	ck_assert_str_eq(req.names[0], "0");
+	ck_assert_str_eq(req.names[CTL_MAX_NAMES - 1], "1ff");
+	ctl_request_free(&req);
+	strcpy(buf + len, " zz\n");
+	refused_str(buf, "more than 512 job names");
+	free(buf);
+}
+END_TEST
+
+/* ---- status attributes (version 2) ----------------------------------------- */
+
+START_TEST(status_versions)
+{
+	struct ctl_job_status st = {
+		.name = "web", .state = "running", .pid = 7, .uptime = 1, .restarts = 2,
+		.exit_code = -1, .exit_signal = -1, .command = "/bin/web",
+		.file = "/etc/pmtr.d/a b\\c.conf",
+	};
+	char *v1 = ctl_format_status(&st, 1), *v2 = ctl_format_status(&st, 2);
+
+	ck_assert_str_eq(v1, "job web running 7 1 2 - - /bin/web\n");
+	ck_assert_str_eq(v2, "job web running 7 1 2 - - /bin/web file=/etc/pmtr.d/a\\sb\\\\c.conf\n");
+	free(v1);
+	free(v2);
+	/* without a file, both versions say the same */
+	st.file = NULL;
+	v1 = ctl_format_status(&st, 1);
+	v2 = ctl_format_status(&st, 2);
+	ck_assert_str_eq(v1, "job web running 7 1 2 - - /bin/web\n");
+	ck_assert_str_eq(v2, v1);
+	free(v1);
+	free(v2);
+	/* an empty file name is escaped like any empty field */
+	st.file = "";
+	v2 = ctl_format_status(&st, 2);
+	ck_assert_str_eq(v2, "job web running 7 1 2 - - /bin/web file=\\e\n");
+	free(v2);
+}
+END_TEST
+
+/* Parse a copy of text, which must be good. */
+static void status_parses(const char *text, struct ctl_job_status *st, char **copy)
+{
+	*copy = strdup(text);
+	ck_assert_ptr_nonnull(*copy);
+	ck_assert_msg(ctl_parse_status(*copy, st) == 0, "refused \"%s\"", text);
+}
+
+START_TEST(status_attributes)
+{
+	static const char *const bad[] = {
+		"job a running 1 2 3 - - cmd file",		/* no "=" */
+		"job a running 1 2 3 - - cmd =x",		/* empty key */
+		"job a running 1 2 3 - - cmd file=",		/* empty value */
+		"job a running 1 2 3 - - cmd file=a\\q",	/* bad escape */
+		"job a running 1 2 3 - - cmd file=\\x00",
+		"job a running 1 2 3 - - cmd file=a\\",
+		"job a running 1 2 3 - - cmd file=a\tb",	/* raw control byte */
+		"job a running 1 2 3 - - cmd file=a  x=y",	/* empty field */
+		"job a running 1 2 3 - - cmd file=a ",
+		"job a running 1 2 3 - - cmd x=1 y",
+		"job a running 1 2 3 - - cmd other=\\z file=/f",	/* bad escape, unknown key */
+		"job a\\q running 1 2 3 - - cmd file=/f",	/* good attribute, bad name */
+	};
+	struct ctl_job_status st;
+	char *line;
+
+	status_parses("job a running 1 2 3 - - /bin/a\\sb file=/x\\sy.conf", &st, &line);
+	ck_assert_str_eq(st.name, "a");
+	ck_assert_str_eq(st.command, "/bin/a b");
+	ck_assert_str_eq(st.file, "/x y.conf");
+	ck_assert_int_eq(st.restarts, 3);
+	free(line);
+	/* version 1: no attributes, no file */
+	status_parses("job a running 1 2 3 - - cmd", &st, &line);
+	ck_assert_str_eq(st.command, "cmd");
+	ck_assert_ptr_null(st.file);
+	free(line);
+	/* keys this client does not know are skipped, wherever they are */
+	status_parses("job a running 1 2 3 - - cmd color=blue", &st, &line);
+	ck_assert_str_eq(st.command, "cmd");
+	ck_assert_ptr_null(st.file);
+	free(line);
+	status_parses("job a running 1 2 3 - - cmd color=blue file=/f other=a\\sb x==", &st, &line);
+	ck_assert_str_eq(st.command, "cmd");
+	ck_assert_str_eq(st.file, "/f");
+	free(line);
+	/* a value may hold "=", the key ends at the first */
+	status_parses("job a running 1 2 3 - - cmd file=a=b", &st, &line);
+	ck_assert_str_eq(st.file, "a=b");
+	free(line);
+	status_parses("job a running 1 2 3 - - cmd file=\\e", &st, &line);
+	ck_assert_str_eq(st.file, "");
+	free(line);
+	/* "file" is the whole key */
+	status_parses("job a running 1 2 3 - - cmd files=/f filename=/g", &st, &line);
+	ck_assert_ptr_null(st.file);
+	free(line);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		line = strdup(bad[i]);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_msg(ctl_parse_status(line, &st) == -1, "accepted \"%s\"", bad[i]);
+		ck_assert_ptr_null(st.name);
+		ck_assert_ptr_null(st.command);
+		ck_assert_ptr_null(st.file);
+		ck_assert_int_eq(st.exit_code, -1);
+		free(line);
+	}
+}
+END_TEST
+
+/* ---- log lines -------------------------------------------------------------- */
+
+/* Format into a buffer of exactly the size the header promises, check the line,
+ * parse it back; one byte less does not fit. */
+static void log_line_round_trip(const char *name, long pid, long long time_ms, const char *text)
+{
+	struct ctl_log_line in = { .name = (char *)name, .pid = pid, .time_ms = time_ms,
+				   .text = (char *)text }, out;
+	size_t cap = CTL_LOG_LINE_MAX(strlen(name), strlen(text)), n;
+	char *buf = malloc(cap);
+
+	ck_assert_ptr_nonnull(buf);
+	n = ctl_format_log_line(buf, cap, &in);
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, cap);
+	ck_assert_uint_eq(strlen(buf), n);
+	ck_assert_int_eq(buf[n - 1], '\n');
+	for (size_t i = 0; i + 1 < n; i++)
+		ck_assert_msg((unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f,
+			      "byte %zu of the line is 0x%02x", i, (unsigned char)buf[i]);
+	buf[n - 1] = '\0';
+	ck_assert_msg(ctl_parse_log_line(buf, &out) == 0, "cannot parse back \"%.200s\"", buf);
+	ck_assert_str_eq(out.name, name);
+	ck_assert_int_eq(out.pid, pid);
+	ck_assert_int_eq(out.time_ms, time_ms);
+	ck_assert_uint_eq(strlen(out.text), strlen(text));
+	ck_assert_str_eq(out.text, text);
+	/* out points into the line */
+	ck_assert(out.name >= buf && out.name < buf + n);
+	ck_assert(out.text >= buf && out.text < buf + n);
+	ck_assert_uint_eq(ctl_format_log_line(buf, cap - 1, &in), 0);
+	ck_assert_uint_eq(ctl_format_log_line(buf, 0, &in), 0);
+	free(buf);
+}
+
+START_TEST(log_line_format)
+{
+	struct ctl_log_line in = { .name = "web", .pid = 2199, .time_ms = 1764690000123LL,
+				   .text = "GET /index.html \\ 200" };
+	char buf[256];
+	size_t n = ctl_format_log_line(buf, sizeof(buf), &in);
+
+	ck_assert_str_eq(buf, "line web 2199 1764690000123 GET\\s/index.html\\s\\\\\\s200\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	in.text = "";
+	n = ctl_format_log_line(buf, sizeof(buf), &in);
+	ck_assert_str_eq(buf, "line web 2199 1764690000123 \\e\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	in.text = "\x1b[31mred\x1b[0m\r";
+	n = ctl_format_log_line(buf, sizeof(buf), &in);
+	ck_assert_str_eq(buf, "line web 2199 1764690000123 \\x1b[31mred\\x1b[0m\\x0d\n");
+	ck_assert_uint_eq(n, strlen(buf));
+	/* too small: nothing written past cap, 0 returned */
+	memset(buf, 'Z', sizeof(buf));
+	ck_assert_uint_eq(ctl_format_log_line(buf, 8, &in), 0);
+	ck_assert_int_eq(buf[8], 'Z');
+}
+END_TEST
+
+START_TEST(log_line_round_trips)
+{
+	static const char *const texts[] = {
+		"", "a", "hello world", "  lead and trail  ", "back\\slash \\\\ \\s \\e",
+		"\\e", "\\x41", "\x01\x02\x1f\x7f\t\n\r", "\x1b[1;31merror\x1b[0m: x",
+		"h\xc3\xa9llo \xe2\x9c\x93", "\xff\xfe", "=", "line web 1 2 text",
+	};
+	char *big = malloc(4097), all[256];
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		log_line_round_trip("web", 2199, 1764690000123LL, texts[i]);
+	for (int c = 1; c < 256; c++)
+		all[c - 1] = (char)c;
+	all[255] = '\0';
+	log_line_round_trip("a.b-c_d@e:f+g", 1, 0, all);
+	log_line_round_trip("x", 0, 0, "zero");
+	log_line_round_trip("x", LONG_MAX, LLONG_MAX, "max");
+	/* a whole 4096-byte text, each byte a worst case or not */
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < 4096; i++)
+		big[i] = (char)(i % 255 + 1);
+	big[4096] = '\0';
+	log_line_round_trip("web", 42, 1, big);
+	memset(big, '\x01', 4096);
+	log_line_round_trip("web", 42, 1, big);
+	free(big);
+}
+END_TEST
+
+START_TEST(log_line_rejects)
+{
+	static const char *const bad[] = {
+		"",
+		"line",
+		"lines web 1 2 x",			/* wrong kind */
+		"job web 1 2 x",
+		"missed web 3",
+		"end web",
+		"LINE web 1 2 x",
+		"line a/b 1 2 x",			/* bad name */
+		"line \\e 1 2 x",
+		"line a\\sb 1 2 x",
+		"line  1 2 x",
+		"line web -1 2 x",			/* bad pid */
+		"line web +1 2 x",
+		"line web 01 2 x",
+		"line web x 2 x",
+		"line web  2 x",
+		"line web 99999999999999999999 2 x",
+		"line web 1 -2 x",			/* bad time */
+		"line web 1 02 x",
+		"line web 1 t x",
+		"line web 1 1.5 x",
+		"line web 1 99999999999999999999 x",
+		"line web 1 2",				/* missing text */
+		"line web 1 2 ",
+		"line web 1 2 x y",			/* extra field */
+		"line web 1 2 x ",
+		"line web 1 2 x\\q",			/* bad escape */
+		"line web 1 2 \\x00",
+		"line web 1 2 x\\",
+		"line web 1 2 \\x4",
+		"line web 1 2 a\tb",			/* raw control byte */
+		"line web 1 2 a\x7f",
+		" line web 1 2 x",
+		"line web 1 2 x\n",
+	};
+	struct ctl_log_line out;
+	char good[] = "line web 1 2 x";
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *line = strdup(bad[i]);
+
+		ck_assert_ptr_nonnull(line);
+		out.name = out.text = (char *)"stale";
+		ck_assert_msg(ctl_parse_log_line(line, &out) == -1, "accepted \"%s\"", bad[i]);
+		ck_assert_ptr_null(out.name);
+		ck_assert_ptr_null(out.text);
+		free(line);
+	}
+	ck_assert_int_eq(ctl_parse_log_line(good, &out), 0);
+	ck_assert_str_eq(out.text, "x");
+}
+END_TEST
+
+/* ---- ctl_escape_into -------------------------------------------------------- */
+
+static void escape_into_matches(const char *field, size_t len)
+{
+	size_t room = CTL_ESCAPED_MAX(len);
+	char *dst = malloc(room + 8), *want = strndup(field, len), *e;
+	size_t n;
+
+	ck_assert_ptr_nonnull(dst);
+	ck_assert_ptr_nonnull(want);
+	e = ctl_escape(want);
+	ck_assert_ptr_nonnull(e);
+	memset(dst, 'Z', room + 8);
+	n = ctl_escape_into(dst, field, len);
+	ck_assert_str_eq(dst, e);
+	ck_assert_uint_eq(n, strlen(e));
+	ck_assert_uint_lt(n, room);
+	/* nothing written after the NUL */
+	for (size_t i = n + 1; i < room + 8; i++)
+		ck_assert_msg(dst[i] == 'Z', "byte %zu after the field of %zu written", i, len);
+	free(e);
+	free(want);
+	free(dst);
+}
+
+START_TEST(escape_into)
+{
+	static const char *const fields[] = {
+		"", "a", "a b", "\t\n\\", "\x01\x7f", "\\e", "h\xc3\xa9", "/bin/sh -c 'x y'",
+	};
+	char all[256], worst[64];
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		escape_into_matches(fields[i], strlen(fields[i]));
+	for (int c = 1; c < 256; c++)
+		all[c - 1] = (char)c;
+	all[255] = '\0';
+	escape_into_matches(all, 255);
+	/* the worst case: every byte takes 4, exactly what CTL_ESCAPED_MAX allows */
+	memset(worst, '\x01', sizeof(worst));
+	escape_into_matches(worst, sizeof(worst));
+	{
+		char dst[CTL_ESCAPED_MAX(64)];
+
+		ck_assert_uint_eq(ctl_escape_into(dst, worst, sizeof(worst)), 4 * sizeof(worst));
+	}
+	/* len bytes only, not up to a NUL */
+	escape_into_matches("a b c", 3);
+	escape_into_matches("a b c", 0);
+	{
+		char dst[16];
+
+		ck_assert_uint_eq(ctl_escape_into(dst, "a b c", 3), 4);
+		ck_assert_str_eq(dst, "a\\sb");
+		ck_assert_uint_eq(ctl_escape_into(dst, "xyz", 0), 2);
+		ck_assert_str_eq(dst, "\\e");
+	}
+}
+END_TEST
+
 static Suite *ctlproto_suite(void)
 {
 	Suite *s = suite_create("ctlproto");
 	TCase *esc = tcase_create("escape"), *names = tcase_create("names");
 	TCase *req = tcase_create("request"), *st = tcase_create("status");
+	TCase *arg = tcase_create("request arg"), *log = tcase_create("log line");
 
 	tcase_add_test(esc, escape_round_trips);
 	tcase_add_test(esc, escape_forms);
 	tcase_add_test(esc, unescape_forms);
 	tcase_add_test(esc, unescape_rejects);
+	tcase_add_test(esc, escape_into);
 	suite_add_tcase(s, esc);
 	tcase_add_test(names, command_names);
 	tcase_add_test(names, error_kinds);
@@ -732,10 +1261,20 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(req, request_trailing_garbage);
 	tcase_add_test(req, request_why_is_optional);
 	suite_add_tcase(s, req);
+	tcase_add_test(arg, request_arg_good);
+	tcase_add_test(arg, request_arg_bad);
+	tcase_add_test(arg, request_arg_max_names);
+	suite_add_tcase(s, arg);
 	tcase_add_test(st, status_format);
 	tcase_add_test(st, status_round_trips);
 	tcase_add_test(st, status_malformed);
+	tcase_add_test(st, status_versions);
+	tcase_add_test(st, status_attributes);
 	suite_add_tcase(s, st);
+	tcase_add_test(log, log_line_format);
+	tcase_add_test(log, log_line_round_trips);
+	tcase_add_test(log, log_line_rejects);
+	suite_add_tcase(s, log);
 	return s;
 }
 

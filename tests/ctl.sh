@@ -131,6 +131,22 @@ wait_until 5 "the mute daemon listening" grep -q listening "$T/mute.err"
 MUTE_CLIENT=$!
 EXTRA_PIDS+=("$MUTE_CLIENT")
 
+# A pmtr of protocol version 1: pmtrctl asks again in version 1 what version 1 has.
+OLD=$T/old.sock
+printf 'pmtr-ctl 1\nok\njob web running 42 7 0 - - /bin/sleep\s1000\n' >"$T/old-answer"
+"$GARBAGE" -L -f "$T/old-answer" -H 30 "$OLD" >"$T/old.out" 2>"$T/old.err" &
+EXTRA_PIDS+=($!)
+wait_until 5 "the old daemon listening" grep -q listening "$T/old.err"
+run_cmd 15 "$PMTRCTL" -s "$OLD" status
+[ "$RC" = 0 ] && grep -q "^web  *running  *42  *7s  *0  *-  */bin/sleep 1000\$" "$T/out" ||
+	fail "status from a version 1 pmtr: status $RC: $(cat "$T/out" "$T/err")"
+grep -q "^request pmtr-ctl 2\$" "$T/old.out" && grep -q "^request pmtr-ctl 1\$" "$T/old.out" ||
+	fail "pmtrctl should ask in version 2, then 1: $(cat "$T/old.out")"
+run_cmd 15 "$PMTRCTL" -s "$OLD" logs web
+[ "$RC" = 4 ] && grep -q "this pmtr is older than pmtrctl (protocol version 1) and has no logs command" "$T/err" ||
+	fail "logs from a version 1 pmtr: status $RC: $(cat "$T/err")"
+ok "a pmtr of protocol version 1: status is asked again in version 1; logs says it is too old (exit 4)"
+
 # ---- a daemon with a few jobs ----------------------------------------------
 LONGARG=an-argument-long-enough-to-make-the-command-wider-than-an-eighty-column-terminal
 gen_conf() {
@@ -231,16 +247,16 @@ expect 0 "status --json: exit 0"
 cp "$T/out" "$T/json"
 head -c 9 "$T/json" | grep -qF '{"jobs":[' || fail "status --json does not start with {\"jobs\":[: $(head -c 100 "$T/json")"
 grep -qF "{\"name\":\"web\",\"state\":\"running\",\"pid\":$WEB,\"uptime\":" "$T/json" || fail "status --json: web: $(grep -F '"web"' "$T/json")"
-grep -qF '"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000"}' "$T/json" ||
+grep -qF '"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
 	fail "status --json: typed fields of web: $(grep -F '"web"' "$T/json")"
-grep -qF '{"name":"off","state":"disabled","pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000"}' "$T/json" ||
+grep -qF '{"name":"off","state":"disabled","pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
 	fail "status --json: off: $(grep -F '"off"' "$T/json")"
-grep -qF '"exit_code":3,"exit_signal":null,"command":"/bin/sh -c \"exit 3\""}' "$T/json" ||
+grep -qF '"exit_code":3,"exit_signal":null,"command":"/bin/sh -c \"exit 3\"","file":null}' "$T/json" ||
 	fail "status --json: flappy: $(grep -F '"flappy"' "$T/json")"
-grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"tab\u0009here\""}' "$T/json" ||
+grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"tab\u0009here\"","file":null}' "$T/json" ||
 	fail "status --json: escaping of a command with a tab: $(grep -F '"tabby"' "$T/json")"
 # the command as written in the configuration: quotes inside quotes keep their backslash
-grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"say \\\"hi\\\"\""}' "$T/json" ||
+grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"say \\\"hi\\\"\"","file":null}' "$T/json" ||
 	fail "status --json: the command of a job with quotes inside quotes: $(grep -F '"quoted"' "$T/json")"
 ok "status --json: numbers, nulls, escaped strings"
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then
@@ -360,7 +376,10 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		run_cmd 15 "${PEER[@]}" "$PMTRCTL" -s "$SOCK" status
 		expect 0 "user $PEER_USER may read status"
 		grep -q "^web  *running  *$WEB " "$T/out" || fail "status as $PEER_USER: $(cat "$T/out")"
-		for cmd in "stop web" "start off" "restart web" "enable off" "disable web" "reload"; do
+		run_cmd 15 "${PEER[@]}" "$PMTRCTL" -s "$SOCK" logs web
+		expect 0 "user $PEER_USER may read logs, as status"
+		for cmd in "stop web" "start off" "restart web" "enable off" "disable web" "reload" \
+			"signal HUP web"; do
 			# shellcheck disable=SC2086
 			run_cmd 15 "${PEER[@]}" "$PMTRCTL" -s "$SOCK" $cmd
 			expect_quiet 4 "user $PEER_USER is refused '$cmd' with exit 4"
@@ -395,10 +414,19 @@ check_alive "1 MB of random bytes"
 run_cmd 15 "$GARBAGE" -l 1000000 -H 5 "$SOCK"
 grep -q '^closed after [0-9]* ms: error usage .*4096' "$T/out" || fail "a 1 MB line: answer $(cat "$T/out")"
 check_alive "a 1 MB request line (answered: $(cut -d: -f2- "$T/out"))"
-raw 'pmtr-ctl 2\nstatus\n' -S -H 5
-grep -q '^closed after [0-9]* ms: error usage unsupported protocol version 2$' "$T/out" ||
-	fail "version 2: answer $(cat "$T/out")"
-ok "a version 2 client: error usage unsupported protocol version 2"
+raw 'pmtr-ctl 3\nstatus\n' -S -H 5
+grep -q '^closed after [0-9]* ms: error usage unsupported protocol version 3$' "$T/out" ||
+	fail "version 3: answer $(cat "$T/out")"
+ok "a version 3 client: error usage unsupported protocol version 3"
+# An old client (version 1) is answered in version 1: nine fields, no KEY=VALUE.
+raw 'pmtr-ctl 1\nstatus web\n' -S -H 5 -a
+[ "$(sed -n 1,2p "$T/out")" = "pmtr-ctl 1
+ok" ] && [ "$(wc -l <"$T/out")" = 3 ] &&
+	sed -n 3p "$T/out" | grep -q '^job web [a-z]* [0-9]* [0-9]* [0-9]* [-0-9]* [-0-9]* [^ =]*$' ||
+	fail "a version 1 client: answer $(cat "$T/out")"
+raw 'pmtr-ctl 2\nstatus web\n' -S -H 5 -a
+[ "$(head -n 1 "$T/out")" = "pmtr-ctl 2" ] || fail "a version 2 client: answer $(cat "$T/out")"
+ok "a version 1 client is answered in version 1, a version 2 client in version 2"
 raw 'pmtr-ctl 1\nstatus' -S -H 5
 grep -q '^closed after [0-9]* ms: error usage ' "$T/out" || fail "an unfinished request: answer $(cat "$T/out")"
 ok "a request cut short by the client: error usage"

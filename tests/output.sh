@@ -1,5 +1,5 @@
 #!/bin/bash
-# output.sh: job output logged as NAME[PID]: text (long lines cut, bytes escaped, floods kept), or appended to out/err files. SPDX-License-Identifier: MIT
+# output.sh: job output logged as NAME[PID]: text (long lines cut, bytes escaped, floods kept, all before the exit line), or appended to out/err files. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 script talk.sh <<'EOF'
@@ -71,6 +71,11 @@ x476=$(head -c 476 /dev/zero | tr '\0' x)
 assert_log "talk\[$P\]: $x1024\$" "a 1500-byte line is cut at 1024 bytes"
 assert_log "talk\[$P\]: $x476\$" "the rest of the long line follows as a line of 476 bytes"
 assert_log "talk\[$P\]: last words without newline\$" "a last line without newline is logged at exit"
+last_out=$(grep -n "talk\[$P\]: " "$LOG" | tail -n 1 | cut -d: -f1)
+exit_line=$(grep -n "job talk \[$P\] exited" "$LOG" | cut -d: -f1)
+[ -n "$exit_line" ] && [ "$last_out" -lt "$exit_line" ] ||
+	fail "the job's last output (log line $last_out) comes after its exit line ($exit_line): $(grep -n talk "$LOG")"
+ok "the job's output is logged before the line that says it exited"
 
 wait_job flood
 F=$JOB_PID

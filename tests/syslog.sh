@@ -1,5 +1,5 @@
 #!/bin/bash
-# syslog.sh (root): in the background pmtr logs to /dev/log (facility daemon, ident pmtr) and never blocks on a stuck syslog. SPDX-License-Identifier: MIT
+# syslog.sh (root): in the background pmtr logs to /dev/log (facility daemon, ident pmtr, a job's output under the job's name) and never blocks on a stuck syslog. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 require_root
@@ -46,8 +46,12 @@ EOF
 start_daemon
 SL=$T/syslog.out
 wait_until 5 "'started job talk' in syslog" grep -q "pmtr\[$D\]: started job talk \[" "$SL"
-wait_until 5 "the job's output in syslog" grep -q "pmtr\[$D\]: talk\[[0-9]*\]: hello-syslog" "$SL"
-ok "background: job events and output go to syslog as pmtr[$D]"
+wait_until 5 "the job's output in syslog" grep -q " talk\[[0-9]*\]: hello-syslog" "$SL"
+TALK=$(sed -n 's/.*started job talk \[\([0-9]*\)\].*/\1/p' "$SL" | head -n 1)
+grep -q "^<29>[A-Z][a-z][a-z] [ 0-9][0-9] [0-9:]\{8\} talk\[$TALK\]: hello-syslog\$" "$SL" ||
+	fail "the job's output is not tagged talk[$TALK] (facility daemon, notice): $(grep hello-syslog "$SL")"
+grep -q "pmtr\[$D\]: talk" "$SL" && fail "the job's output still carries pmtr's tag: $(grep hello-syslog "$SL")"
+ok "background: job events go to syslog as pmtr[$D], the job's output as talk[$TALK]"
 if grep -v '^<\(2[4-9]\|3[01]\)>' "$SL" | grep -q .; then
 	fail "syslog lines not of facility daemon (<24> to <31>): $(grep -v '^<\(2[4-9]\|3[01]\)>' "$SL" | head -3)"
 fi

@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind.sh: pmtr under valgrind through start, restarts, job output, reloads (valid and invalid), SIGHUP and stop: no error, no leak. SPDX-License-Identifier: MIT
+# valgrind.sh: pmtr under valgrind through start, restarts, job output, reloads (valid and invalid), SIGHUP, pmtrctl (logs and a follower too) and stop: no error, no leak. SPDX-License-Identifier: MIT
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
@@ -106,7 +106,16 @@ if [ -x "$PMTRCTL" ]; then
 	run_cmd 30 "$PMTRCTL" -s "$SOCK" stop d
 	[ "$RC" = 0 ] || fail "pmtrctl stop d under valgrind: exit $RC: $(cat "$T/err")"
 	wait_for_log "control: stop job d" 20
-	ok "under valgrind: a pmtrctl session"
+	run_cmd 30 "$PMTRCTL" -s "$SOCK" logs -n 5 quick talk
+	[ "$RC" = 0 ] && grep -q "quick\[[0-9]*\]: quick\$" "$T/out" ||
+		fail "pmtrctl logs under valgrind: exit $RC: $(cat "$T/out" "$T/err")"
+	run_cmd 30 "$PMTRCTL" -s "$SOCK" signal CONT talk
+	[ "$RC" = 0 ] || fail "pmtrctl signal under valgrind: exit $RC: $(cat "$T/err")"
+	# a follower still connected when pmtr stops
+	"$PMTRCTL" -s "$SOCK" logs -f quick >"$T/follow.out" 2>&1 &
+	EXTRA_PIDS+=($!)
+	wait_until 20 "the follower to show a line" test -s "$T/follow.out"
+	ok "under valgrind: a pmtrctl session (status, stop, logs, signal, a follower)"
 fi
 m=$(log_lines)
 printf 'disable a' >/dev/udp/127.0.0.1/"$UPORT"

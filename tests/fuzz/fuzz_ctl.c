@@ -1,4 +1,4 @@
-/* fuzz_ctl.c: libFuzzer harness for the control protocol: requests, status lines and field escaping. SPDX-License-Identifier: MIT */
+/* fuzz_ctl.c: libFuzzer harness for the control protocol: requests, status and log lines, field escaping. SPDX-License-Identifier: MIT */
 #include "config.h"
 
 #include <stdbool.h>
@@ -36,7 +36,8 @@ static char *copy_z(const uint8_t *data, size_t size)
 
 static bool same_request(const struct ctl_request *a, const struct ctl_request *b)
 {
-	if (a->command != b->command || a->n_names != b->n_names)
+	if (a->version != b->version || a->command != b->command || a->arg != b->arg ||
+	    a->n_names != b->n_names)
 		return false;
 	for (size_t i = 0; i < a->n_names; i++)
 		if (strcmp(a->names[i], b->names[i]) != 0)
@@ -82,14 +83,25 @@ static void fuzz_request(const uint8_t *data, size_t size)
 		return;
 	}
 	CHECK(size >= 1 && buf[size - 1] == '\n');
+	CHECK(req.version >= CTL_VERSION_MIN && req.version <= CTL_VERSION);
 	CHECK(req.n_names <= CTL_MAX_NAMES);
 	CHECK(ctl_command_name(req.command) != NULL);
 	for (size_t i = 0; i < req.n_names; i++)
 		CHECK(ctl_valid_job_name(req.names[i]));
-	if (ctl_command_mutates(req.command) && req.command != CTL_RELOAD)
+	if (req.command == CTL_RELOAD)
+		CHECK(req.n_names == 0);
+	else if (req.command != CTL_STATUS)
 		CHECK(req.n_names > 0);
+	if (req.command == CTL_SIGNAL)
+		CHECK(req.arg >= 1 && req.arg <= 64);
+	else if (req.command == CTL_LOGS || req.command == CTL_FOLLOW)
+		CHECK(req.arg >= 0 && req.arg <= CTL_LINES_MAX);
+	else
+		CHECK(req.arg == 0);
+	CHECK(ctl_command_mutates(req.command) ==
+	      (req.command != CTL_STATUS && req.command != CTL_LOGS && req.command != CTL_FOLLOW));
 
-	text = ctl_format_request(req.command, req.names, req.n_names);
+	text = ctl_format_request(&req);
 	CHECK(text != NULL);
 	rc = ctl_parse_request(text, strlen(text), &again, why2, sizeof(why2));
 	if (rc != 0)
@@ -111,13 +123,45 @@ static void fuzz_request(const uint8_t *data, size_t size)
 	free(buf);
 }
 
+/* Format st for a client of version, check the line and parse it back: the same
+ * fields, the file only at version 2. */
+static void status_again(const struct ctl_job_status *st, int version)
+{
+	struct ctl_job_status again;
+	char *text = ctl_format_status(st, version);
+	size_t n, spaces = 0;
+
+	CHECK(text != NULL);
+	n = strlen(text);
+	CHECK(n > 0 && text[n - 1] == '\n');
+	text[n - 1] = '\0';
+	/* One line, fields without control bytes; the nine, and the file at version 2. */
+	for (size_t i = 0; i + 1 < n; i++) {
+		CHECK((unsigned char)text[i] >= 0x20 && text[i] != 0x7f);
+		spaces += text[i] == ' ';
+	}
+	CHECK(spaces == (version >= 2 && st->file ? 9u : 8u));
+	CHECK(ctl_parse_status(text, &again) == 0);
+	CHECK(strcmp(st->name, again.name) == 0);
+	CHECK(strcmp(st->state, again.state) == 0);
+	CHECK(strcmp(st->command, again.command) == 0);
+	CHECK(st->pid == again.pid && st->uptime == again.uptime &&
+	      st->restarts == again.restarts && st->exit_code == again.exit_code &&
+	      st->exit_signal == again.exit_signal);
+	if (version >= 2 && st->file)
+		CHECK(again.file && strcmp(st->file, again.file) == 0);
+	else
+		CHECK(again.file == NULL);
+	free(text);
+}
+
 static void fuzz_status(const uint8_t *data, size_t size)
 {
-	struct ctl_job_status st, again;
-	char *line = copy_z(data, size), *text;
-	size_t n;
+	struct ctl_job_status st;
+	char *line = copy_z(data, size);
 
 	if (ctl_parse_status(line, &st) < 0) {
+		CHECK(st.name == NULL && st.state == NULL && st.command == NULL && st.file == NULL);
 		free(line);
 		return;
 	}
@@ -125,21 +169,54 @@ static void fuzz_status(const uint8_t *data, size_t size)
 	CHECK(st.pid >= 0 && st.uptime >= 0);
 	CHECK(st.exit_code >= -1 && st.exit_code <= 255);
 	CHECK(st.exit_signal == -1 || (st.exit_signal >= 1 && st.exit_signal <= 127));
-	text = ctl_format_status(&st);
-	CHECK(text != NULL);
-	n = strlen(text);
-	CHECK(n > 0 && text[n - 1] == '\n');
-	text[n - 1] = '\0';
-	/* One line, fields without spaces or control bytes. */
+	/* The strings point into the line, which they fit in. */
+	CHECK(st.name >= line && st.name < line + size + 1);
+	CHECK(st.command >= line && st.command < line + size + 1);
+	if (st.file)
+		CHECK(st.file > line && st.file < line + size + 1);
+	status_again(&st, 1);
+	status_again(&st, 2);
+	free(line);
+}
+
+/* A "line" of logs and follow: when it parses, it formats back (in the room the
+ * header promises, and not in one byte less) to a line that parses to the same. */
+static void fuzz_log_line(const uint8_t *data, size_t size)
+{
+	struct ctl_log_line in, again;
+	char *line = copy_z(data, size), *text;
+	size_t cap, n;
+
+	if (ctl_parse_log_line(line, &in) < 0) {
+		CHECK(in.name == NULL && in.text == NULL);
+		free(line);
+		return;
+	}
+	CHECK(ctl_valid_job_name(in.name));
+	CHECK(in.pid >= 0 && in.time_ms >= 0);
+	CHECK(in.text != NULL && strlen(in.text) <= size);
+	cap = CTL_LOG_LINE_MAX(strlen(in.name), strlen(in.text));
+	text = malloc(cap);
+	if (!text)
+		abort();
+	n = ctl_format_log_line(text, cap, &in);
+	CHECK(n > 0 && n < cap && strlen(text) == n && text[n - 1] == '\n');
 	for (size_t i = 0; i + 1 < n; i++)
 		CHECK((unsigned char)text[i] >= 0x20 && text[i] != 0x7f);
-	CHECK(ctl_parse_status(text, &again) == 0);
-	CHECK(strcmp(st.name, again.name) == 0);
-	CHECK(strcmp(st.state, again.state) == 0);
-	CHECK(strcmp(st.command, again.command) == 0);
-	CHECK(st.pid == again.pid && st.uptime == again.uptime &&
-	      st.restarts == again.restarts && st.exit_code == again.exit_code &&
-	      st.exit_signal == again.exit_signal);
+	/* the text field is escaped exactly as ctl_escape would */
+	{
+		char *esc = ctl_escape(in.text);
+
+		CHECK(esc != NULL);
+		CHECK(n > strlen(esc) + 1 && memcmp(text + n - 1 - strlen(esc), esc, strlen(esc)) == 0);
+		free(esc);
+	}
+	CHECK(ctl_format_log_line(text, cap - 1, &in) == 0);
+	text[n - 1] = '\0';
+	CHECK(ctl_parse_log_line(text, &again) == 0);
+	CHECK(strcmp(in.name, again.name) == 0);
+	CHECK(strcmp(in.text, again.text) == 0);
+	CHECK(in.pid == again.pid && in.time_ms == again.time_ms);
 	free(text);
 	free(line);
 }
@@ -164,6 +241,17 @@ static void fuzz_escape(const uint8_t *data, size_t size)
 	CHECK(esc != NULL && *esc);
 	for (const char *c = esc; *c; c++)
 		CHECK(*c != ' ' && (unsigned char)*c >= 0x20 && *c != 0x7f);
+	/* ctl_escape_into writes the same, in no more than CTL_ESCAPED_MAX */
+	{
+		size_t room = CTL_ESCAPED_MAX(orig_len), n;
+		char *into = malloc(room);
+
+		if (!into)
+			abort();
+		n = ctl_escape_into(into, orig, orig_len);
+		CHECK(n < room && n == strlen(esc) && strcmp(into, esc) == 0);
+		free(into);
+	}
 	CHECK(ctl_unescape(esc) == 0);
 	CHECK(strcmp(esc, orig) == 0);
 	free(esc);
@@ -175,6 +263,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	fuzz_request(data, size);
 	fuzz_status(data, size);
+	fuzz_log_line(data, size);
 	fuzz_escape(data, size);
 	return 0;
 }

@@ -65,9 +65,9 @@ write_dict() {
 		depends disable wait once order stop timeout restart delay essential report to
 		listen on udp:// syslog infinity unlimited -c -d -e -f -i -l -m -n -q -r -s -t
 		-u -v ms 0x # " \\" \\\\ 10s 5m 1h 2d /bin/sh' ;;
-	ctl) words='pmtr-ctl\x201\x0a status start stop restart enable disable reload job
-		running stopping pending waiting\\sto\\srestart done \\s \\t \\n \\\\ \\x \\e
-		\x20-\x20' ;;
+	ctl) words='pmtr-ctl\x201\x0a pmtr-ctl\x202\x0a status start stop restart enable disable
+		reload logs follow signal job line missed output end file= running stopping pending
+		waiting\\sto\\srestart done \\s \\t \\n \\\\ \\x \\e \x20-\x20' ;;
 	udp) words='enable disable udp:// [ ] @ :65535 report \x0a' ;;
 	esac
 	for w in $words; do

@@ -1,7 +1,7 @@
 /* ctl-garbage.c: test helper: hostile or plain clients of pmtr's control socket, many at once. SPDX-License-Identifier: MIT
  *
- * Usage: ctl-garbage [-n COUNT] [-r BYTES [-x SEED] | -l BYTES | -i | -f FILE] [-S] [-H SECONDS] [-q] PATH
- *        ctl-garbage -L [-H SECONDS] PATH
+ * Usage: ctl-garbage [-n COUNT] [-r BYTES [-x SEED] | -l BYTES | -i | -f FILE] [-S] [-H SECONDS] [-q | -a] PATH
+ *        ctl-garbage -L [-f FILE] [-H SECONDS] PATH
  *   -n COUNT    open COUNT connections at once (default 1)
  *   -r BYTES    send BYTES pseudo-random bytes on each (seeded by -x, default 1)
  *   -l BYTES    send a hello, then "status " and a line of BYTES letters
@@ -14,9 +14,12 @@
  * prints one line per connection on stdout: "closed after MS ms: LINE" where LINE is
  * the answer's line after the hello ("-" when none came), or "open after MS ms: ..."
  * when the daemon kept the connection past the hold time; -q prints only a summary
- * "closed N open M". Exit 0, or 2 on a usage or connect error.
+ * "closed N open M"; -a prints each whole answer instead (its first REPLY_KEEP bytes). Exit 0, or 2 on a usage or connect error.
  * With -L it is a mute daemon instead: it listens on PATH (prints "listening" on
- * stderr), accepts every client and never answers, for SECONDS (default 5).
+ * stderr), accepts every client and never answers, for SECONDS (default 5). With -L
+ * -f FILE it is a pmtr of protocol version 1: it prints each request ("request "
+ * and its text) and answers a version 1 request with FILE, any other with the
+ * refusal of its version.
  * It builds without config.h too: tests/lib.sh compiles it alone when it is not built. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -58,12 +61,36 @@ static int64_t now_ms(void)
 static void die_usage(void)
 {
 	fprintf(stderr, "usage: ctl-garbage [-n COUNT] [-r BYTES [-x SEED] | -l BYTES | -i | -f FILE] [-S] "
-		"[-H SECONDS] [-q] PATH\n       ctl-garbage -L [-H SECONDS] PATH\n");
+		"[-H SECONDS] [-q | -a] PATH\n       ctl-garbage -L [-f FILE] [-H SECONDS] PATH\n");
 	exit(2);
 }
 
-/* A daemon that accepts and never answers: what a hung pmtr looks like to a client. */
-static int mute_server(const struct sockaddr_un *sa, double hold)
+/* A pmtr of protocol version 1 as a newer client meets it: a version 1 request gets
+ * the answer in old_answer, any other the refusal of its version. */
+static void answer_as_old(int fd, const char *old_answer, size_t old_len)
+{
+	static const char refusal[] = "pmtr-ctl 1\nerror usage unsupported protocol version ";
+	char req[4096], out[128];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(req) - 1 && (n = read(fd, req + len, sizeof(req) - 1 - len)) > 0)
+		len += (size_t)n;
+	req[len] = '\0';
+	printf("request %s", req);
+	if (strncmp(req, "pmtr-ctl 1\n", 11) == 0) {
+		n = write(fd, old_answer, old_len);
+	} else {
+		snprintf(out, sizeof(out), "%s%d\n", refusal, atoi(req + 9));
+		n = write(fd, out, strlen(out));
+	}
+	(void)n;
+}
+
+/* A daemon that accepts and never answers: what a hung pmtr looks like to a client.
+ * With old_answer, an old pmtr instead (answer_as_old). */
+static int mute_server(const struct sockaddr_un *sa, double hold, const char *old_answer,
+		       size_t old_len)
 {
 	int64_t deadline = now_ms() + (int64_t)(hold * 1000);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), held = 0;
@@ -77,8 +104,17 @@ static int mute_server(const struct sockaddr_un *sa, double hold)
 	for (int64_t left; (left = deadline - now_ms()) > 0;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
-		if (poll(&pfd, 1, (int)left) > 0 && accept(fd, NULL, NULL) >= 0)
+		int client;
+
+		if (poll(&pfd, 1, (int)left) <= 0 || (client = accept(fd, NULL, NULL)) < 0)
+			continue;
+		if (!old_answer) {
 			held++;	/* kept open, never read, never written */
+			continue;
+		}
+		answer_as_old(client, old_answer, old_len);
+		close(client);
+		fflush(stdout);
 	}
 	unlink(sa->sun_path);
 	printf("held %d\n", held);
@@ -113,11 +149,15 @@ static char *read_all(int fd, size_t *len)
 }
 
 /* The line after the hello in a reply, or "-". */
-static void print_answer(const struct conn *c, int64_t t0, bool open)
+static void print_answer(const struct conn *c, int64_t t0, bool open, bool whole)
 {
 	const char *line = "-";
 	char *nl, copy[REPLY_KEEP + 1];
 
+	if (whole) {
+		fwrite(c->reply, 1, c->reply_len, stdout);
+		return;
+	}
 	memcpy(copy, c->reply, c->reply_len + 1);
 	nl = strchr(copy, '\n');
 	if (nl && nl[1]) {
@@ -137,7 +177,7 @@ int main(int argc, char **argv)
 	size_t count = 1, len = 0, left;
 	unsigned long long seed = 1;
 	double hold = 5;
-	bool shut = false, quiet = false, mute = false;
+	bool shut = false, quiet = false, mute = false, whole = false;
 	char *data = NULL, mode = 0;
 	const char *file = NULL;
 	struct conn *conns;
@@ -145,7 +185,7 @@ int main(int argc, char **argv)
 	int64_t t0, deadline;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:x:l:if:SH:qL")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:x:l:if:SH:qLa")) != -1) {
 		switch (opt) {
 		case 'n': count = strtoul(optarg, NULL, 10); break;
 		case 'x': seed = strtoull(optarg, NULL, 10); break;
@@ -155,6 +195,7 @@ int main(int argc, char **argv)
 		case 'S': shut = true; break;
 		case 'H': hold = strtod(optarg, NULL); break;
 		case 'q': quiet = true; break;
+		case 'a': whole = true; break;
 		case 'L': mute = true; break;
 		default: die_usage();
 		}
@@ -162,8 +203,8 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || count == 0 || strlen(argv[optind]) >= sizeof(sa.sun_path))
 		die_usage();
 	strcpy(sa.sun_path, argv[optind]);
-	if (mute)
-		return mute_server(&sa, hold);
+	if (mute && mode != 'f')
+		return mute_server(&sa, hold, NULL, 0);
 
 	/* What to send: made once, sent on every connection. */
 	if (mode == 'r') {
@@ -194,6 +235,8 @@ int main(int argc, char **argv)
 		}
 		if (fd > 0)
 			close(fd);
+		if (mute)
+			return mute_server(&sa, hold, data, len);
 	} else {
 		data = malloc(1);
 		len = 0;
@@ -281,7 +324,7 @@ int main(int argc, char **argv)
 		printf("closed %zu open %zu\n", count - left, left);
 	for (size_t i = 0; i < count; i++) {
 		if (!quiet)
-			print_answer(&conns[i], t0, !conns[i].closed);
+			print_answer(&conns[i], t0, !conns[i].closed, whole);
 		close(conns[i].fd);
 	}
 	free(pfd);
