@@ -516,28 +516,76 @@ char *ctl_format_request(const struct ctl_request *req)
 
 /* ---- status lines ----------------------------------------------------------- */
 
+static const char *const health_words[] = { "starting", "healthy", "unhealthy" };
+
+static bool is_health(const char *word)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(health_words); i++)
+		if (strcmp(health_words[i], word) == 0)
+			return true;
+	return false;
+}
+
+/* " KEY=VALUE", the value escaped; returns its length. */
+static size_t put_attribute(char *dst, const char *key, const char *value)
+{
+	size_t n = (size_t)sprintf(dst, " %s=", key);
+
+	return n + ctl_escape_into(dst + n, value, strlen(value));
+}
+
+/* Room for a field escaped, its space or " KEY=" included. */
+static size_t field_room(const char *field)
+{
+	return field ? CTL_ESCAPED_MAX(strlen(field)) + 16 : 0;
+}
+
 char *ctl_format_status(const struct ctl_job_status *status, int version)
 {
-	char *name = ctl_escape(status->name ? status->name : "");
-	char *state = ctl_escape(status->state ? status->state : "");
-	char *command = ctl_escape(status->command ? status->command : "");
-	char *file = version >= 2 && status->file ? ctl_escape(status->file) : NULL;
-	char code[16] = "-", sig[16] = "-";
-	char *line = NULL;
+	const char *name = status->name ? status->name : "";
+	const char *state = status->state ? status->state : "";
+	const char *command = status->command ? status->command : "";
+	const char *ready = NULL;
+	char code[16] = "-", sig[16] = "-", *line;
+	size_t len;
 
+	if (status->ready == CTL_READY_YES)
+		ready = "yes";
+	else if (status->ready == CTL_READY_NO)
+		ready = "no";
+	if ((!ready && status->ready != CTL_READY_ABSENT) ||
+	    (status->health && !is_health(status->health))) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (status->exit_code >= 0)
 		snprintf(code, sizeof(code), "%d", status->exit_code);
 	if (status->exit_signal >= 0)
 		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
-	if (name && state && command && (file || !status->file || version < 2) &&
-	    asprintf(&line, "job %s %s %ld %lld %lu %s %s %s%s%s\n", name, state, status->pid,
-		     status->uptime, status->restarts, code, sig, command, file ? " file=" : "",
-		     file ? file : "") < 0)
-		line = NULL;
-	free(file);
-	free(name);
-	free(state);
-	free(command);
+	/* "job", the numbers and their spaces take far less than 128 bytes. */
+	line = malloc(128 + field_room(name) + field_room(state) + field_room(command) +
+		      field_room(status->file) + field_room(ready) + field_room(status->health) +
+		      field_room(status->note));
+	if (!line)
+		return NULL;
+	len = (size_t)sprintf(line, "job ");
+	len += ctl_escape_into(line + len, name, strlen(name));
+	line[len++] = ' ';
+	len += ctl_escape_into(line + len, state, strlen(state));
+	len += (size_t)sprintf(line + len, " %ld %lld %lu %s %s ", status->pid, status->uptime,
+			       status->restarts, code, sig);
+	len += ctl_escape_into(line + len, command, strlen(command));
+	if (version >= 2) {
+		if (status->file)
+			len += put_attribute(line + len, "file", status->file);
+		if (ready)
+			len += put_attribute(line + len, "ready", ready);
+		if (status->health)
+			len += put_attribute(line + len, "health", status->health);
+		if (status->note)
+			len += put_attribute(line + len, "note", status->note);
+	}
+	memcpy(line + len, "\n", 2);
 	return line;
 }
 
@@ -574,7 +622,7 @@ static int parse_optional(const char *s, unsigned long long min, unsigned long l
 static int parse_attributes(char *p, struct ctl_job_status *status)
 {
 	while (p) {
-		char *field = p, *eq;
+		char *field = p, *eq, *value;
 
 		p = strchr(p, ' ');
 		if (p)
@@ -583,8 +631,23 @@ static int parse_attributes(char *p, struct ctl_job_status *status)
 		if (!eq || eq == field || ctl_unescape(eq + 1) < 0)
 			return -1;
 		*eq = '\0';
-		if (strcmp(field, "file") == 0)
-			status->file = eq + 1;
+		value = eq + 1;
+		if (strcmp(field, "file") == 0) {
+			status->file = value;
+		} else if (strcmp(field, "ready") == 0) {
+			if (strcmp(value, "yes") == 0)
+				status->ready = CTL_READY_YES;
+			else if (strcmp(value, "no") == 0)
+				status->ready = CTL_READY_NO;
+			else
+				return -1;
+		} else if (strcmp(field, "health") == 0) {
+			if (!is_health(value))
+				return -1;
+			status->health = value;
+		} else if (strcmp(field, "note") == 0) {
+			status->note = value;
+		}
 	}
 	return 0;
 }

@@ -46,16 +46,30 @@ struct ctl_request {
 	size_t n_names;
 };
 
+/* "ready=yes|no" of a version 2 status line. Zero is "not said" (a version 1 line),
+ * so that a status filled in with designated initializers says nothing it was not
+ * told. */
+enum ctl_ready {
+	CTL_READY_ABSENT,
+	CTL_READY_NO,
+	CTL_READY_YES,
+};
+
 struct ctl_job_status {
 	char *name;
-	char *state;		/* "running", "stopping", "waiting to restart", ... */
+	char *state;		/* "starting", "running", "stopping", "waiting to restart", ... */
 	long pid;		/* 0: no process */
 	long long uptime;	/* seconds since it started, 0 when not running */
 	unsigned long restarts;
 	int exit_code;		/* of the last exit, -1 when none */
 	int exit_signal;	/* that killed it last, -1 when none */
 	char *command;		/* the cmd line as written */
-	char *file;		/* version 2: the included file it is written in, or NULL */
+	/* Version 2 attributes; none of them reaches a client of version 1. */
+	char *file;		/* the included file it is written in, or NULL */
+	enum ctl_ready ready;	/* yes only while its process runs and is ready */
+	char *health;		/* a job with a check: "starting", "healthy" or
+				 * "unhealthy"; NULL for a job without one */
+	char *note;		/* the last STATUS= text the job sent in this run, or NULL */
 };
 
 /* A line of a job's output in the answer to logs and follow:
@@ -126,13 +140,17 @@ void ctl_request_free(struct ctl_request *req);
 char *ctl_format_request(const struct ctl_request *req);
 
 /* One status body line (with its "\n") for a client of version, malloc'd; NULL on
- * ENOMEM. Version 1 gets the nine fields only. */
+ * ENOMEM, or EINVAL for a ready out of range or a health that is not one of its
+ * three words. Version 1 gets the nine fields only; version 2 then "file=",
+ * "ready=", "health=" and "note=", each when set. */
 char *ctl_format_status(const struct ctl_job_status *status, int version);
 /* Parse one status body line (without "\n") into *status, in place: the line is
  * cut into fields and unescaped, and the strings of *status point into it, so a
  * client parses a thousand lines without allocating. KEY=VALUE fields after the
- * nine are read when known, skipped when not. -1 on a malformed line (its text is
- * then undefined). */
+ * nine are read when known, skipped when not; a known key with a bad value ("ready"
+ * other than yes or no, "health" other than its three words) is malformed. -1 on a
+ * malformed line (its text is then undefined, *status as after memset, exit_code and
+ * exit_signal -1). */
 int ctl_parse_status(char *line, struct ctl_job_status *status);
 
 /* A "line" body line (with its "\n") in dst of cap bytes; returns its length, or 0

@@ -152,7 +152,10 @@ int util_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
 			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
+		uint64_t digit = (uint64_t)(*s - '0');
+
+		/* v * 10 + digit <= max, without overflow (digit may exceed max) */
+		if (digit > max || v > (max - digit) / 10)
 			return -1;
 		v = v * 10 + (uint64_t)(*s - '0');
 	}

@@ -77,6 +77,7 @@ int cgroup_init(struct cgroup_base *cg, const char *conf_path)
 	cg->dir_fd = -1;
 	if (find_mount(mount, sizeof(mount)) < 0 || own_cgroup(own, sizeof(own)) < 0)
 		return -1;
+	cg->mount_len = strlen(mount);
 	if (snprintf(cg->path, sizeof(cg->path), "%s%s%spmtr-%016llx", mount,
 		     strcmp(own, "/") == 0 ? "" : own, "/", (unsigned long long)key) >=
 	    (int)sizeof(cg->path)) {
@@ -251,4 +252,24 @@ void cgroup_exit(struct cgroup_base *cg)
 	cg->dir_fd = -1;
 	if (rmdir(cg->path) < 0 && errno != EBUSY && errno != ENOENT)
 		log_debug("cgroup %s: %s", cg->path, strerror(errno));
+}
+
+bool cgroup_job_holds(struct cgroup_base *cg, const char *job, pid_t pid)
+{
+	char path[64], want[PATH_MAX + 8], line[PATH_MAX + 8];
+	bool holds = false;
+	FILE *f;
+
+	if (!cg || cg->dir_fd < 0 ||
+	    snprintf(want, sizeof(want), "0::%s/%s\n", cg->path + cg->mount_len, job) >=
+	    (int)sizeof(want))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!holds && fgets(line, sizeof(line), f))
+		holds = strcmp(line, want) == 0;
+	fclose(f);
+	return holds;
 }

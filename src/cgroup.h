@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The directory that holds this pmtr's job cgroups: <pmtr's own cgroup>/pmtr-<key>,
  * where key is derived from the configuration path, so that a pmtr started again on
@@ -11,6 +12,7 @@
 struct cgroup_base {
 	int dir_fd;			/* -1: no cgroups, process groups only */
 	char path[PATH_MAX];
+	size_t mount_len;		/* path less this is its name in /proc/PID/cgroup */
 };
 
 /* Find the cgroup2 hierarchy, create the base directory and lock it. -1 with errno
@@ -33,6 +35,9 @@ bool cgroup_job_populated(struct cgroup_base *cg, const char *job);
 
 /* Send sig to every process of the job's cgroup; returns how many were signalled. */
 int cgroup_job_signal(struct cgroup_base *cg, const char *job, int sig);
+
+/* Whether process pid is in the job's cgroup (from /proc/PID/cgroup). */
+bool cgroup_job_holds(struct cgroup_base *cg, const char *job, pid_t pid);
 
 /* Remove the job's cgroup if it is empty. */
 void cgroup_job_remove(struct cgroup_base *cg, const char *job);

@@ -45,6 +45,10 @@ void conf_job_free(struct conf_job *job)
 	free_strv(job->depends, job->n_depends);
 	free(job->cpus);
 	free(job->ulimits);
+	free(job->ready_host);
+	free_strv(job->ready_argv, strv_len(job->ready_argv));
+	free_strv(job->after, job->n_after);
+	free_strv(job->check_argv, strv_len(job->check_argv));
 	free(job);
 }
 
@@ -90,6 +94,11 @@ bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
 	    a->umask != b->umask)
 		return false;
 	if (!strv_eq(a->argv, strv_len(a->argv), b->argv, strv_len(b->argv)))
+		return false;
+	/* How readiness is seen is part of the run: NOTIFY_SOCKET, a probe. */
+	if (a->ready != b->ready || !str_eq(a->ready_host, b->ready_host) ||
+	    a->ready_port != b->ready_port ||
+	    !strv_eq(a->ready_argv, strv_len(a->ready_argv), b->ready_argv, strv_len(b->ready_argv)))
 		return false;
 	if (!strv_eq(a->env, a->n_env, b->env, b->n_env) ||
 	    !strv_eq(a->depends, a->n_depends, b->depends, b->n_depends))
@@ -143,6 +152,16 @@ static void append_flag(char *buf, size_t len, const char *what, bool a, bool b)
 		append(buf, len, "%s%s", b ? "" : "no ", what);
 }
 
+static bool same_check(const struct conf_job *a, const struct conf_job *b)
+{
+	return strv_eq(a->check_argv, strv_len(a->check_argv), b->check_argv,
+		       strv_len(b->check_argv)) &&
+	       a->check_every_ms == b->check_every_ms &&
+	       a->check_timeout_ms == b->check_timeout_ms && a->check_retries == b->check_retries;
+}
+
+#define SWAP(a, b) do { __typeof__(a) swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
+
 bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
 				  char *buf, size_t len)
 {
@@ -161,16 +180,26 @@ bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_jo
 	append_flag(buf, len, "once", a->once, b->once);
 	append_flag(buf, len, "wait", a->wait, b->wait);
 	append_flag(buf, len, "essential", a->essential, b->essential);
+	append_ms(buf, len, "ready timeout", a->ready_timeout_ms, b->ready_timeout_ms, false);
+	if (!strv_eq(a->after, a->n_after, b->after, b->n_after))
+		append(buf, len, "after%s", b->n_after ? "" : " none");
+	if (!same_check(a, b))
+		append(buf, len, "check%s", b->check_argv ? "" : " none");
 	return buf[0] != '\0';
 }
 
 void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
 {
-	char *file = dst->file;
-
-	/* where it is written: moved, not copied, so that this cannot fail */
-	dst->file = src->file;
-	src->file = file;
+	/* moved, not copied, so that this cannot fail */
+	SWAP(dst->file, src->file);
+	SWAP(dst->after, src->after);
+	SWAP(dst->n_after, src->n_after);
+	SWAP(dst->check_argv, src->check_argv);
+	dst->after_line = src->after_line;
+	dst->check_every_ms = src->check_every_ms;
+	dst->check_timeout_ms = src->check_timeout_ms;
+	dst->check_retries = src->check_retries;
+	dst->ready_timeout_ms = src->ready_timeout_ms;
 	dst->stop_signal = src->stop_signal;
 	dst->stop_timeout_ms = src->stop_timeout_ms;
 	dst->restart_delay_ms = src->restart_delay_ms;
@@ -192,7 +221,8 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 	return a->stop_signal == b->stop_signal && a->stop_timeout_ms == b->stop_timeout_ms &&
 	       a->restart_delay_ms == b->restart_delay_ms && a->bounce_ms == b->bounce_ms &&
 	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
-	       a->essential == b->essential;
+	       a->essential == b->essential && a->ready_timeout_ms == b->ready_timeout_ms &&
+	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b);
 }
 
 static bool needs_quotes(const char *arg)

@@ -12,6 +12,13 @@
 #define CONF_DEFAULT_STOP_TIMEOUT_MS 10000
 #define CONF_DEFAULT_RESTART_DELAY_MS 10000
 #define CONF_DEFAULT_UMASK 022
+#define CONF_DEFAULT_READY_TIMEOUT_MS 90000
+#define CONF_DEFAULT_CHECK_EVERY_MS 30000
+#define CONF_DEFAULT_CHECK_TIMEOUT_MS 10000
+#define CONF_DEFAULT_CHECK_RETRIES 3
+
+/* How a job says it is ready; a job without "ready" is ready once started. */
+enum conf_ready { CONF_READY_STARTED, CONF_READY_NOTIFY, CONF_READY_TCP, CONF_READY_CMD };
 #define CONF_MAX_ULIMITS 16
 
 struct conf_rlimit {
@@ -46,6 +53,17 @@ struct conf_job {
 	int order;		/* sort key, default 0 */
 	bool disabled, once, wait;
 	bool essential;		/* its own end ends pmtr, with its status */
+	enum conf_ready ready;
+	char *ready_host;	/* ready tcp: the address to connect to, numeric */
+	int ready_port;
+	char **ready_argv;	/* ready cmd: NULL-terminated, argv[0] absolute */
+	int64_t ready_timeout_ms;
+	char **after;		/* names of the jobs that must be ready first */
+	size_t n_after;
+	int after_line;		/* the first "after" line, for messages */
+	char **check_argv;	/* health check command, NULL-terminated; NULL: none */
+	int64_t check_every_ms, check_timeout_ms;
+	unsigned check_retries;
 	int line;		/* line of the "job" keyword, for messages */
 	char *file;		/* the included file it is in; NULL: the main file */
 };
@@ -70,14 +88,14 @@ char *conf_job_command(const struct conf_job *job);
 bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b);
 
 /* The settings only pmtr uses (stop signal and timeout, restart delay, bounce,
- * order, once, wait, essential): a running job takes them over without a
- * restart. Describes in buf what differs between a and b ("stop timeout 5 sec,
+ * order, once, wait, essential, ready timeout, after, check): a running job takes
+ * them over without a restart. Describes in buf what differs between a and b ("stop timeout 5 sec,
  * bounce every off"); returns false when nothing does. */
 bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
 				  char *buf, size_t len);
 
 /* Take over from src the settings only pmtr uses, and disabled and where the job
- * is written (line; file, which moves from src to dst). */
+ * is written (line; file, after and check move from src to dst). */
 void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src);
 
 /* True when two jobs are the same in every setting but where they are written

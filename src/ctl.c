@@ -94,17 +94,33 @@ static void reply_error(struct reply *r, enum ctl_error kind, const char *msg)
 	reply_printf(r, "error %s %s\n", ctl_error_name(kind), msg);
 }
 
+/* A job with a check: "starting" until a check of this run ended while it is
+ * ready, then what the last one said. */
+static char *health_of(const struct job *job)
+{
+	if (!job->conf->check_argv)
+		return NULL;
+	if (job->state == JOB_UNHEALTHY)
+		return "unhealthy";
+	return job_is_ready(job) && job->checks_done ? "healthy" : "starting";
+}
+
 static void add_status(struct reply *r, const struct job *job, int64_t now, int version)
 {
 	struct ctl_job_status st = {
 		.name = job->conf->name,
-		.state = (char *)job_state_name(job->state),
+		/* unhealthy is running on the wire; its health says the rest */
+		.state = (char *)job_state_name(job->state == JOB_UNHEALTHY ? JOB_RUNNING :
+						job->state),
 		.pid = job->pid,
 		.uptime = job->pid ? (now - job->started_ms) / 1000 : 0,
 		.restarts = job->restarts,
 		.exit_code = -1,
 		.exit_signal = -1,
 		.file = job->conf->file,
+		.ready = job_is_ready(job) ? CTL_READY_YES : CTL_READY_NO,
+		.health = health_of(job),
+		.note = job->note,
 	};
 	char *line;
 

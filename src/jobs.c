@@ -15,16 +15,28 @@
 #include "jobs.h"
 #include "log.h"
 #include "joblog.h"
+#include "notify.h"
 #include "output.h"
+#include "probe.h"
 #include "spawn.h"
 #include "util.h"
 
 /* While a stopped job's leader is gone but its group lingers, how often to look. */
 #define GROUP_RECHECK_MS 100
+/* A ready probe that failed is tried again after this long. */
+#define READY_TCP_RETRY_MS 200
+#define READY_CMD_RETRY_MS 500
+/* Each try of a ready tcp connect. */
+#define READY_TCP_TRY_MS 1000
+
+/* Why the health check that is being reported failed (for act_check_fail). */
+static const char *check_why;
 
 static const char *const state_names[JOB_N_STATES] = {
 	[JOB_PENDING] = "pending",
+	[JOB_STARTING] = "starting",
 	[JOB_RUNNING] = "running",
+	[JOB_UNHEALTHY] = "unhealthy",
 	[JOB_STOPPING] = "stopping",
 	[JOB_BACKOFF] = "waiting to restart",
 	[JOB_DISABLED] = "disabled",
@@ -41,11 +53,25 @@ static const char *const event_names[JOB_N_EVENTS] = {
 	[JOB_EV_EXIT] = "exit",
 	[JOB_EV_TIMER] = "timer",
 	[JOB_EV_KILL] = "kill",
+	[JOB_EV_READY] = "ready",
+	[JOB_EV_CHECK_OK] = "check ok",
+	[JOB_EV_CHECK_FAIL] = "check failed",
 };
 
 const char *job_state_name(enum job_state state)
 {
 	return state < JOB_N_STATES ? state_names[state] : "?";
+}
+
+bool job_is_up(const struct job *job)
+{
+	return job->state == JOB_STARTING || job->state == JOB_RUNNING ||
+	       job->state == JOB_UNHEALTHY;
+}
+
+bool job_is_ready(const struct job *job)
+{
+	return job->state == JOB_RUNNING || job->state == JOB_UNHEALTHY;
 }
 
 bool job_is_removed(const struct job *job)
@@ -63,7 +89,7 @@ static const char *name_of(const struct job *job)
 static void set_state(struct job *job, enum job_state state)
 {
 	job->state = state;
-	if (state != JOB_RUNNING && state != JOB_STOPPING && job->next) {
+	if (!job_is_up(job) && state != JOB_STOPPING && job->next) {
 		conf_job_free(job->conf);
 		job->conf = job->next;
 		job->next = NULL;
@@ -182,6 +208,126 @@ static void backoff(struct job *job)
 		 util_describe_ms(job->conf->restart_delay_ms, delay, sizeof(delay)));
 }
 
+/* ---- ready probes and health checks ---- */
+
+static void probe_done_cb(struct probe *probe, bool ok, const char *why);
+
+static struct probe *job_probe(struct jobs *jobs, struct job *job)
+{
+	if (!job->probe) {
+		job->probe = malloc(sizeof(*job->probe));
+		if (!job->probe) {
+			log_warn("job %s: probe", name_of(job));
+			return NULL;
+		}
+		probe_init(job->probe, jobs->loop, probe_done_cb, job);
+	}
+	return job->probe;
+}
+
+static void stop_probing(struct job *job)
+{
+	if (job->probe)
+		probe_cancel(job->probe);
+	job->probe_at = 0;
+}
+
+/* The next health check: one interval after the last one ended; the first after a
+ * part of it that differs from job to job, so that checks do not run in lockstep. */
+static void schedule_check(struct job *job, bool first)
+{
+	int64_t every = job->conf->check_every_ms, now = util_now_ms();
+
+	if (!job->conf->check_argv) {
+		job->probe_at = 0;
+		return;
+	}
+	if (first) {
+		uint64_t h = util_hash(UTIL_HASH_INIT, &job->pid, sizeof(job->pid));
+
+		h = util_hash(h, &now, sizeof(now));
+		job->probe_at = now + 1 + (int64_t)(h % (uint64_t)every);
+	} else {
+		job->probe_at = now + every;
+	}
+}
+
+static int job_cgroup_fd(struct jobs *jobs, struct job *job)
+{
+	return job->in_cgroup ? cgroup_job_dir_fd(jobs->cgroup, name_of(job)) : -1;
+}
+
+static void try_probe(struct jobs *jobs, struct job *job)
+{
+	const struct conf_job *conf = job->conf;
+	struct probe *probe = job_probe(jobs, job);
+	int64_t now = util_now_ms();
+	char why[256];
+	int rc = 0, fd;
+
+	job->probe_at = 0;
+	if (!probe || probe->deadline)
+		return;
+	if (job->state == JOB_STARTING && conf->ready == CONF_READY_TCP) {
+		rc = probe_tcp(probe, conf->ready_host, conf->ready_port, READY_TCP_TRY_MS, why,
+			       sizeof(why));
+	} else if (job->state == JOB_STARTING && conf->ready == CONF_READY_CMD) {
+		fd = job_cgroup_fd(jobs, job);
+		rc = probe_cmd(probe, conf, conf->ready_argv, fd,
+			       job->deadline > now ? job->deadline - now : 1, why, sizeof(why));
+		if (fd >= 0)
+			close(fd);
+	} else if (job_is_ready(job) && conf->check_argv) {
+		fd = job_cgroup_fd(jobs, job);
+		rc = probe_cmd(probe, conf, conf->check_argv, fd, conf->check_timeout_ms, why,
+			       sizeof(why));
+		if (fd >= 0)
+			close(fd);
+		if (rc < 0) {
+			check_why = why;
+			job_event(jobs, job, JOB_EV_CHECK_FAIL);
+			check_why = NULL;
+		}
+		return;
+	}
+	if (rc < 0) {
+		log_debug("job %s [%d] not ready yet: %s", name_of(job), (int)job->pid, why);
+		job->probe_at = now + (conf->ready == CONF_READY_TCP ? READY_TCP_RETRY_MS :
+							       READY_CMD_RETRY_MS);
+	}
+}
+
+static void probe_done_cb(struct probe *probe, bool ok, const char *why)
+{
+	struct job *job = probe->arg;
+	struct jobs *jobs = job->table;
+
+	if (job->state == JOB_STARTING) {
+		if (ok) {
+			job_event(jobs, job, JOB_EV_READY);
+			return;
+		}
+		log_debug("job %s [%d] not ready yet: %s", name_of(job), (int)job->pid, why);
+		job->probe_at = util_now_ms() + (job->conf->ready == CONF_READY_TCP ?
+						 READY_TCP_RETRY_MS : READY_CMD_RETRY_MS);
+		return;
+	}
+	if (!job_is_ready(job))
+		return;
+	check_why = why;
+	job_event(jobs, job, ok ? JOB_EV_CHECK_OK : JOB_EV_CHECK_FAIL);
+	check_why = NULL;
+}
+
+/* Up and ready: the bounce timer runs, checks begin, jobs "after" it may start. */
+static void become_ready(struct jobs *jobs, struct job *job)
+{
+	set_state(job, JOB_RUNNING);
+	job->deadline = job->conf->bounce_ms ? job->started_ms + job->conf->bounce_ms : 0;
+	schedule_check(job, true);
+	jobs->need_advance = true;
+}
+
 static void start(struct jobs *jobs, struct job *job)
 {
 	struct spawned child;
@@ -222,9 +368,19 @@ static void start(struct jobs *jobs, struct job *job)
 			close(child.output_fd);
 		}
 	}
-	set_state(job, JOB_RUNNING);
-	job->deadline = job->conf->bounce_ms ? job->started_ms + job->conf->bounce_ms : 0;
+	job->check_failures = job->checks_done = 0;
+	free(job->note);
+	job->note = NULL;
+	job->after_logged = false;
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
+	if (job->conf->ready == CONF_READY_STARTED) {
+		become_ready(jobs, job);
+	} else {
+		set_state(job, JOB_STARTING);
+		job->deadline = job->started_ms + job->conf->ready_timeout_ms;
+		if (job->conf->ready != CONF_READY_NOTIFY)
+			job->probe_at = job->started_ms;
+	}
 	if (child.failed) {
 		spawn_describe(job->conf, &child.report, why, sizeof(why));
 		log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
@@ -237,6 +393,7 @@ static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)
 	char name[32];
 
 	(void)jobs;
+	stop_probing(job);
 	if (sig == SIGTERM)
 		log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
 	else
@@ -253,6 +410,12 @@ static void finish_stop(struct jobs *jobs, struct job *job)
 	job->deadline = 0;
 	job->pgid = 0;
 	switch (job->then) {
+	case JOB_THEN_RETRY:
+		if (util_now_ms() - job->started_ms < job->conf->restart_delay_ms) {
+			backoff(job);
+			break;
+		}
+		/* fall through */
 	case JOB_THEN_START:
 		set_state(job, JOB_PENDING);
 		jobs->need_advance = true;
@@ -355,6 +518,7 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	int status = job->last_status;
 
 	/* Its last lines of output first, then the line that says it exited. */
+	stop_probing(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
 	job->pid = 0;
@@ -379,6 +543,7 @@ static void act_exited(struct jobs *jobs, struct job *job)
 
 static void act_stopped(struct jobs *jobs, struct job *job)
 {
+	stop_probing(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
 	job->pid = 0;
@@ -417,12 +582,68 @@ static void act_bounce(struct jobs *jobs, struct job *job)
 
 static void act_kill_now(struct jobs *jobs, struct job *job)
 {
-	if (job->state == JOB_RUNNING)
+	if (job_is_up(job))
 		begin_stop(jobs, job, JOB_THEN_REMOVE);
 	act_kill(jobs, job);
 }
 
+static void act_ready(struct jobs *jobs, struct job *job)
+{
+	log_info("job %s [%d] is ready", name_of(job), (int)job->pid);
+	stop_probing(job);
+	become_ready(jobs, job);
+}
+
+static void act_not_ready(struct jobs *jobs, struct job *job)
+{
+	char waited[32];
+
+	log_warnx("job %s [%d] not ready after %s: restarting", name_of(job), (int)job->pid,
+		  util_describe_ms(job->conf->ready_timeout_ms, waited, sizeof(waited)));
+	begin_stop(jobs, job, JOB_THEN_RETRY);
+}
+
+static void act_check_ok(struct jobs *jobs, struct job *job)
+{
+	(void)jobs;
+	job->checks_done++;
+	job->check_failures = 0;
+	if (job->state == JOB_UNHEALTHY) {
+		log_info("job %s [%d] is healthy again", name_of(job), (int)job->pid);
+		set_state(job, JOB_RUNNING);
+	}
+	schedule_check(job, false);
+}
+
+static void act_check_fail(struct jobs *jobs, struct job *job)
+{
+	unsigned retries = job->conf->check_retries;
+
+	job->checks_done++;
+	job->check_failures++;
+	log_warnx("job %s [%d]: check failed (%u of %u): %s", name_of(job), (int)job->pid,
+		  job->check_failures, retries, check_why ? check_why : "?");
+	if (job->check_failures >= retries) {
+		log_warnx("job %s [%d] unhealthy: %u check%s failed in a row: restarting",
+			  name_of(job), (int)job->pid, job->check_failures,
+			  job->check_failures == 1 ? "" : "s");
+		begin_stop(jobs, job, JOB_THEN_RETRY);
+		return;
+	}
+	set_state(job, JOB_UNHEALTHY);
+	schedule_check(job, false);
+}
+
 typedef void job_action(struct jobs *jobs, struct job *job);
+
+/* What a job whose process runs does with these events, ready or not. */
+#define UP_EVENTS \
+	[JOB_EV_STOP] = act_stop_then_disable, \
+	[JOB_EV_RESTART] = act_stop_then_start, \
+	[JOB_EV_BOUNCE] = act_stop_then_start, \
+	[JOB_EV_REMOVE] = act_stop_then_remove, \
+	[JOB_EV_EXIT] = act_exited, \
+	[JOB_EV_KILL] = act_kill_now
 
 /* [state][event] -> action; NULL: the event means nothing in that state. */
 static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
@@ -433,14 +654,22 @@ static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
 		[JOB_EV_BOUNCE] = act_want_start,
 		[JOB_EV_REMOVE] = act_forget,
 	},
+	[JOB_STARTING] = {
+		UP_EVENTS,
+		[JOB_EV_TIMER] = act_not_ready,
+		[JOB_EV_READY] = act_ready,
+	},
 	[JOB_RUNNING] = {
-		[JOB_EV_STOP] = act_stop_then_disable,
-		[JOB_EV_RESTART] = act_stop_then_start,
-		[JOB_EV_BOUNCE] = act_stop_then_start,
-		[JOB_EV_REMOVE] = act_stop_then_remove,
-		[JOB_EV_EXIT] = act_exited,
+		UP_EVENTS,
 		[JOB_EV_TIMER] = act_bounce,
-		[JOB_EV_KILL] = act_kill_now,
+		[JOB_EV_CHECK_OK] = act_check_ok,
+		[JOB_EV_CHECK_FAIL] = act_check_fail,
+	},
+	[JOB_UNHEALTHY] = {
+		UP_EVENTS,
+		[JOB_EV_TIMER] = act_bounce,
+		[JOB_EV_CHECK_OK] = act_check_ok,
+		[JOB_EV_CHECK_FAIL] = act_check_fail,
 	},
 	[JOB_STOPPING] = {
 		[JOB_EV_START] = act_then_start,
@@ -492,6 +721,9 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 
 static void job_free(struct jobs *jobs, struct job *job)
 {
+	stop_probing(job);
+	free(job->probe);
+	free(job->note);
 	close_process_fds(jobs, job);
 	if (jobs->freed_cb)
 		jobs->freed_cb(jobs->freed_arg, job);
@@ -577,7 +809,11 @@ static struct conf_job *latest_conf(const struct job *job)
 static void retime(struct job *job, const struct conf_job *old, const struct conf_job *new)
 {
 	switch (job->state) {
+	case JOB_STARTING:
+		job->deadline += new->ready_timeout_ms - old->ready_timeout_ms;
+		break;
 	case JOB_RUNNING:
+	case JOB_UNHEALTHY:
 		if (old->bounce_ms != new->bounce_ms)
 			job->deadline = new->bounce_ms ? job->started_ms + new->bounce_ms : 0;
 		break;
@@ -601,7 +837,7 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
 	struct conf_job *latest = latest_conf(job);
-	bool was_disabled = latest->disabled;
+	bool was_disabled = latest->disabled, reschedule_check = false;
 	char what[256];
 
 	if (conf_job_supervision_differs(latest, conf, what, sizeof(what))) {
@@ -609,6 +845,11 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 			log_info("job %s [%d]: applied %s", name_of(job), (int)job->pid, what);
 		else
 			log_info("job %s: applied %s", name_of(job), what);
+		/* checks follow their new settings from now */
+		if (job_is_ready(job) && !job->next) {
+			stop_probing(job);
+			reschedule_check = true;
+		}
 	}
 	retime(job, job->conf, conf);
 	conf_job_take_supervision(latest, conf);
@@ -616,6 +857,8 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 	if (job->next)
 		conf_job_take_supervision(job->conf, conf);
 	conf_job_free(conf);
+	if (reschedule_check)
+		schedule_check(job, true);
 	if (job->udp_override) {
 		/* A UDP enable or disable lasts until the file is edited. */
 		job->udp_override = false;
@@ -636,7 +879,7 @@ static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *c
 	job->udp_override = false;
 	if (job->state == JOB_GONE)
 		job->state = JOB_DISABLED;	/* back from the dead: removed and re-added */
-	if (job->state == JOB_RUNNING || job->state == JOB_STOPPING) {
+	if (job_is_up(job) || job->state == JOB_STOPPING) {
 		conf_job_free(job->next);
 		job->next = conf;
 	} else {
@@ -726,6 +969,15 @@ static struct job *find_pid(struct jobs *jobs, pid_t pid)
 	return NULL;
 }
 
+/* A probe's command ended: its job hears the result. */
+static bool probe_reaped_any(struct jobs *jobs, pid_t pid, int status)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		if (jobs->v[i]->probe && probe_reaped(jobs->v[i]->probe, pid, status))
+			return true;
+	return false;
+}
+
 void jobs_reap(struct jobs *jobs)
 {
 	bool orphans = false;
@@ -735,6 +987,8 @@ void jobs_reap(struct jobs *jobs)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct job *job = find_pid(jobs, pid);
 
+		if (!job && probe_reaped_any(jobs, pid, status))
+			continue;
 		if (!job) {
 			char how[64];
 
@@ -772,7 +1026,7 @@ void jobs_check_depends(struct jobs *jobs)
 			jobs->need_advance = true;
 			continue;
 		}
-		if (job->state != JOB_RUNNING || !job->dep_hash)
+		if (!job_is_up(job) || !job->dep_hash)
 			continue;
 		for (size_t d = 0; d < conf->n_depends; d++) {
 			uint64_t hash;
@@ -787,6 +1041,36 @@ void jobs_check_depends(struct jobs *jobs)
 	}
 }
 
+static struct job *job_named(struct jobs *jobs, const char *name)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		if (!job_is_removed(jobs->v[i]) && strcmp(name_of(jobs->v[i]), name) == 0)
+			return jobs->v[i];
+	return NULL;
+}
+
+/* Whether each job of "after" is ready (a once job: has exited 0). */
+static bool after_ready(struct jobs *jobs, struct job *job)
+{
+	const struct conf_job *conf = job->conf;
+
+	for (size_t i = 0; i < conf->n_after; i++) {
+		struct job *first = job_named(jobs, conf->after[i]);
+		bool ok = first && (first->conf->once ?
+				    first->state == JOB_DONE && WIFEXITED(first->last_status) &&
+				    WEXITSTATUS(first->last_status) == 0 :
+				    job_is_ready(first));
+
+		if (ok)
+			continue;
+		if (!job->after_logged)
+			log_info("job %s waits for %s to be ready", name_of(job), conf->after[i]);
+		job->after_logged = true;
+		return false;
+	}
+	return true;
+}
+
 /* Start pending jobs in order; a wait job that has not finished closes the gate. */
 static void advance(struct jobs *jobs)
 {
@@ -799,7 +1083,7 @@ static void advance(struct jobs *jobs)
 
 		if (job_is_removed(job))
 			continue;
-		if (job->state == JOB_PENDING && gate_open)
+		if (job->state == JOB_PENDING && gate_open && after_ready(jobs, job))
 			start(jobs, job);
 		if (job->conf->wait && !job->has_exited &&
 		    job->state != JOB_DISABLED && job->state != JOB_DONE)
@@ -835,15 +1119,23 @@ int64_t jobs_tick(struct jobs *jobs)
 			job->deadline = 0;
 			job_event(jobs, job, JOB_EV_TIMER);
 		}
+		if (job->probe && job->probe->deadline && job->probe->deadline <= now)
+			probe_expire(job->probe);
+		if (job->probe_at && job->probe_at <= now)
+			try_probe(jobs, job);
 	}
-	if (jobs->need_advance)
+	/* A job that became ready may let one earlier in the order start: again, until
+	 * a pass starts nothing that is ready at once. */
+	while (jobs->need_advance)
 		advance(jobs);
 	collect(jobs);
 	for (size_t i = 0; i < jobs->n; i++) {
-		int64_t d = jobs->v[i]->deadline;
+		const struct job *job = jobs->v[i];
+		int64_t d[] = { job->deadline, job->probe_at, job->probe ? job->probe->deadline : 0 };
 
-		if (d && (!next || d < next))
-			next = d;
+		for (size_t k = 0; k < ARRAY_SIZE(d); k++)
+			if (d[k] && (!next || d[k] < next))
+				next = d[k];
 	}
 	return next;
 }
@@ -855,6 +1147,37 @@ void jobs_shutdown(struct jobs *jobs, bool kill_now)
 	if (kill_now)
 		for (size_t i = 0; i < jobs->n; i++)
 			job_event(jobs, jobs->v[i], JOB_EV_REMOVE);
+}
+
+bool jobs_notify(struct jobs *jobs, pid_t sender, const struct notify_message *msg)
+{
+	pid_t pgid = getpgid(sender);
+
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (!job_is_up(job) || job->conf->ready != CONF_READY_NOTIFY)
+			continue;
+		if ((pgid <= 0 || pgid != job->pgid) &&
+		    !(job->in_cgroup && cgroup_job_holds(jobs->cgroup, name_of(job), sender)))
+			continue;
+		if (msg->has_status) {
+			free(job->note);
+			job->note = util_strdup(msg->status);
+		}
+		if (msg->ready)
+			job_event(jobs, job, JOB_EV_READY);
+		return true;
+	}
+	return false;
+}
+
+bool jobs_settled(const struct jobs *jobs)
+{
+	for (size_t i = 0; i < jobs->n; i++)
+		if (jobs->v[i]->state == JOB_PENDING || jobs->v[i]->state == JOB_STARTING)
+			return false;
+	return true;
 }
 
 void jobs_summary(const struct jobs *jobs, char *buf, size_t len)

@@ -12,8 +12,10 @@
 
 /* The states and events are documented with their transitions in doc/states.md. */
 enum job_state {
-	JOB_PENDING,		/* wants to run; started when the wait gate and depends allow */
-	JOB_RUNNING,
+	JOB_PENDING,		/* wants to run; started when wait, depends and after allow */
+	JOB_STARTING,		/* its process runs, not ready yet (jobs with "ready") */
+	JOB_RUNNING,		/* ready; healthy, or not checked (yet) */
+	JOB_UNHEALTHY,		/* ready, but its last check failed */
 	JOB_STOPPING,		/* SIGTERM sent; SIGKILL at the deadline */
 	JOB_BACKOFF,		/* waiting for its restart delay */
 	JOB_DISABLED,
@@ -31,10 +33,15 @@ enum job_event {
 	JOB_EV_EXIT,		/* its process exited */
 	JOB_EV_TIMER,		/* its deadline passed */
 	JOB_EV_KILL,		/* stop without waiting: SIGKILL now */
+	JOB_EV_READY,		/* its ready probe succeeded, or it sent READY=1 */
+	JOB_EV_CHECK_OK,	/* a health check passed */
+	JOB_EV_CHECK_FAIL,	/* a health check failed */
 	JOB_N_EVENTS
 };
 
-enum job_then { JOB_THEN_START, JOB_THEN_DISABLE, JOB_THEN_REMOVE };
+/* Where STOPPING leads: start again at once, or under the restart rules (a job that
+ * ran less than its restart delay waits for it), disabled, or out. */
+enum job_then { JOB_THEN_START, JOB_THEN_RETRY, JOB_THEN_DISABLE, JOB_THEN_REMOVE };
 
 struct output;
 struct joblog;
@@ -62,10 +69,17 @@ struct job {
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct joblog *log;		/* its recent output lines; NULL until it writes */
+	struct probe *probe;		/* ready probe or health check; NULL until needed */
+	int64_t probe_at;		/* CLOCK_MONOTONIC ms of the next attempt, 0: none */
+	unsigned check_failures;	/* in a row */
+	unsigned checks_done;		/* in this run */
+	char *note;			/* the last STATUS= it sent in this run, or NULL */
+	bool after_logged;		/* said that it waits for an "after" job */
 	struct loop_watcher report;	/* the child's report pipe until exec */
 };
 
 struct cgroup_base;
+struct notify_message;
 
 struct jobs {
 	struct loop *loop;
@@ -104,6 +118,20 @@ int64_t jobs_tick(struct jobs *jobs);
 
 /* Stop every job (kill_now: with SIGKILL at once); pmtr exits when jobs->n is 0. */
 void jobs_shutdown(struct jobs *jobs, bool kill_now);
+
+/* A datagram from sender on the notify socket: READY=1 or STATUS= of the job it
+ * belongs to (by process group, or cgroup); anything else is counted and ignored.
+ * Returns false when sender is of no job that waits for it. */
+bool jobs_notify(struct jobs *jobs, pid_t sender, const struct notify_message *msg);
+
+/* Whether every job that should be running is up and ready, or failed to be (for
+ * pmtr's own READY=1). */
+bool jobs_settled(const struct jobs *jobs);
+
+/* Whether the job's process runs: starting, running or unhealthy. */
+bool job_is_up(const struct job *job);
+/* Ready: up and past its ready step. */
+bool job_is_ready(const struct job *job);
 
 /* One line for people and sd_notify: "3 jobs: 2 running, 1 disabled". */
 void jobs_summary(const struct jobs *jobs, char *buf, size_t len);

@@ -31,7 +31,8 @@ enum kw {
 	KW_NAME, KW_CMD, KW_DIR, KW_IN, KW_OUT, KW_ERR, KW_ENV, KW_ENV_FILE, KW_USER,
 	KW_GROUP, KW_UMASK, KW_NICE, KW_CPU, KW_ULIMIT, KW_BOUNCE, KW_DEPENDS, KW_DISABLE,
 	KW_WAIT, KW_ONCE, KW_ORDER, KW_STOP_TIMEOUT, KW_STOP_SIGNAL, KW_RESTART_DELAY,
-	KW_ESSENTIAL, KW_COUNT
+	KW_ESSENTIAL, KW_READY_NOTIFY, KW_READY_TCP, KW_READY_CMD, KW_READY_TIMEOUT, KW_AFTER,
+	KW_CHECK, KW_COUNT
 };
 
 struct word {
@@ -244,7 +245,7 @@ static int parse_int(const char *s, int min, int max, int *out)
 		neg = *s++ == '-';
 	if (util_parse_u64(s, (uint64_t)INT_MAX + 1, &v) < 0)
 		return -1;
-	if (neg ? -(int64_t)v < min : (int64_t)v > max)
+	if ((neg ? -(int64_t)v : (int64_t)v) < min || (neg ? -(int64_t)v : (int64_t)v) > max)
 		return -1;
 	*out = neg ? (int)-(int64_t)v : (int)v;
 	return 0;
@@ -331,6 +332,10 @@ static void job_start(struct parser *p)
 	}
 	job->stop_timeout_ms = CONF_DEFAULT_STOP_TIMEOUT_MS;
 	job->restart_delay_ms = CONF_DEFAULT_RESTART_DELAY_MS;
+	job->ready_timeout_ms = CONF_DEFAULT_READY_TIMEOUT_MS;
+	job->check_every_ms = CONF_DEFAULT_CHECK_EVERY_MS;
+	job->check_timeout_ms = CONF_DEFAULT_CHECK_TIMEOUT_MS;
+	job->check_retries = CONF_DEFAULT_CHECK_RETRIES;
 	job->stop_signal = SIGTERM;
 	job->umask = CONF_DEFAULT_UMASK;
 	job->line = p->line;
@@ -814,6 +819,140 @@ static void kw_order(struct parser *p, struct conf_job *job, struct word *a, siz
 		bad(p, "bad number %s for order", show(a[0].s, b, sizeof(b)));
 }
 
+/* ready notify, tcp and cmd are one setting in three forms. */
+static bool ready_given(struct parser *p, struct conf_job *job)
+{
+	static const enum kw forms[] = { KW_READY_NOTIFY, KW_READY_TCP, KW_READY_CMD };
+
+	if (job->ready == CONF_READY_STARTED)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
+		if (p->kw_line[forms[i]] && p->kw_line[forms[i]] != p->line) {
+			bad(p, "ready given twice (first at line %d)", p->kw_line[forms[i]]);
+			break;
+		}
+	return true;
+}
+
+/* A NULL-terminated copy of the words, the first an absolute path. */
+static char **command_words(struct parser *p, const char *kw, struct word *a, size_t na)
+{
+	char **argv;
+
+	if (na == 0) {
+		bad(p, "%s needs a command", kw);
+		return NULL;
+	}
+	if (!is_abs(a[0].s)) {
+		bad(p, "the command of %s must be an absolute path", kw);
+		return NULL;
+	}
+	argv = calloc(na + 1, sizeof(*argv));
+	if (!argv) {
+		p->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < na; i++)
+		if (!(argv[i] = copy_str(p, a[i].s)))
+			break;
+	return argv;
+}
+
+static void kw_ready_notify(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)a, (void)na;
+	if (!ready_given(p, job))
+		job->ready = CONF_READY_NOTIFY;
+}
+
+static void kw_ready_tcp(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF], host[64];
+	int port;
+
+	(void)na;
+	if (ready_given(p, job))
+		return;
+	if (parse_host_port(a[0].s, host, sizeof(host), &port) < 0) {
+		bad(p, "bad address %s for ready tcp (expected [HOST:]PORT, HOST a numeric "
+		    "IPv4 or [IPv6] address)", show(a[0].s, b, sizeof(b)));
+		return;
+	}
+	job->ready = CONF_READY_TCP;
+	job->ready_host = copy_str(p, host);
+	job->ready_port = port;
+}
+
+static void kw_ready_cmd(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	if (ready_given(p, job))
+		return;
+	job->ready_argv = command_words(p, "ready cmd", a, na);
+	if (job->ready_argv)
+		job->ready = CONF_READY_CMD;
+}
+
+static void kw_ready_timeout(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_duration(p, "ready timeout", a[0].s, &job->ready_timeout_ms, true);
+}
+
+static void kw_after(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	if (!job->after_line)
+		job->after_line = p->line;
+	for (size_t i = 0; i < na; i++) {
+		if (!valid_name(a[i].s) || strlen(a[i].s) > NAME_MAX_LEN) {
+			bad(p, "bad job name %s after after", show(a[i].s, b, sizeof(b)));
+			continue;
+		}
+		push_str(p, &job->after, &job->n_after, a[i].s);
+	}
+}
+
+/* check [every TIME] [timeout TIME] [retries N] cmd PATH [ARG...] */
+static void kw_check(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+	size_t i = 0;
+
+	while (i < na && !is_word(&a[i], "cmd")) {
+		size_t errors_before = p->n_errors;
+		int n;
+
+		if (i + 1 == na) {
+			bad(p, "check %s needs a value", show(a[i].s, b, sizeof(b)));
+			return;
+		}
+		if (is_word(&a[i], "every")) {
+			set_duration(p, "check every", a[i + 1].s, &job->check_every_ms, true);
+		} else if (is_word(&a[i], "timeout")) {
+			set_duration(p, "check timeout", a[i + 1].s, &job->check_timeout_ms, true);
+		} else if (is_word(&a[i], "retries")) {
+			if (parse_int(a[i + 1].s, 1, 100, &n) < 0)
+				bad(p, "bad number %s for check retries (expected 1 to 100)",
+				    show(a[i + 1].s, b, sizeof(b)));
+			else
+				job->check_retries = (unsigned)n;
+		} else {
+			bad(p, "unknown check setting %s (expected every, timeout, retries or cmd)",
+			    show(a[i].s, b, sizeof(b)));
+			return;
+		}
+		if (p->n_errors != errors_before)
+			return;
+		i += 2;
+	}
+	if (i == na) {
+		bad(p, "check needs \"cmd\" and a command");
+		return;
+	}
+	job->check_argv = command_words(p, "check", a + i + 1, na - i - 1);
+}
+
 #define ANY SIZE_MAX
 
 /* A keyword is its words, how many arguments it takes, and its handler. Where
@@ -853,6 +992,13 @@ static const struct keyword {
 	[KW_RESTART_DELAY] = { "restart", "delay", "restart delay", false, 1, 1,
 			       kw_restart_delay },
 	[KW_ESSENTIAL] = { "essential", NULL, "essential", false, 0, 0, kw_essential },
+	[KW_READY_NOTIFY] = { "ready", "notify", "ready notify", false, 0, 0, kw_ready_notify },
+	[KW_READY_TCP] = { "ready", "tcp", "ready tcp", false, 1, 1, kw_ready_tcp },
+	[KW_READY_CMD] = { "ready", "cmd", "ready cmd", false, 1, ANY, kw_ready_cmd },
+	[KW_READY_TIMEOUT] = { "ready", "timeout", "ready timeout", false, 1, 1,
+			       kw_ready_timeout },
+	[KW_AFTER] = { "after", NULL, "after", true, 1, ANY, kw_after },
+	[KW_CHECK] = { "check", NULL, "check", false, 1, ANY, kw_check },
 };
 
 static bool is_job_keyword(const char *s)
@@ -1546,10 +1692,180 @@ void parse_input_free(struct parse_input *input)
 	memset(input, 0, sizeof(*input));
 }
 
+/* ---- the "after" graph: every name known, no cycle ---- */
+
+struct job_ref {
+	const char *name;
+	size_t index;
+};
+
+static int by_ref_name(const void *a, const void *b)
+{
+	return strcmp(((const struct job_ref *)a)->name, ((const struct job_ref *)b)->name);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void after_error(struct parser *p, const struct conf_job *job, const char *fmt, ...)
+{
+	char *text;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		p->oom = true;
+		return;
+	}
+	p->file = job->file ? job->file : p->main_file;
+	error_at(p, job->after_line, false, "job \"%s\": %s", job->name, text);
+	free(text);
+}
+
+/* Prepend " -> name" (or just name, first) to the text that ends at *o. */
+static void prepend(char **o, const char *name, bool arrow)
+{
+	size_t len = strlen(name);
+
+	if (arrow) {
+		*o -= 4;
+		memcpy(*o, " -> ", 4);
+	}
+	*o -= len;
+	memcpy(*o, name, len);
+}
+
+/* Say the cycle that the edge from job u to job v closes: u -> v -> ... -> u, the
+ * jobs from v to u being the open path of the search (parent[] walks it back). */
+static void say_cycle(struct parser *p, size_t u, size_t v, const size_t *parent)
+{
+	struct conf_job **jobs = p->conf->jobs;
+	size_t len = 2 * strlen(jobs[u]->name) + 4;
+	char *path, *o;
+
+	for (size_t w = u; w != v; w = parent[w])
+		len += strlen(jobs[parent[w]]->name) + 4;
+	path = malloc(len + 1);
+	if (!path) {
+		p->oom = true;
+		return;
+	}
+	o = path + len;
+	*o = '\0';
+	prepend(&o, jobs[u]->name, false);
+	for (size_t w = u; w != v; w = parent[w])
+		prepend(&o, jobs[parent[w]]->name, true);
+	prepend(&o, jobs[u]->name, true);
+	after_error(p, jobs[u], "after \"%s\" makes a cycle: %s", jobs[v]->name, o);
+	free(path);
+}
+
+/* Depth first along "after": a job met again while its own search is open closes a
+ * cycle. Iterative, so that a chain of 10,000 jobs needs no deep stack. */
+static void find_cycles(struct parser *p, size_t *const *deps, const size_t *n_deps)
+{
+	size_t n = p->conf->n_jobs;
+	unsigned char *color = calloc(n, 1);	/* 0 new, 1 on the path, 2 done */
+	size_t *parent = calloc(n, sizeof(*parent)), *next = calloc(n, sizeof(*next));
+	size_t *stack = calloc(n, sizeof(*stack));
+
+	if (!color || !parent || !next || !stack) {
+		p->oom = true;
+		goto out;
+	}
+	for (size_t root = 0; root < n; root++) {
+		size_t top = 0;
+
+		if (color[root])
+			continue;
+		stack[top++] = root;
+		color[root] = 1;
+		while (top) {
+			size_t u = stack[top - 1], v;
+
+			if (next[u] == n_deps[u]) {
+				color[u] = 2;
+				top--;
+				continue;
+			}
+			v = deps[u][next[u]++];
+			if (color[v] == 1) {
+				say_cycle(p, u, v, parent);
+			} else if (!color[v]) {
+				color[v] = 1;
+				parent[v] = u;
+				stack[top++] = v;
+			}
+		}
+	}
+out:
+	free(color);
+	free(parent);
+	free(next);
+	free(stack);
+}
+
+static void check_after(struct parser *p)
+{
+	struct conf_job **jobs = p->conf->jobs;
+	size_t n = p->conf->n_jobs, n_edges = 0;
+	struct job_ref *refs = NULL;
+	size_t **deps = NULL, *n_deps = NULL, *all = NULL;
+	bool known = true;
+
+	for (size_t i = 0; i < n; i++)
+		n_edges += jobs[i]->n_after;
+	if (!n_edges)
+		return;
+	refs = malloc(n * sizeof(*refs));
+	deps = calloc(n, sizeof(*deps));
+	n_deps = calloc(n, sizeof(*n_deps));
+	all = malloc(n_edges * sizeof(*all));
+	if (!refs || !deps || !n_deps || !all) {
+		p->oom = true;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct job_ref){ jobs[i]->name, i };
+	qsort(refs, n, sizeof(*refs), by_ref_name);
+	n_edges = 0;
+	for (size_t i = 0; i < n; i++) {
+		deps[i] = all + n_edges;
+		for (size_t a = 0; a < jobs[i]->n_after; a++) {
+			struct job_ref key = { jobs[i]->after[a], 0 }, *hit;
+
+			hit = bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
+			if (!hit) {
+				after_error(p, jobs[i], "after \"%s\": no such job", key.name);
+				known = false;
+			} else if (hit->index == i) {
+				after_error(p, jobs[i], "after \"%s\": a job cannot wait for itself",
+					    key.name);
+				known = false;
+			} else {
+				deps[i][n_deps[i]++] = hit->index;
+			}
+		}
+		n_edges += n_deps[i];
+	}
+	if (known)
+		find_cycles(p, deps, n_deps);
+out:
+	p->file = p->main_file;
+	free(refs);
+	free(deps);
+	free(n_deps);
+	free(all);
+}
+
 static struct conf *finish(struct parser *p, struct parse_errors *errs,
 			   struct parse_input *input)
 {
 	struct conf *conf = p->conf;
+
+	if (!p->oom && !p->failed && !p->hash_only)
+		check_after(p);
 
 	if (p->too_many) {
 		p->file = p->main_file;

@@ -63,6 +63,7 @@ struct pmtr {
 	struct ctl ctl;
 	struct udp udp;
 	struct cgroup_base cgroup;
+	struct notify_listener job_notify;	/* NOTIFY_SOCKET of jobs with "ready notify" */
 	struct loop_watcher signals;
 	uint64_t conf_hash;	/* of every file the configuration was last read from */
 	int conf_errno;		/* the last read error reported, to say it once */
@@ -500,9 +501,31 @@ static int64_t stop_orphans(struct pmtr *p)
 	return now + 100;
 }
 
+static void job_notify_cb(void *arg, pid_t sender, const struct notify_message *msg)
+{
+	struct pmtr *p = arg;
+
+	if (!jobs_notify(&p->jobs, sender, msg))
+		notify_ignored(&p->job_notify, sender, "not a process of a job waiting for it");
+}
+
+/* The longest ready timeout of the jobs: by then every job started at boot is ready
+ * or has failed to be. */
+static int64_t boot_deadline(const struct jobs *jobs)
+{
+	int64_t longest = 0;
+
+	for (size_t i = 0; i < jobs->n; i++)
+		if (jobs->v[i]->conf->ready != CONF_READY_STARTED &&
+		    jobs->v[i]->conf->ready_timeout_ms > longest)
+			longest = jobs->v[i]->conf->ready_timeout_ms;
+	return util_now_ms() + longest;
+}
+
 static void run(struct pmtr *p)
 {
 	bool ready = false;
+	int64_t ready_by = boot_deadline(&p->jobs);
 
 	for (;;) {
 		int64_t deadline = jobs_tick(&p->jobs);
@@ -524,10 +547,14 @@ static void run(struct pmtr *p)
 			continue;
 		}
 		update_status(p);
-		if (!ready) {
+		/* systemd hears READY=1 once the jobs started at boot are ready, or have
+		 * had their ready timeout: units after pmtr.service find them serving. */
+		if (!ready && (jobs_settled(&p->jobs) || util_now_ms() >= ready_by)) {
 			notify_send("READY=1");
 			ready = true;
 		}
+		if (!ready && (!deadline || ready_by < deadline))
+			deadline = ready_by;
 		loop_set_deadline(&p->loop, deadline);
 		if (loop_run_once(&p->loop) < 0) {
 			/* epoll_wait only fails on a broken set; nothing else can be done. */
@@ -689,6 +716,10 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
+	if (notify_listen(&p->job_notify, &p->loop, job_notify_cb, p) < 0)
+		log_warn("cannot open the notify socket: jobs with \"ready notify\" never get ready");
+	else
+		spawn_set_notify_socket(p->job_notify.name);
 	raise_fd_limit();
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
@@ -710,6 +741,7 @@ int main(int argc, char **argv)
 	p.ctl.listener.fd = -1;
 	p.udp.report_fd = p.udp.listener.fd = -1;
 	p.cgroup.dir_fd = -1;
+	p.job_notify.w.fd = -1;
 	if (start_up(&p, &conf) < 0) {
 		if (p.cgroup.dir_fd >= 0) {
 			close(p.cgroup.dir_fd);	/* the jobs' cgroups stay for the next pmtr */
@@ -739,6 +771,7 @@ int main(int argc, char **argv)
 	cgroup_exit(&p.cgroup);
 	ctl_exit(&p.ctl);
 	jobs_exit(&p.jobs);
+	notify_listen_exit(&p.job_notify, &p.loop);
 	notify_exit();
 	close(p.signals.fd);
 	loop_exit(&p.loop);

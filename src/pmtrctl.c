@@ -26,6 +26,7 @@
 #define EXIT_OK 0
 #define EXIT_USAGE 1
 #define EXIT_UNREACHABLE 2
+#define EXIT_NOT_READY 5	/* wait: not every job was ready in time */
 /* Not an exit status: the daemon speaks only version 1; ask again in it. */
 #define RETRY_V1 (-1)
 
@@ -38,6 +39,16 @@
 #define DEFAULT_LINES 20
 /* Narrowest command column, "..." included, whatever the width left. */
 #define COMMAND_MIN_WIDTH 10
+/* Widest STATUS column: a job's status text is cut to it, "..." included; and the
+ * narrowest it becomes when the width is short. */
+#define STATUS_MAX_WIDTH 40
+#define STATUS_MIN_WIDTH 10
+/* wait: how long without -t, the most -t may say, and how often it asks. */
+#define WAIT_DEFAULT_MS 60000
+#define WAIT_MAX_MS (7 * 86400000LL)
+#define WAIT_POLL_MS 100
+/* wait: the jobs that its message names at most, the others counted. */
+#define WAIT_SHOWN_MAX 10
 
 struct buf {
 	char *data;
@@ -59,12 +70,16 @@ static void usage(FILE *to)
 		"  logs [-f] [-n N] JOB...   the last N (20) lines of output of jobs;\n"
 		"                            -f: then follow new lines until Ctrl-C\n"
 		"  signal SIG JOB...         send SIG (HUP, SIGHUP, 1) to each job's process\n"
+		"  wait [-t TIME] [JOB...]   wait until the jobs (default: all but the disabled\n"
+		"                            and done) run and are ready and not unhealthy;\n"
+		"                            TIME 60s unless given (500ms, 10s, 2m); -t 0: ask once\n"
 		"options:\n"
 		"  -s SOCKET  control socket of pmtr (default %s; not as root,\n"
 		"             $XDG_RUNTIME_DIR/pmtr.sock first when it exists)\n"
 		"  -h         this help\n"
 		"  -V         version\n"
-		"exit status: 0 done, 1 usage, 2 daemon unreachable, 3 unknown job, 4 refused\n",
+		"exit status: 0 done, 1 usage, 2 daemon unreachable, 3 unknown job, 4 refused,\n"
+		"             5 not ready in time (wait)\n",
 		PMTR_SOCKET);
 }
 
@@ -229,10 +244,10 @@ static size_t output_width(void)
 	return DEFAULT_WIDTH;
 }
 
-enum { C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_COMMAND, N_COLS };
+enum { C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_STATUS, C_COMMAND, N_COLS };
 
 static const char *const headers[N_COLS] = {
-	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "COMMAND",
+	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "STATUS", "COMMAND",
 };
 
 struct row {
@@ -240,7 +255,26 @@ struct row {
 	size_t len[N_COLS];	/* bytes */
 	size_t width[N_COLS];	/* characters */
 	char number[C_EXIT - C_PID + 1][24];
+	char state[32];
 };
+
+/* The STATE cell: the state, and for a running job with a check its health,
+ * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
+ * first check of a ready job has ended. */
+static char *state_cell(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	const char *health = st->health;
+
+	if (!health || strcmp(st->state, "running") != 0 || st->ready == CTL_READY_NO)
+		return st->state;
+	snprintf(buf, len, "running (%s)", strcmp(health, "starting") == 0 ? "checking" : health);
+	return buf;
+}
+
+static bool has_note(const struct ctl_job_status *st)
+{
+	return st->note && *st->note;
+}
 
 /* The table leaves in large writes, not in a stdio call per cell. */
 struct table_out {
@@ -290,10 +324,12 @@ static void set_cell(struct row *r, int c, char *text)
  * command cut. */
 static int print_table(struct ctl_job_status *st, size_t n)
 {
+	static char none[] = "-";
 	struct row *rows = calloc(n + 1, sizeof(*rows));
 	char header[N_COLS][16];
 	size_t col[N_COLS] = { 0 }, used = 0, room;
 	struct table_out *out;
+	bool notes = false;
 
 	out = malloc(sizeof(*out));
 	if (!rows || !out) {
@@ -302,6 +338,9 @@ static int print_table(struct ctl_job_status *st, size_t n)
 		return -1;
 	}
 	out->len = 0;
+	/* The STATUS column only when a job has something to say in it. */
+	for (size_t i = 0; i < n && !notes; i++)
+		notes = has_note(&st[i]);
 	for (int c = 0; c < N_COLS; c++) {
 		snprintf(header[c], sizeof(header[c]), "%s", headers[c]);
 		set_cell(&rows[0], c, header[c]);
@@ -315,23 +354,44 @@ static int print_table(struct ctl_job_status *st, size_t n)
 		snprintf(num[C_RESTARTS], sizeof(num[C_RESTARTS]), "%lu", st[i].restarts);
 		format_last_exit(&st[i], num[C_EXIT], sizeof(num[C_EXIT]));
 		set_cell(r, C_NAME, st[i].name);
-		set_cell(r, C_STATE, st[i].state);
+		set_cell(r, C_STATE, state_cell(&st[i], r->state, sizeof(r->state)));
 		for (int c = C_PID; c <= C_EXIT; c++)
 			set_cell(r, c, num[c]);
+		set_cell(r, C_STATUS, has_note(&st[i]) ? st[i].note : none);
+		if (r->width[C_STATUS] > STATUS_MAX_WIDTH) {
+			cut(r->cell[C_STATUS], r->width[C_STATUS], STATUS_MAX_WIDTH);
+			set_cell(r, C_STATUS, r->cell[C_STATUS]);
+		}
 		set_cell(r, C_COMMAND, st[i].command);
 	}
 	for (size_t i = 0; i <= n; i++)
 		for (int c = 0; c < N_COLS; c++)
 			if (rows[i].width[c] > col[c])
 				col[c] = rows[i].width[c];
-	for (int c = 0; c < C_COMMAND; c++)
+	for (int c = 0; c < C_STATUS; c++)
 		used += col[c] + 2;
+	if (notes) {
+		/* On a narrow terminal the status texts and the command share what is
+		 * left, the texts cut to half of it at most (STATUS_MIN_WIDTH at least). */
+		size_t fits = output_width() > used + 2 ? (output_width() - used - 2) / 2 : 0;
+
+		if (col[C_STATUS] > fits) {
+			col[C_STATUS] = fits > STATUS_MIN_WIDTH ? fits : STATUS_MIN_WIDTH;
+			for (size_t i = 1; i <= n; i++) {
+				cut(rows[i].cell[C_STATUS], rows[i].width[C_STATUS], col[C_STATUS]);
+				set_cell(&rows[i], C_STATUS, rows[i].cell[C_STATUS]);
+			}
+		}
+		used += col[C_STATUS] + 2;
+	}
 	room = output_width() > used + COMMAND_MIN_WIDTH ? output_width() - used :
 							  COMMAND_MIN_WIDTH;
 	for (size_t i = 0; i <= n; i++) {
 		struct row *r = &rows[i];
 
 		for (int c = 0; c < C_COMMAND; c++) {
+			if (c == C_STATUS && !notes)
+				continue;
 			/* numbers to the right, words to the left */
 			if (c == C_PID || c == C_RESTARTS) {
 				out_pad(out, r->width[c], col[c]);
@@ -389,6 +449,14 @@ static void json_int_or_null(long long v, bool present)
 		fputs("null", stdout);
 }
 
+static void json_string_or_null(const char *s)
+{
+	if (s)
+		json_string(s);
+	else
+		fputs("null", stdout);
+}
+
 static void print_json(const struct ctl_job_status *st, size_t n)
 {
 	fputs("{\"jobs\":[", stdout);
@@ -398,6 +466,12 @@ static void print_json(const struct ctl_job_status *st, size_t n)
 		json_string(st[i].name);
 		fputs(",\"state\":", stdout);
 		json_string(st[i].state);
+		/* false too when not said, by a daemon of version 1 */
+		printf(",\"ready\":%s", st[i].ready == CTL_READY_YES ? "true" : "false");
+		fputs(",\"health\":", stdout);
+		json_string_or_null(st[i].health);
+		fputs(",\"status_text\":", stdout);
+		json_string_or_null(st[i].note);
 		fputs(",\"pid\":", stdout);
 		json_int_or_null(st[i].pid, st[i].pid != 0);
 		fputs(",\"uptime\":", stdout);
@@ -410,10 +484,7 @@ static void print_json(const struct ctl_job_status *st, size_t n)
 		fputs(",\"command\":", stdout);
 		json_string(st[i].command);
 		fputs(",\"file\":", stdout);
-		if (st[i].file)
-			json_string(st[i].file);
-		else
-			fputs("null", stdout);
+		json_string_or_null(st[i].file);
 		putchar('}');
 	}
 	fputs(n ? "\n]}\n" : "]}\n", stdout);
@@ -644,16 +715,22 @@ static bool is_version_refusal(const char *line)
 	return strncmp(line, "error usage unsupported protocol version ", 41) == 0;
 }
 
-/* Read the reply: hello, "ok" or "error KIND message", the body. Returns the exit
- * status, or RETRY_V1. */
-static int answer(const char *path, int asked, enum ctl_command command, bool json,
-		  struct buf *reply)
+/* The job lines of an answer to status, parsed; their strings point into the reply. */
+struct job_list {
+	struct ctl_job_status *v;
+	size_t n, cap;
+};
+
+/* Read the reply: hello, "ok" or "error KIND message", the body, whose job lines go
+ * into *jobs; nothing is printed but a failure. Returns the exit status, or
+ * RETRY_V1. */
+static int read_answer(const char *path, int asked, enum ctl_command command,
+		       struct buf *reply, struct job_list *jobs)
 {
 	char *pos = reply->data, *end = reply->data + reply->len, *line;
-	struct ctl_job_status *st = NULL;
-	size_t n = 0, cap = 0;
-	int version, rc = EXIT_OK;
+	int version;
 
+	jobs->n = 0;
 	if (!reply->len) {
 		complain("%s: the daemon closed the connection without an answer", path);
 		return EXIT_UNREACHABLE;
@@ -688,34 +765,24 @@ static int answer(const char *path, int asked, enum ctl_command command, bool js
 	while ((line = next_line(&pos, end))) {
 		if (strncmp(line, "job ", 4) != 0)
 			continue;
-		if (n == cap) {
-			size_t bigger_cap = cap ? cap * 2 : 64;
-			struct ctl_job_status *bigger = realloc(st, bigger_cap * sizeof(*st));
+		if (jobs->n == jobs->cap) {
+			size_t bigger_cap = jobs->cap ? jobs->cap * 2 : 64;
+			struct ctl_job_status *bigger = realloc(jobs->v, bigger_cap * sizeof(*bigger));
 
 			if (!bigger) {
 				complain("%s", strerror(errno));
-				rc = EXIT_UNREACHABLE;
-				goto out;
+				return EXIT_UNREACHABLE;
 			}
-			st = bigger;
-			cap = bigger_cap;
+			jobs->v = bigger;
+			jobs->cap = bigger_cap;
 		}
-		if (ctl_parse_status(line, &st[n]) < 0) {
+		if (ctl_parse_status(line, &jobs->v[jobs->n]) < 0) {
 			complain("%s: malformed status line from the daemon", path);
-			rc = EXIT_UNREACHABLE;
-			goto out;
+			return EXIT_UNREACHABLE;
 		}
-		n++;
+		jobs->n++;
 	}
-	if (json)
-		print_json(st, n);
-	else if (print_table(st, n) < 0) {
-		complain("%s", strerror(ENOMEM));
-		rc = EXIT_USAGE;
-	}
-out:
-	free(st);
-	return rc;
+	return EXIT_OK;
 }
 
 /* ---- logs and follow ---------------------------------------------------------- */
@@ -806,48 +873,209 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Send req and read its answer: whole into reply, the job lines of status into
+ * *jobs; or line by line through stream. A daemon that speaks only version 1 is
+ * asked again in it, and req->version stays 1. Returns the exit status. */
+static int request(const char *path, struct ctl_request *req, struct buf *reply,
+		   struct stream *stream, struct job_list *jobs)
+{
+	struct ctl_request check;
+	char *text, why[256];
+	int rc;
+
+	for (;;) {
+		text = ctl_format_request(req);
+		if (!text) {
+			complain("%s", strerror(errno));
+			return EXIT_USAGE;
+		}
+		/* The daemon's own rules, checked here first: a bad request never leaves
+		 * this host. */
+		if (ctl_parse_request(text, strlen(text), &check, why, sizeof(why)) != 0) {
+			char *shown = printable(why);
+
+			complain("%s", shown ? shown : why);
+			free(shown);
+			free(text);
+			return EXIT_USAGE;
+		}
+		ctl_request_free(&check);
+		reply->len = 0;
+		rc = exchange(path, text, reply, stream);
+		free(text);
+		if (rc == EXIT_OK && !stream)
+			rc = read_answer(path, req->version, req->command, reply, jobs);
+		if (rc != RETRY_V1)
+			return rc;
+		/* A pmtr from before version 2 still answers what version 1 has. */
+		if (req->command > CTL_RELOAD) {
+			complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
+				 path, req->command == CTL_SIGNAL ? "signal" : "logs");
+			return ctl_error_exit_status(CTL_ERR_REFUSED);
+		}
+		req->version = 1;
+	}
+}
+
 /* Send one request and show its answer; returns the exit status. */
 static int ask(const char *path, struct ctl_request *req, bool json)
 {
 	struct stream stream = { .line_cb = log_line_cb, .path = path, .command = req->command };
 	bool streamed = req->command == CTL_LOGS || req->command == CTL_FOLLOW;
-	struct ctl_request check;
+	struct job_list jobs = { 0 };
 	struct buf reply = { 0 };
-	char *request, why[256];
 	int rc;
 
-	request = ctl_format_request(req);
-	if (!request) {
-		complain("%s", strerror(errno));
-		return EXIT_USAGE;
-	}
-	/* The daemon's own rules, checked here first: a bad request never leaves this host. */
-	if (ctl_parse_request(request, strlen(request), &check, why, sizeof(why)) != 0) {
-		char *shown = printable(why);
-
-		complain("%s", shown ? shown : why);
-		free(shown);
-		free(request);
-		return EXIT_USAGE;
-	}
-	ctl_request_free(&check);
 	if (req->command == CTL_FOLLOW)
 		catch_interrupts();
-	rc = exchange(path, request, &reply, streamed ? &stream : NULL);
-	free(request);
-	if (rc == EXIT_OK && !streamed)
-		rc = answer(path, req->version, req->command, json, &reply);
-	free(reply.data);
-	if (rc != RETRY_V1)
-		return rc;
-	/* A pmtr from before version 2 still answers what version 1 has. */
-	if (req->command > CTL_RELOAD) {
-		complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
-			 path, req->command == CTL_SIGNAL ? "signal" : "logs");
-		return ctl_error_exit_status(CTL_ERR_REFUSED);
+	rc = request(path, req, &reply, streamed ? &stream : NULL, &jobs);
+	if (rc == EXIT_OK && req->command == CTL_STATUS) {
+		if (json) {
+			print_json(jobs.v, jobs.n);
+		} else if (print_table(jobs.v, jobs.n) < 0) {
+			complain("%s", strerror(ENOMEM));
+			rc = EXIT_USAGE;
+		}
 	}
-	req->version = 1;
-	return ask(path, req, json);
+	free(jobs.v);
+	free(reply.data);
+	return rc;
+}
+
+/* ---- wait ----------------------------------------------------------------------- */
+
+/* Why a job does not count as ready yet (its state, "not ready" or "unhealthy"), or
+ * NULL when it does: it runs, is ready and is not unhealthy. A daemon of version 1
+ * says nothing of readiness: there a running job is ready. */
+static const char *not_ready(const struct ctl_job_status *st)
+{
+	if (strcmp(st->state, "running") != 0)
+		return st->state;
+	if (st->ready == CTL_READY_NO)
+		return "not ready";
+	if (st->health && strcmp(st->health, "unhealthy") == 0)
+		return "unhealthy";
+	return NULL;
+}
+
+/* Without names, wait leaves out the jobs that are not meant to run. */
+static bool waited_for(const struct ctl_job_status *st, bool named)
+{
+	return named || (strcmp(st->state, "disabled") != 0 && strcmp(st->state, "done") != 0);
+}
+
+/* "not ready after 60 s: web (starting), db (unhealthy)", the first few jobs named
+ * and the others counted. */
+static void say_not_ready(const struct job_list *jobs, bool named, int64_t timeout_ms)
+{
+	size_t size = 0, shown = 0, more = 0;
+	char *msg = NULL;
+	FILE *m = open_memstream(&msg, &size);
+
+	if (!m) {
+		complain("not ready");
+		return;
+	}
+	if (timeout_ms == 0)
+		fputs("not ready:", m);
+	else if (timeout_ms % 1000)
+		fprintf(m, "not ready after %lld ms:", (long long)timeout_ms);
+	else
+		fprintf(m, "not ready after %lld s:", (long long)(timeout_ms / 1000));
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct ctl_job_status *st = &jobs->v[i];
+		const char *why;
+
+		/* The daemon's words, made safe for a terminal in place. */
+		make_printable(st->name, NULL);
+		make_printable(st->state, NULL);
+		why = waited_for(st, named) ? not_ready(st) : NULL;
+		if (!why)
+			continue;
+		if (shown == WAIT_SHOWN_MAX) {
+			more++;
+			continue;
+		}
+		fprintf(m, "%s %s (%s)", shown ? "," : "", st->name, why);
+		shown++;
+	}
+	if (more)
+		fprintf(m, " and %zu more", more);
+	if (fclose(m) == 0 && msg)
+		complain("%s", msg);
+	else
+		complain("not ready");
+	free(msg);
+}
+
+/* pmtrctl wait: ask for the status every WAIT_POLL_MS until every job waited for is
+ * ready, or timeout_ms is over (0: ask once). Returns the exit status. */
+static int wait_ready(const char *path, struct ctl_request *req, int64_t timeout_ms)
+{
+	int64_t deadline = util_now_ms() + timeout_ms;
+	bool named = req->n_names > 0;
+	struct job_list jobs = { 0 };
+	struct buf reply = { 0 };
+	int rc;
+
+	for (;;) {
+		bool all_ready = true;
+
+		rc = request(path, req, &reply, NULL, &jobs);
+		if (rc != EXIT_OK)
+			break;
+		for (size_t i = 0; i < jobs.n && all_ready; i++)
+			all_ready = !waited_for(&jobs.v[i], named) || !not_ready(&jobs.v[i]);
+		if (all_ready)
+			break;
+		if (util_now_ms() >= deadline) {
+			say_not_ready(&jobs, named, timeout_ms);
+			rc = EXIT_NOT_READY;
+			break;
+		}
+		/* The last question comes at the deadline, not a poll interval before it. */
+		poll(NULL, 0, remaining_ms(deadline) < WAIT_POLL_MS ? remaining_ms(deadline) :
+								     WAIT_POLL_MS);
+	}
+	free(jobs.v);
+	free(reply.data);
+	return rc;
+}
+
+/* -t's value: digits, then "ms", "s", "m", "h", "d" or nothing (seconds), as
+ * pmtr.conf writes times. */
+static int parse_wait_time(const char *text, int64_t *ms)
+{
+	static const struct { const char *suffix; int64_t ms; } units[] = {
+		{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 },
+	};
+	size_t digits = strspn(text, "0123456789");
+	char number[16];
+	uint64_t v;
+
+	if (digits == 0 || digits >= sizeof(number))
+		goto bad;
+	memcpy(number, text, digits);
+	number[digits] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(text + digits, units[i].suffix) != 0)
+			continue;
+		if (util_parse_u64(number, WAIT_MAX_MS, &v) < 0 ||
+		    v > (uint64_t)(WAIT_MAX_MS / units[i].ms))
+			goto bad;
+		*ms = (int64_t)v * units[i].ms;
+		return 0;
+	}
+bad:
+	{
+		char *shown = printable(text);
+
+		complain("bad time \"%s\": a number of seconds, or with ms, s, m, h or d (500ms, 10s, 2m), at most 7d",
+			 shown ? shown : "?");
+		free(shown);
+	}
+	return -1;
 }
 
 /* -n's value: a count of lines. */
@@ -880,7 +1108,8 @@ int main(int argc, char **argv)
 	struct ctl_request req = { .arg = DEFAULT_LINES };
 	char **names = NULL;
 	size_t n_names = 0;
-	bool json = false, options = true, follow = false, have_signal = false;
+	bool json = false, options = true, follow = false, have_signal = false, wait_cmd;
+	int64_t timeout_ms = WAIT_DEFAULT_MS;
 	int c, command, rc;
 
 	/* A table of 1000 jobs goes out in a few writes, not one per line. */
@@ -919,7 +1148,9 @@ int main(int argc, char **argv)
 		complain("no command given (see pmtrctl -h)");
 		return EXIT_USAGE;
 	}
-	command = ctl_command_from_name(argv[optind]);
+	/* wait is pmtrctl's own: status asked again and again. */
+	wait_cmd = strcmp(argv[optind], "wait") == 0;
+	command = wait_cmd ? CTL_STATUS : ctl_command_from_name(argv[optind]);
 	if (command < 0 || command == CTL_FOLLOW) {
 		char *shown = printable(argv[optind]);
 
@@ -937,8 +1168,21 @@ int main(int argc, char **argv)
 
 		if (options && strcmp(arg, "--") == 0) {
 			options = false;
-		} else if (options && command == CTL_STATUS && strcmp(arg, "--json") == 0) {
+		} else if (options && command == CTL_STATUS && !wait_cmd && strcmp(arg, "--json") == 0) {
 			json = true;
+		} else if (options && wait_cmd && (strcmp(arg, "-t") == 0 || strcmp(arg, "--timeout") == 0)) {
+			if (i + 1 == argc) {
+				complain("%s needs a time (10s, 500ms)", arg);
+				goto usage;
+			}
+			if (parse_wait_time(argv[++i], &timeout_ms) < 0)
+				goto usage;
+		} else if (options && wait_cmd && strncmp(arg, "--timeout=", 10) == 0) {
+			if (parse_wait_time(arg + 10, &timeout_ms) < 0)
+				goto usage;
+		} else if (options && wait_cmd && strncmp(arg, "-t", 2) == 0) {
+			if (parse_wait_time(arg + 2, &timeout_ms) < 0)
+				goto usage;
 		} else if (options && command == CTL_LOGS &&
 			   (strcmp(arg, "-f") == 0 || strcmp(arg, "--follow") == 0)) {
 			follow = true;
@@ -993,7 +1237,7 @@ int main(int argc, char **argv)
 	req.command = follow ? CTL_FOLLOW : (enum ctl_command)command;
 	req.names = names;
 	req.n_names = n_names;
-	rc = ask(path, &req, json);
+	rc = wait_cmd ? wait_ready(path, &req, timeout_ms) : ask(path, &req, json);
 	free(names);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		complain("cannot write the output: %s", strerror(errno));

@@ -294,21 +294,33 @@ static bool env_has(char **envp, size_t n, const char *entry)
 /* pmtr's environment, then the user's identity, then the env file, then the job's
  * env lines; a later source wins. The strings of environ are shared, not copied;
  * a job that changes nothing gets environ itself. */
+/* "NOTIFY_SOCKET=@...", given to jobs with "ready notify"; empty until set. */
+static char notify_env[64];
+
+void spawn_set_notify_socket(const char *name)
+{
+	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=%s", name);
+}
+
 static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
 {
 	const struct conf_job *job = plan->job;
+	bool notify = job->ready == CONF_READY_NOTIFY && notify_env[0];
 	size_t n_environ = 0, n = 0, n_override;
 	char **envp;
 
-	if (!pw && !job->n_env && !plan->n_file_env) {
+	if (!pw && !job->n_env && !plan->n_file_env && !notify) {
 		plan->envp = environ;
 		return 0;
 	}
 	while (environ[n_environ])
 		n_environ++;
-	envp = calloc(n_environ + 3 + job->n_env + plan->n_file_env + 1, sizeof(*envp));
+	envp = calloc(n_environ + 4 + job->n_env + plan->n_file_env + 1, sizeof(*envp));
 	if (!envp)
 		return -1;
+	/* pmtr's own, first: the job cannot be told to notify another socket */
+	if (notify)
+		envp[n++] = notify_env;
 	for (size_t i = 0; i < job->n_env; i++)
 		envp[n++] = job->env[i];
 	/* a name may repeat in the file: its last line wins, as in a shell */

@@ -46,6 +46,9 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
  * shared-memory start (without this call, jobs start by fork). */
 void spawn_init(void);
 
+/* The NOTIFY_SOCKET that jobs with "ready notify" get (notify_listen's name). */
+void spawn_set_notify_socket(const char *name);
+
 /* pmtr raised its own open-file limit: jobs get this soft limit back. */
 void spawn_set_nofile_soft(rlim_t soft);
 

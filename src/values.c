@@ -1,6 +1,7 @@
-/* values.c: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, UDP addresses. SPDX-License-Identifier: MIT */
+/* values.c: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, UDP and TCP addresses. SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -214,6 +215,34 @@ const char *parse_udp_spec(const char *s, bool allow_iface, struct parse_udp *ou
 	return NULL;
 }
 
+int parse_host_port(const char *text, char *host, size_t host_len, int *port)
+{
+	const char *colon = strrchr(text, ':'), *port_text = colon ? colon + 1 : text;
+	unsigned char addr[sizeof(struct in6_addr)];
+	size_t len = colon ? (size_t)(colon - text) : 0;
+	uint64_t v;
+	int family = AF_INET;
+
+	if (util_parse_u64(port_text, 65535, &v) < 0 || v == 0 || (port_text[0] == '0'))
+		return -1;
+	*port = (int)v;
+	if (!colon) {
+		snprintf(host, host_len, "127.0.0.1");
+		return 0;
+	}
+	if (len >= 2 && text[0] == '[' && text[len - 1] == ']') {
+		text++;
+		len -= 2;
+		family = AF_INET6;
+	}
+	if (len == 0 || len >= host_len)
+		return -1;
+	memcpy(host, text, len);
+	host[len] = '\0';
+	if (family == AF_INET && strcmp(host, "localhost") == 0)
+		snprintf(host, host_len, "127.0.0.1");
+	return inet_pton(family, host, addr) == 1 ? 0 : -1;
+}
 
 int parse_umask(const char *text, mode_t *mask)
 {

@@ -33,6 +33,11 @@ struct parse_udp {
  * else the reason, e.g. "port must be 1 to 65535". */
 const char *parse_udp_spec(const char *text, bool allow_iface, struct parse_udp *out);
 
+/* "[HOST:]PORT" of ready tcp: HOST a numeric IPv4 address, an IPv6 one in
+ * brackets, or localhost; 127.0.0.1 without one. host gets the numeric address
+ * (without brackets). -1 on bad syntax. */
+int parse_host_port(const char *text, char *host, size_t host_len, int *port);
+
 /* An umask: up to four octal digits, at most 0777. -1 on bad syntax. */
 int parse_umask(const char *text, mode_t *mask);
 

@@ -658,7 +658,17 @@ END_TEST
 
 /* ---- status lines ----------------------------------------------------------- */
 
-/* Format at version, parse back: the same fields, and the file only at version 2. */
+/* Both NULL, or both strings and equal. */
+static void str_or_null_eq(const char *got, const char *want)
+{
+	if (want)
+		ck_assert_str_eq(got, want);
+	else
+		ck_assert_ptr_null(got);
+}
+
+/* Format at version, parse back: the same fields, and the attributes only at
+ * version 2. */
 static void status_round_trip_at(const struct ctl_job_status *in, int version)
 {
 	struct ctl_job_status out;
@@ -680,10 +690,17 @@ static void status_round_trip_at(const struct ctl_job_status *in, int version)
 	ck_assert_int_eq(out.exit_code, in->exit_code);
 	ck_assert_int_eq(out.exit_signal, in->exit_signal);
 	ck_assert_str_eq(out.command, in->command);
-	if (in->file && version >= 2)
-		ck_assert_str_eq(out.file, in->file);
-	else
+	if (version >= 2) {
+		str_or_null_eq(out.file, in->file);
+		ck_assert_int_eq(out.ready, in->ready);
+		str_or_null_eq(out.health, in->health);
+		str_or_null_eq(out.note, in->note);
+	} else {
 		ck_assert_ptr_null(out.file);
+		ck_assert_int_eq(out.ready, CTL_READY_ABSENT);
+		ck_assert_ptr_null(out.health);
+		ck_assert_ptr_null(out.note);
+	}
 	free(line);
 }
 
@@ -748,6 +765,30 @@ START_TEST(status_round_trips)
 	status_round_trip(&st);
 	st.file = "";
 	status_round_trip(&st);
+	/* readiness and health, each alone and all together */
+	st.file = NULL;
+	st.state = "starting";
+	st.ready = CTL_READY_NO;
+	status_round_trip(&st);
+	st.health = "starting";
+	status_round_trip(&st);
+	st.state = "running";
+	st.ready = CTL_READY_YES;
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const health[] = { "starting", "healthy", "unhealthy" };
+
+		st.health = (char *)health[i];
+		status_round_trip(&st);
+	}
+	st.health = NULL;
+	st.note = "listening on :8080, 3 workers\t\\ \x01 =\xc3\xa9";
+	status_round_trip(&st);
+	st.note = "";
+	status_round_trip(&st);
+	st.file = "/etc/pmtr.d/web.conf";
+	st.health = "healthy";
+	st.note = "ok";
+	status_round_trip(&st);
 }
 END_TEST
 
@@ -794,6 +835,9 @@ START_TEST(status_malformed)
 		ck_assert_ptr_null(st.state);
 		ck_assert_ptr_null(st.command);
 		ck_assert_ptr_null(st.file);
+		ck_assert_int_eq(st.ready, CTL_READY_ABSENT);
+		ck_assert_ptr_null(st.health);
+		ck_assert_ptr_null(st.note);
 		free(line);
 	}
 	ck_assert_int_eq(ctl_parse_status(NULL, &st), -1);
@@ -1020,6 +1064,118 @@ START_TEST(status_attributes)
 		ck_assert_ptr_null(st.command);
 		ck_assert_ptr_null(st.file);
 		ck_assert_int_eq(st.exit_code, -1);
+		free(line);
+	}
+}
+END_TEST
+
+START_TEST(status_readiness_format)
+{
+	struct ctl_job_status st = {
+		.name = "web", .state = "running", .pid = 7, .uptime = 1, .restarts = 2,
+		.exit_code = -1, .exit_signal = -1, .command = "/bin/web",
+		.ready = CTL_READY_YES, .health = "unhealthy", .note = "3 of 4 up\n",
+	};
+	char *v1 = ctl_format_status(&st, 1), *v2 = ctl_format_status(&st, 2);
+
+	/* version 1 gets none of them */
+	ck_assert_str_eq(v1, "job web running 7 1 2 - - /bin/web\n");
+	ck_assert_str_eq(v2, "job web running 7 1 2 - - /bin/web ready=yes health=unhealthy "
+			     "note=3\\sof\\s4\\sup\\n\n");
+	free(v1);
+	free(v2);
+	/* each only when set; the file first */
+	st = (struct ctl_job_status){
+		.name = "db", .state = "starting", .pid = 9, .command = "/bin/db",
+		.exit_code = -1, .exit_signal = -1, .file = "/etc/pmtr.d/db.conf",
+		.ready = CTL_READY_NO,
+	};
+	v2 = ctl_format_status(&st, 2);
+	ck_assert_str_eq(v2, "job db starting 9 0 0 - - /bin/db file=/etc/pmtr.d/db.conf ready=no\n");
+	free(v2);
+	st.ready = CTL_READY_ABSENT;
+	st.file = NULL;
+	st.note = "";
+	v2 = ctl_format_status(&st, 2);
+	ck_assert_str_eq(v2, "job db starting 9 0 0 - - /bin/db note=\\e\n");
+	free(v2);
+	/* the daemon's mistakes are refused here, not by every client */
+	st.note = NULL;
+	st.ready = (enum ctl_ready)7;
+	ck_assert_ptr_null(ctl_format_status(&st, 2));
+	st.ready = CTL_READY_YES;
+	st.health = "ok";
+	ck_assert_ptr_null(ctl_format_status(&st, 2));
+	st.health = "";
+	ck_assert_ptr_null(ctl_format_status(&st, 1));
+}
+END_TEST
+
+START_TEST(status_readiness_parse)
+{
+	static const char *const bad[] = {
+		"job a running 1 2 3 - - cmd ready=",
+		"job a running 1 2 3 - - cmd ready=\\e",
+		"job a running 1 2 3 - - cmd ready=maybe",
+		"job a running 1 2 3 - - cmd ready=YES",
+		"job a running 1 2 3 - - cmd ready=yes\\s",
+		"job a running 1 2 3 - - cmd ready=1",
+		"job a running 1 2 3 - - cmd health=",
+		"job a running 1 2 3 - - cmd health=\\e",
+		"job a running 1 2 3 - - cmd health=ok",
+		"job a running 1 2 3 - - cmd health=Healthy",
+		"job a running 1 2 3 - - cmd health=checking",
+		"job a running 1 2 3 - - cmd note=",
+		"job a running 1 2 3 - - cmd note=a\\q",
+		"job a running 1 2 3 - - cmd note=\\x00",
+		"job a running 1 2 3 - - cmd ready=yes health=healthy note=ok bad",
+	};
+	struct ctl_job_status st;
+	char *line;
+
+	status_parses("job a starting 1 2 3 - - cmd ready=no", &st, &line);
+	ck_assert_str_eq(st.state, "starting");
+	ck_assert_int_eq(st.ready, CTL_READY_NO);
+	ck_assert_ptr_null(st.health);
+	ck_assert_ptr_null(st.note);
+	free(line);
+	status_parses("job a running 1 2 3 - - cmd note=up\\s3\\x01 health=starting color=red ready=yes",
+		      &st, &line);
+	ck_assert_int_eq(st.ready, CTL_READY_YES);
+	ck_assert_str_eq(st.health, "starting");
+	ck_assert_str_eq(st.note, "up 3\x01");
+	ck_assert_ptr_null(st.file);
+	free(line);
+	status_parses("job a running 1 2 3 - - cmd health=healthy note=\\e", &st, &line);
+	ck_assert_int_eq(st.ready, CTL_READY_ABSENT);
+	ck_assert_str_eq(st.health, "healthy");
+	ck_assert_str_eq(st.note, "");
+	free(line);
+	status_parses("job a running 1 2 3 - - cmd health=unhealthy note=a=b", &st, &line);
+	ck_assert_str_eq(st.health, "unhealthy");
+	ck_assert_str_eq(st.note, "a=b");
+	free(line);
+	/* version 1: none of them */
+	status_parses("job a running 1 2 3 - - cmd", &st, &line);
+	ck_assert_int_eq(st.ready, CTL_READY_ABSENT);
+	ck_assert_ptr_null(st.health);
+	ck_assert_ptr_null(st.note);
+	free(line);
+	/* whole keys only */
+	status_parses("job a running 1 2 3 - - cmd readiness=maybe healthy=no notes=x", &st, &line);
+	ck_assert_int_eq(st.ready, CTL_READY_ABSENT);
+	ck_assert_ptr_null(st.health);
+	ck_assert_ptr_null(st.note);
+	free(line);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		line = strdup(bad[i]);
+		ck_assert_ptr_nonnull(line);
+		ck_assert_msg(ctl_parse_status(line, &st) == -1, "accepted \"%s\"", bad[i]);
+		ck_assert_ptr_null(st.name);
+		ck_assert_int_eq(st.ready, CTL_READY_ABSENT);
+		ck_assert_ptr_null(st.health);
+		ck_assert_ptr_null(st.note);
 		free(line);
 	}
 }
@@ -1270,6 +1426,8 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(st, status_malformed);
 	tcase_add_test(st, status_versions);
 	tcase_add_test(st, status_attributes);
+	tcase_add_test(st, status_readiness_format);
+	tcase_add_test(st, status_readiness_parse);
 	suite_add_tcase(s, st);
 	tcase_add_test(log, log_line_format);
 	tcase_add_test(log, log_line_round_trips);

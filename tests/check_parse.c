@@ -1272,6 +1272,151 @@ END_TEST
 
 /* ---- operator keywords: stop signal, umask, group, env file ---- */
 
+START_TEST(test_ready)
+{
+	struct conf *c = ok(JOB(""));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_int_eq(j->ready, CONF_READY_STARTED);
+	ck_assert_int_eq(j->ready_timeout_ms, 90000);
+	ck_assert_ptr_null(j->check_argv);
+	conf_free(c);
+	c = ok(JOB("  ready notify\n  ready timeout 5s\n"));
+	ck_assert_int_eq(only_job(c)->ready, CONF_READY_NOTIFY);
+	ck_assert_int_eq(only_job(c)->ready_timeout_ms, 5000);
+	conf_free(c);
+	c = ok(JOB("  ready tcp 8080\n"));
+	ck_assert_int_eq(only_job(c)->ready, CONF_READY_TCP);
+	ck_assert_str_eq(only_job(c)->ready_host, "127.0.0.1");
+	ck_assert_int_eq(only_job(c)->ready_port, 8080);
+	conf_free(c);
+	c = ok(JOB("  ready tcp [::1]:443\n"));
+	ck_assert_str_eq(only_job(c)->ready_host, "::1");
+	ck_assert_int_eq(only_job(c)->ready_port, 443);
+	conf_free(c);
+	c = ok(JOB("  ready tcp localhost:5432\n"));
+	ck_assert_str_eq(only_job(c)->ready_host, "127.0.0.1");
+	conf_free(c);
+	c = ok(JOB("  ready cmd /usr/bin/pg_isready -q\n"));
+	ck_assert_int_eq(only_job(c)->ready, CONF_READY_CMD);
+	ck_assert_str_eq(only_job(c)->ready_argv[0], "/usr/bin/pg_isready");
+	ck_assert_str_eq(only_job(c)->ready_argv[1], "-q");
+	ck_assert_ptr_null(only_job(c)->ready_argv[2]);
+	conf_free(c);
+	errors(JOB("  ready tcp 0\n"), "pmtr.conf:4: job \"t\": bad address \"0\" for ready tcp "
+	       "(expected [HOST:]PORT, HOST a numeric IPv4 or [IPv6] address)");
+	errors(JOB("  ready tcp db.example:80\n"), "pmtr.conf:4: job \"t\": bad address "
+	       "\"db.example:80\" for ready tcp (expected [HOST:]PORT, HOST a numeric IPv4 or "
+	       "[IPv6] address)");
+	errors(JOB("  ready tcp 70000\n"), "pmtr.conf:4: job \"t\": bad address \"70000\" for "
+	       "ready tcp (expected [HOST:]PORT, HOST a numeric IPv4 or [IPv6] address)");
+	errors(JOB("  ready cmd true\n"),
+	       "pmtr.conf:4: job \"t\": the command of ready cmd must be an absolute path");
+	errors(JOB("  ready notify\n  ready tcp 80\n"),
+	       "pmtr.conf:5: job \"t\": ready given twice (first at line 4)");
+	errors(JOB("  ready cmd /bin/true\n  ready notify\n"),
+	       "pmtr.conf:5: job \"t\": ready given twice (first at line 4)");
+	errors(JOB("  ready notify now\n"),
+	       "pmtr.conf:4: job \"t\": extra argument \"now\" for ready notify");
+	errors(JOB("  ready timeout 0\n"),
+	       "pmtr.conf:4: job \"t\": ready timeout must be more than 0");
+	errors(JOB("  ready\n"), "pmtr.conf:4: job \"t\": expected \"notify\" or \"tcp\" or "
+	       "\"cmd\" or \"timeout\" after ready");
+}
+END_TEST
+
+START_TEST(test_check)
+{
+	struct conf *c = ok(JOB("  check cmd /bin/check --fast\n"));
+	struct conf_job *j = only_job(c);
+
+	ck_assert_str_eq(j->check_argv[0], "/bin/check");
+	ck_assert_str_eq(j->check_argv[1], "--fast");
+	ck_assert_int_eq(j->check_every_ms, 30000);
+	ck_assert_int_eq(j->check_timeout_ms, 10000);
+	ck_assert_uint_eq(j->check_retries, 3);
+	conf_free(c);
+	c = ok(JOB("  check retries 5 timeout 2s every 1m cmd /bin/true\n"));
+	j = only_job(c);
+	ck_assert_int_eq(j->check_every_ms, 60000);
+	ck_assert_int_eq(j->check_timeout_ms, 2000);
+	ck_assert_uint_eq(j->check_retries, 5);
+	conf_free(c);
+	errors(JOB("  check cmd\n"), "pmtr.conf:4: job \"t\": check needs a command");
+	errors(JOB("  check every 5s\n"), "pmtr.conf:4: job \"t\": check needs \"cmd\" and a command");
+	errors(JOB("  check every cmd /bin/true\n"),
+	       "pmtr.conf:4: job \"t\": bad time \"cmd\" for check every");
+	errors(JOB("  check retries 0 cmd /bin/true\n"),
+	       "pmtr.conf:4: job \"t\": bad number \"0\" for check retries (expected 1 to 100)");
+	errors(JOB("  check often 5 cmd /bin/true\n"), "pmtr.conf:4: job \"t\": unknown check "
+	       "setting \"often\" (expected every, timeout, retries or cmd)");
+	errors(JOB("  check cmd bin/true\n"),
+	       "pmtr.conf:4: job \"t\": the command of check must be an absolute path");
+	errors(JOB("  check cmd /bin/a\n  check cmd /bin/b\n"),
+	       "pmtr.conf:5: job \"t\": check given twice (first at line 4)");
+}
+END_TEST
+
+#define NAMED(name, body) "job {\n  name " name "\n  cmd /bin/true\n" body "}\n"
+
+START_TEST(test_after_graph)
+{
+	struct conf *c = ok(NAMED("db", "") NAMED("web", "  after db\n  after cache\n")
+			    NAMED("cache", ""));
+
+	ck_assert_uint_eq(c->jobs[1]->n_after, 2);
+	ck_assert_str_eq(c->jobs[1]->after[0], "db");
+	ck_assert_str_eq(c->jobs[1]->after[1], "cache");
+	ck_assert_int_eq(c->jobs[1]->after_line, 8);
+	conf_free(c);
+	/* a chain written backwards is fine: after is about readiness, not file order */
+	conf_free(ok(NAMED("a", "  after b\n") NAMED("b", "  after c\n") NAMED("c", "")));
+	errors(NAMED("web", "  after db\n"), "pmtr.conf:4: job \"web\": after \"db\": no such job");
+	errors(NAMED("web", "  after web\n"),
+	       "pmtr.conf:4: job \"web\": after \"web\": a job cannot wait for itself");
+	errors(NAMED("a", "  after b\n") NAMED("b", "  after a\n"),
+	       "pmtr.conf:9: job \"b\": after \"a\" makes a cycle: b -> a -> b");
+	errors(NAMED("a", "  after c\n") NAMED("b", "  after a\n") NAMED("c", "  after b\n"),
+	       "pmtr.conf:9: job \"b\": after \"a\" makes a cycle: b -> a -> c -> b");
+	/* a cycle beside a good chain, the good part is not blamed */
+	errors(NAMED("x", "") NAMED("a", "  after x b\n") NAMED("b", "  after a\n"),
+	       "pmtr.conf:13: job \"b\": after \"a\" makes a cycle: b -> a -> b");
+	errors(NAMED("web", "  after\n"), "pmtr.conf:4: job \"web\": missing argument for after");
+	errors(NAMED("web", "  after db/x\n"),
+	       "pmtr.conf:4: job \"web\": bad job name \"db/x\" after after");
+}
+END_TEST
+
+START_TEST(test_after_long_chain)
+{
+	/* 5000 jobs each after the next: no deep recursion, no cycle; then closed */
+	size_t n = 5000, cap = n * 64 + 64, o = 0;
+	char *text = malloc(cap);
+	struct parse_errors e;
+	struct conf *c;
+
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(text + o, cap - o, "job {\nname j%zu\ncmd /bin/true\n%s%zu\n}\n",
+				      i, i + 1 < n ? "after j" : "order ", i + 1);
+	c = parse_conf(text, o, "pmtr.conf", &e, NULL);
+	ck_assert_msg(c != NULL, "a chain of %zu: %s", n, joined(&e));
+	conf_free(c);
+	parse_errors_free(&e);
+	o = 0;
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(text + o, cap - o, "job {\nname j%zu\ncmd /bin/true\nafter j%zu\n}\n",
+				      i, (i + 1) % n);
+	c = parse_conf(text, o, "pmtr.conf", &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 1);
+	ck_assert_msg(strstr(e.msgs[0], "makes a cycle: j4999 -> j0 -> j1 -> ") != NULL, "%s",
+		      e.msgs[0]);
+	parse_errors_free(&e);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_stop_signal)
 {
 	static const struct { const char *text; int sig; } good[] = {
@@ -1822,6 +1967,10 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_report_listen);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_stop_signal);
+	tcase_add_test(tc, test_ready);
+	tcase_add_test(tc, test_check);
+	tcase_add_test(tc, test_after_graph);
+	tcase_add_test(tc, test_after_long_chain);
 	tcase_add_test(tc, test_umask_group_env_file);
 	suite_add_tcase(s, tc);
 

@@ -58,18 +58,20 @@ has() { [[ " $GOT " == *" $1 "* ]]; }
 
 # ---- without a daemon: what the command line alone decides -----------------
 P=$PMTRCTL
-expect "disable enable logs reload restart signal start status stop" "commands" "$P" ""
+expect "disable enable logs reload restart signal start status stop wait" "commands" "$P" ""
 expect "start status stop" "commands starting with st" "$P" st
 expect "reload restart" "commands starting with re" "$P" re
 expect "" "no such command" "$P" x
 expect "--help --socket --version -V -h -s" "options before the command" "$P" -
 expect "--help --socket --version" "long options" "$P" --
-expect "disable enable logs reload restart signal start status stop" \
+expect "disable enable logs reload restart signal start status stop wait" \
 	"commands after -s SOCKET" "$P" -s "$SOCK" ""
 expect "--json" "the option of status" "$P" -s "$SOCK" status -
 expect "-f -n" "the options of logs" "$P" -s "$SOCK" logs -
 expect "" "a number after logs -n" "$P" -s "$SOCK" logs -n ""
 expect "" "nothing after reload" "$P" -s "$SOCK" reload ""
+expect "-t" "the option of wait" "$P" -s "$SOCK" wait -
+expect "" "a time after wait -t" "$P" -s "$SOCK" wait -t ""
 
 complete_line "$P signal " "$P" signal ""
 for sig in HUP INT QUIT USR1 USR2 TERM KILL CONT STOP TSTP WINCH ALRM; do
@@ -140,7 +142,7 @@ run_cmd 10 "$PMTRCTL" -s "$SOCK" status
 [ "$RC" = 0 ] || fail "pmtrctl status: exit $RC: $(cat "$T/err")"
 
 JOBS="app@eu:1 db web"
-for cmd in start stop restart enable disable status; do
+for cmd in start stop restart enable disable status wait; do
 	expect "$JOBS" "job names after $cmd" "$P" -s "$SOCK" "$cmd" ""
 done
 expect "web" "job names after stop, starting with w" "$P" -s "$SOCK" stop w

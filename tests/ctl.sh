@@ -246,10 +246,10 @@ ctl status --json
 expect 0 "status --json: exit 0"
 cp "$T/out" "$T/json"
 head -c 9 "$T/json" | grep -qF '{"jobs":[' || fail "status --json does not start with {\"jobs\":[: $(head -c 100 "$T/json")"
-grep -qF "{\"name\":\"web\",\"state\":\"running\",\"pid\":$WEB,\"uptime\":" "$T/json" || fail "status --json: web: $(grep -F '"web"' "$T/json")"
+grep -qF "{\"name\":\"web\",\"state\":\"running\",\"ready\":true,\"health\":null,\"status_text\":null,\"pid\":$WEB,\"uptime\":" "$T/json" || fail "status --json: web: $(grep -F '"web"' "$T/json")"
 grep -qF '"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
 	fail "status --json: typed fields of web: $(grep -F '"web"' "$T/json")"
-grep -qF '{"name":"off","state":"disabled","pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
+grep -qF '{"name":"off","state":"disabled","ready":false,"health":null,"status_text":null,"pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
 	fail "status --json: off: $(grep -F '"off"' "$T/json")"
 grep -qF '"exit_code":3,"exit_signal":null,"command":"/bin/sh -c \"exit 3\"","file":null}' "$T/json" ||
 	fail "status --json: flappy: $(grep -F '"flappy"' "$T/json")"

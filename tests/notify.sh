@@ -1,5 +1,5 @@
 #!/bin/bash
-# notify.sh: sd_notify with NOTIFY_SOCKET (path and @abstract): READY=1 after the jobs start, STATUS=, STOPPING=1 at shutdown. SPDX-License-Identifier: MIT
+# notify.sh: sd_notify with NOTIFY_SOCKET (path and @abstract): READY=1 after the jobs start and are ready, STATUS=, STOPPING=1 at shutdown. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 RECV=$(helper notify-recv) || skip "no notify-recv helper (not built, and no C compiler to build it)"
@@ -60,4 +60,32 @@ wait_job b
 stop_pmtr TERM
 [ "$PMTR_RC" = 0 ] || fail "with nobody on NOTIFY_SOCKET: exit status $PMTR_RC after SIGTERM, expected 0"
 ok "NOTIFY_SOCKET with no listener: pmtr runs and stops as usual"
+
+# READY=1 waits for the jobs started at boot to be ready.
+write_conf <<EOF
+job {
+  name slow
+  cmd /bin/sleep 300
+  ready cmd /bin/test -f $T/slow.ready
+}
+job {
+  name quick
+  cmd /bin/sleep 300
+}
+EOF
+out=$T/notify.boot.out
+"$RECV" "$T/boot.sock" >"$out" 2>"$out.err" &
+EXTRA_PIDS+=($!)
+wait_until 3 "notify-recv to listen" grep -q listening "$out.err"
+PMTR_LAUNCH=(env --default-signal NOTIFY_SOCKET="$T/boot.sock")
+start_pmtr
+wait_job slow
+wait_job quick
+sleep 0.5
+grep -qx READY=1 "$out" && fail "READY=1 before job slow is ready"
+touch "$T/slow.ready"
+wait_for_log "job slow \[[0-9]*\] is ready"
+wait_until 3 "READY=1 once slow is ready" grep -qx READY=1 "$out"
+ok "READY=1 once the jobs started at boot are ready"
+stop_pmtr TERM
 exit 0

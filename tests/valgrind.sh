@@ -1,5 +1,5 @@
 #!/bin/bash
-# valgrind.sh: pmtr under valgrind through start, restarts, job output, reloads (valid and invalid), SIGHUP, pmtrctl (logs and a follower too) and stop: no error, no leak. SPDX-License-Identifier: MIT
+# valgrind.sh: pmtr under valgrind through start, restarts, job output, reloads (valid and invalid), SIGHUP, pmtrctl (logs and a follower too), ready probes and checks, and stop: no error, no leak. SPDX-License-Identifier: MIT
 TEST_TIMEOUT=${TEST_TIMEOUT:-150}
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
@@ -32,6 +32,8 @@ listen on udp://127.0.0.1:$UPORT
 job {
   name a
   cmd /bin/sleep 300
+  ready cmd /bin/true
+  check every 200ms retries 100 cmd /bin/sh -c "echo checked; exit \$((\$\$ % 2))"
 }
 job {
   name talk
@@ -55,7 +57,9 @@ wait_job a 20
 wait_job talk 20
 wait_for_log "talk\[[0-9]*\]: hello from the job" 20
 wait_for_log_count "started job quick \[" 2 20
-ok "under valgrind: jobs start, output is logged, a quick job restarts"
+wait_for_log "job a \[[0-9]*\] is ready" 20
+wait_for_log "job a \[[0-9]*\]: check failed" 20
+ok "under valgrind: jobs start, output is logged, a quick job restarts, a ready probe, checks"
 
 m=$(log_lines)
 gen 2 c >"$T/next"

@@ -123,24 +123,34 @@ static void fuzz_request(const uint8_t *data, size_t size)
 	free(buf);
 }
 
+/* Both NULL, or both strings and equal. */
+static bool same_or_null(const char *a, const char *b)
+{
+	return a ? b && strcmp(a, b) == 0 : !b;
+}
+
 /* Format st for a client of version, check the line and parse it back: the same
- * fields, the file only at version 2. */
+ * fields, the attributes only at version 2. */
 static void status_again(const struct ctl_job_status *st, int version)
 {
 	struct ctl_job_status again;
 	char *text = ctl_format_status(st, version);
-	size_t n, spaces = 0;
+	size_t n, spaces = 0, attributes = 0;
 
 	CHECK(text != NULL);
 	n = strlen(text);
 	CHECK(n > 0 && text[n - 1] == '\n');
 	text[n - 1] = '\0';
-	/* One line, fields without control bytes; the nine, and the file at version 2. */
+	/* One line, fields without control bytes; the nine, and the attributes that are
+	 * set at version 2. */
 	for (size_t i = 0; i + 1 < n; i++) {
 		CHECK((unsigned char)text[i] >= 0x20 && text[i] != 0x7f);
 		spaces += text[i] == ' ';
 	}
-	CHECK(spaces == (version >= 2 && st->file ? 9u : 8u));
+	if (version >= 2)
+		attributes = (st->file != NULL) + (st->ready != CTL_READY_ABSENT) +
+			     (st->health != NULL) + (st->note != NULL);
+	CHECK(spaces == 8u + attributes);
 	CHECK(ctl_parse_status(text, &again) == 0);
 	CHECK(strcmp(st->name, again.name) == 0);
 	CHECK(strcmp(st->state, again.state) == 0);
@@ -148,10 +158,11 @@ static void status_again(const struct ctl_job_status *st, int version)
 	CHECK(st->pid == again.pid && st->uptime == again.uptime &&
 	      st->restarts == again.restarts && st->exit_code == again.exit_code &&
 	      st->exit_signal == again.exit_signal);
-	if (version >= 2 && st->file)
-		CHECK(again.file && strcmp(st->file, again.file) == 0);
+	if (version >= 2)
+		CHECK(same_or_null(st->file, again.file) && st->ready == again.ready &&
+		      same_or_null(st->health, again.health) && same_or_null(st->note, again.note));
 	else
-		CHECK(again.file == NULL);
+		CHECK(!again.file && again.ready == CTL_READY_ABSENT && !again.health && !again.note);
 	free(text);
 }
 
@@ -161,7 +172,8 @@ static void fuzz_status(const uint8_t *data, size_t size)
 	char *line = copy_z(data, size);
 
 	if (ctl_parse_status(line, &st) < 0) {
-		CHECK(st.name == NULL && st.state == NULL && st.command == NULL && st.file == NULL);
+		CHECK(st.name == NULL && st.state == NULL && st.command == NULL && st.file == NULL &&
+		      st.ready == CTL_READY_ABSENT && st.health == NULL && st.note == NULL);
 		free(line);
 		return;
 	}
@@ -174,6 +186,12 @@ static void fuzz_status(const uint8_t *data, size_t size)
 	CHECK(st.command >= line && st.command < line + size + 1);
 	if (st.file)
 		CHECK(st.file > line && st.file < line + size + 1);
+	if (st.note)
+		CHECK(st.note > line && st.note < line + size + 1);
+	if (st.health)
+		CHECK(strcmp(st.health, "starting") == 0 || strcmp(st.health, "healthy") == 0 ||
+		      strcmp(st.health, "unhealthy") == 0);
+	CHECK(st.ready == CTL_READY_ABSENT || st.ready == CTL_READY_NO || st.ready == CTL_READY_YES);
 	status_again(&st, 1);
 	status_again(&st, 2);
 	free(line);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: builds the libFuzzer harnesses with clang and runs each for SECONDS, keeping what they find. SPDX-License-Identifier: MIT
 #
-# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]    (targets: conf ctl udp; default all)
+# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]    (targets: conf ctl udp notify; default all)
 # Environment:
 #   CLANG           the compiler (default clang)
 #   FUZZ_BUILDDIR   where config.h is (default: the source tree, for in-tree builds)
@@ -17,7 +17,7 @@ set -u
 
 SECONDS_EACH=${1:-600}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-conf ctl udp}
+TARGETS=${*:-conf ctl udp notify}
 CLANG=${CLANG:-clang}
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$FUZZ_DIR/../.." && pwd)
@@ -69,6 +69,8 @@ write_dict() {
 		reload logs follow signal job line missed output end file= running stopping pending
 		waiting\\sto\\srestart done \\s \\t \\n \\\\ \\x \\e \x20-\x20' ;;
 	udp) words='enable disable udp:// [ ] @ :65535 report \x0a' ;;
+	notify) words='READY=1 READY=0 STATUS= MAINPID= RELOADING=1 STOPPING=1 WATCHDOG=1
+		ERRNO= = \x0a \x00 \x7f \x1b \xc3\xa9' ;;
 	esac
 	for w in $words; do
 		printf '"%s"\n' "$w"
