@@ -33,6 +33,7 @@ static const char *const command_names[] = {
 	[CTL_LOGS] = "logs",
 	[CTL_FOLLOW] = "follow",
 	[CTL_SIGNAL] = "signal",
+	[CTL_DETAILS] = "details",
 };
 
 static const char *const error_names[] = {
@@ -67,7 +68,7 @@ const char *ctl_command_name(enum ctl_command command)
 bool ctl_command_mutates(enum ctl_command command)
 {
 	return (unsigned)command < ARRAY_SIZE(command_names) && command != CTL_STATUS &&
-	       command != CTL_LOGS && command != CTL_FOLLOW;
+	       command != CTL_LOGS && command != CTL_FOLLOW && command != CTL_DETAILS;
 }
 
 const char *ctl_error_name(enum ctl_error kind)
@@ -432,7 +433,7 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		say_why(why, why_len, "reload takes no job names");
 		return -1;
 	}
-	if (command != CTL_STATUS && command != CTL_RELOAD && !n_words) {
+	if (command != CTL_STATUS && command != CTL_DETAILS && command != CTL_RELOAD && !n_words) {
 		say_why(why, why_len, "%s needs at least one job name", ctl_command_name(command));
 		return -1;
 	}
@@ -563,7 +564,8 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 	if (status->exit_signal >= 0)
 		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
 	/* "job", the numbers and their spaces take far less than 128 bytes. */
-	line = malloc(128 + field_room(name) + field_room(state) + field_room(command) +
+	/* "job", the numbers, the usage and their spaces take far less than 256 bytes. */
+	line = malloc(256 + field_room(name) + field_room(state) + field_room(command) +
 		      field_room(status->file) + field_room(ready) + field_room(status->health) +
 		      field_room(status->note));
 	if (!line)
@@ -584,6 +586,14 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 			len += put_attribute(line + len, "health", status->health);
 		if (status->note)
 			len += put_attribute(line + len, "note", status->note);
+		if (status->oom_kill)
+			len += put_attribute(line + len, "oom_kill", "yes");
+		if (status->has_memory)
+			len += (size_t)sprintf(line + len, " memory=%llu", status->memory_bytes);
+		if (status->has_cpu)
+			len += (size_t)sprintf(line + len, " cpu_usec=%llu", status->cpu_usec);
+		if (status->has_pids)
+			len += (size_t)sprintf(line + len, " pids=%llu", status->pids);
 	}
 	memcpy(line + len, "\n", 2);
 	return line;
@@ -647,6 +657,22 @@ static int parse_attributes(char *p, struct ctl_job_status *status)
 			status->health = value;
 		} else if (strcmp(field, "note") == 0) {
 			status->note = value;
+		} else if (strcmp(field, "oom_kill") == 0) {
+			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+				return -1;
+			status->oom_kill = strcmp(value, "yes") == 0;
+		} else if (strcmp(field, "memory") == 0) {
+			if (parse_number(value, ULLONG_MAX, &status->memory_bytes) < 0)
+				return -1;
+			status->has_memory = true;
+		} else if (strcmp(field, "cpu_usec") == 0) {
+			if (parse_number(value, ULLONG_MAX, &status->cpu_usec) < 0)
+				return -1;
+			status->has_cpu = true;
+		} else if (strcmp(field, "pids") == 0) {
+			if (parse_number(value, ULLONG_MAX, &status->pids) < 0)
+				return -1;
+			status->has_pids = true;
 		}
 	}
 	return 0;

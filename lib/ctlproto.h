@@ -28,6 +28,7 @@ enum ctl_command {
 	CTL_LOGS,			/* "logs LINES JOB...": the last lines of output */
 	CTL_FOLLOW,			/* "follow LINES JOB...": the same, then new ones */
 	CTL_SIGNAL,			/* "signal NUMBER JOB...": to each main process */
+	CTL_DETAILS,			/* "details [JOB...]": status and cgroup usage */
 };
 
 /* Error kinds on the wire, and pmtrctl's exit status for each. */
@@ -70,6 +71,10 @@ struct ctl_job_status {
 	char *health;		/* a job with a check: "starting", "healthy" or
 				 * "unhealthy"; NULL for a job without one */
 	char *note;		/* the last STATUS= text the job sent in this run, or NULL */
+	bool oom_kill;		/* its last process was killed by the OOM killer */
+	/* "details" only: what the job's cgroup uses now, each when known */
+	bool has_memory, has_cpu, has_pids;
+	unsigned long long memory_bytes, cpu_usec, pids;
 };
 
 /* A line of a job's output in the answer to logs and follow:

@@ -17,6 +17,13 @@
 #include "util.h"
 
 #define JOB_PREFIX "job-"
+/* The leaf pmtr moves itself into, beside its base, before it enables controllers:
+ * a cgroup that hands controllers down must hold no process itself. */
+#define SELF_SUFFIX ".self"
+
+static const char *const controller_names[CGROUP_N_CONTROLLERS] = {
+	[CGROUP_MEMORY] = "memory", [CGROUP_PIDS] = "pids", [CGROUP_CPU] = "cpu",
+};
 
 /* The mount point of the cgroup2 hierarchy, from /proc/self/mountinfo. */
 static int find_mount(char *mount, size_t len)
@@ -46,6 +53,18 @@ static int find_mount(char *mount, size_t len)
 	return rc;
 }
 
+/* A pmtr that moved itself into its leaf (SELF_SUFFIX, see cgroup_enable) and
+ * starts again there: its cgroup is the leaf's parent. */
+static void cut_self_leaf(char *path)
+{
+	char *last = strrchr(path, '/');
+	size_t n = strlen(path), suffix = strlen(SELF_SUFFIX);
+
+	if (last && strncmp(last + 1, "pmtr-", 5) == 0 && n > suffix &&
+	    strcmp(path + n - suffix, SELF_SUFFIX) == 0)
+		*(last == path ? last + 1 : last) = '\0';
+}
+
 /* pmtr's own cgroup v2 path, from the "0::" line of /proc/self/cgroup. */
 static int own_cgroup(char *path, size_t len)
 {
@@ -60,6 +79,7 @@ static int own_cgroup(char *path, size_t len)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
 		snprintf(path, len, "%s", line + 3);
+		cut_self_leaf(path);
 		rc = 0;
 		break;
 	}
@@ -261,7 +281,7 @@ bool cgroup_job_holds(struct cgroup_base *cg, const char *job, pid_t pid)
 	FILE *f;
 
 	if (!cg || cg->dir_fd < 0 ||
-	    snprintf(want, sizeof(want), "0::%s/%s\n", cg->path + cg->mount_len, job) >=
+	    snprintf(want, sizeof(want), "0::%s/" JOB_PREFIX "%s\n", cg->path + cg->mount_len, job) >=
 	    (int)sizeof(want))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
@@ -272,4 +292,238 @@ bool cgroup_job_holds(struct cgroup_base *cg, const char *job, pid_t pid)
 		holds = strcmp(line, want) == 0;
 	fclose(f);
 	return holds;
+}
+
+const char *cgroup_controller_name(enum cgroup_controller c)
+{
+	return c < CGROUP_N_CONTROLLERS ? controller_names[c] : "?";
+}
+
+/* Whether the controllers file at dir_fd/name lists controller c. */
+static bool lists(int dir_fd, const char *name, enum cgroup_controller c)
+{
+	char buf[512], *word, *save;
+	bool found = false;
+	ssize_t n;
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (word = strtok_r(buf, " \n", &save); word && !found; word = strtok_r(NULL, " \n", &save))
+		found = strcmp(word, controller_names[c]) == 0;
+	return found;
+}
+
+static int write_at(int dir_fd, const char *name, const char *text)
+{
+	int fd = openat(dir_fd, name, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	err = errno;
+	close(fd);
+	errno = err;
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Move pmtr itself into <own>/pmtr-KEY.self, so that <own> may hand controllers down. */
+static int move_self(struct cgroup_base *cg, int own_fd)
+{
+	const char *base = strrchr(cg->path, '/') + 1;
+	char leaf[300], pid[24];
+	int fd, rc;
+
+	snprintf(leaf, sizeof(leaf), "%s" SELF_SUFFIX, base);
+	if (mkdirat(own_fd, leaf, 0755) < 0 && errno != EEXIST)
+		return -1;
+	fd = openat(own_fd, leaf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	rc = write_at(fd, "cgroup.procs", pid);
+	close(fd);
+	if (rc == 0)
+		log_info("moved pmtr into cgroup %.*s/%s to hand controllers to its jobs",
+			 (int)(base - 1 - cg->path - cg->mount_len), cg->path + cg->mount_len, leaf);
+	return rc;
+}
+
+unsigned cgroup_enable(struct cgroup_base *cg, unsigned want)
+{
+	char own[PATH_MAX], text[32];
+	int own_fd;
+
+	if (cg->dir_fd < 0)
+		return 0;
+	want &= ~cg->enabled;
+	if (!want)
+		return cg->enabled;
+	snprintf(own, sizeof(own), "%.*s", (int)(strrchr(cg->path, '/') - cg->path), cg->path);
+	own_fd = open(own, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (own_fd < 0) {
+		for (int c = 0; c < CGROUP_N_CONTROLLERS; c++)
+			snprintf(cg->why[c], sizeof(cg->why[c]), "%s: %s", own, strerror(errno));
+		return cg->enabled;
+	}
+	for (int c = 0; c < CGROUP_N_CONTROLLERS; c++) {
+		if (!(want & (1u << c)))
+			continue;
+		snprintf(text, sizeof(text), "+%s", controller_names[c]);
+		if (!lists(cg->dir_fd, "cgroup.controllers", c)) {
+			if (!lists(own_fd, "cgroup.controllers", c)) {
+				snprintf(cg->why[c], sizeof(cg->why[c]), "the %s controller is not available in %s: "
+					 "not delegated to pmtr", controller_names[c], own);
+				continue;
+			}
+			if (write_at(own_fd, "cgroup.subtree_control", text) < 0 &&
+			    (errno != EBUSY || move_self(cg, own_fd) < 0 ||
+			     write_at(own_fd, "cgroup.subtree_control", text) < 0)) {
+				snprintf(cg->why[c], sizeof(cg->why[c]), "cannot enable the %s controller in %s: %s",
+					 controller_names[c], own, strerror(errno));
+				continue;
+			}
+		}
+		if (write_at(cg->dir_fd, "cgroup.subtree_control", text) < 0) {
+			snprintf(cg->why[c], sizeof(cg->why[c]), "cannot enable the %s controller in %s: %s",
+				 controller_names[c], cg->path, strerror(errno));
+			continue;
+		}
+		cg->enabled |= 1u << c;
+	}
+	close(own_fd);
+	return cg->enabled;
+}
+
+static int write_job_file(int job_fd, const char *name, const char *text, char *why,
+			  size_t why_len)
+{
+	if (write_at(job_fd, name, text) == 0)
+		return 0;
+	snprintf(why, why_len, "%s: %s", name, strerror(errno));
+	return -1;
+}
+
+static void size_text(uint64_t v, char *buf, size_t len)
+{
+	if (v == CONF_LIMIT_INFINITY)
+		snprintf(buf, len, "max");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+int cgroup_job_set_limits(struct cgroup_base *cg, int job_fd, const struct conf_job *conf,
+			  char *why, size_t why_len)
+{
+	char text[64];
+	int rc = 0;
+
+	if (cg->enabled & (1u << CGROUP_MEMORY)) {
+		size_text(conf->memory_max ? conf->memory_max : CONF_LIMIT_INFINITY, text, sizeof(text));
+		rc |= write_job_file(job_fd, "memory.max", text, why, why_len);
+		size_text(conf->memory_high ? conf->memory_high : CONF_LIMIT_INFINITY, text, sizeof(text));
+		rc |= write_job_file(job_fd, "memory.high", text, why, why_len);
+	}
+	if (cg->enabled & (1u << CGROUP_PIDS)) {
+		size_text(conf->pids_max ? conf->pids_max : CONF_LIMIT_INFINITY, text, sizeof(text));
+		rc |= write_job_file(job_fd, "pids.max", text, why, why_len);
+	}
+	if (cg->enabled & (1u << CGROUP_CPU)) {
+		if (conf->cpu_max_percent && conf->cpu_max_percent != CONF_CPU_INFINITY)
+			snprintf(text, sizeof(text), "%llu 100000",
+				 (unsigned long long)conf->cpu_max_percent * 1000);
+		else
+			snprintf(text, sizeof(text), "max 100000");
+		rc |= write_job_file(job_fd, "cpu.max", text, why, why_len);
+		snprintf(text, sizeof(text), "%u", conf->cpu_weight ? conf->cpu_weight : 100);
+		rc |= write_job_file(job_fd, "cpu.weight", text, why, why_len);
+	}
+	return rc;
+}
+
+/* The number after "key " in a flat keyed file such as memory.events. */
+static int read_key(int job_fd, const char *name, const char *key, uint64_t *out)
+{
+	char buf[1024], *p;
+	size_t klen = strlen(key);
+	ssize_t n;
+	int fd = openat(job_fd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
+			*out = strtoull(p + klen + 1, NULL, 10);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int read_number(int job_fd, const char *name, uint64_t *out)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = openat(job_fd, name, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	buf[n] = '\0';
+	*out = strtoull(buf, NULL, 10);
+	return 0;
+}
+
+int cgroup_job_oom_kills(struct cgroup_base *cg, const char *job, uint64_t *count)
+{
+	int fd = cg && cg->enabled & (1u << CGROUP_MEMORY) ? cgroup_job_dir_fd(cg, job) : -1;
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = read_key(fd, "memory.events", "oom_kill", count);
+	close(fd);
+	return rc;
+}
+
+void cgroup_job_usage(struct cgroup_base *cg, const char *job, struct cgroup_usage *usage)
+{
+	char dir[300];
+	int fd;
+
+	usage->has_memory = usage->has_cpu = usage->has_pids = false;
+	if (!cg || cg->dir_fd < 0 || job_dir(job, dir, sizeof(dir)) < 0)
+		return;
+	fd = openat(cg->dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	usage->has_memory = read_number(fd, "memory.current", &usage->memory) == 0;
+	usage->has_pids = read_number(fd, "pids.current", &usage->pids) == 0;
+	usage->has_cpu = read_key(fd, "cpu.stat", "usage_usec", &usage->cpu_usec) == 0;
+	close(fd);
+}
+
+int cgroup_job_events_path(struct cgroup_base *cg, const char *job, char *buf, size_t len)
+{
+	char dir[300];
+
+	if (!cg || cg->dir_fd < 0 || !(cg->enabled & (1u << CGROUP_MEMORY)) ||
+	    job_dir(job, dir, sizeof(dir)) < 0)
+		return -1;
+	return snprintf(buf, len, "%s/%s/memory.events", cg->path, dir) < (int)len ? 0 : -1;
 }

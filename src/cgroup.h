@@ -3,14 +3,22 @@
 #define PMTR_CGROUP_H
 
 #include <limits.h>
+#include <stdint.h>
+
+#include "conf.h"
 #include <stdbool.h>
 #include <sys/types.h>
 
 /* The directory that holds this pmtr's job cgroups: <pmtr's own cgroup>/pmtr-<key>,
  * where key is derived from the configuration path, so that a pmtr started again on
  * the same file finds what the last one left. */
+/* The controllers pmtr hands down to its jobs when some job has a limit. */
+enum cgroup_controller { CGROUP_MEMORY, CGROUP_PIDS, CGROUP_CPU, CGROUP_N_CONTROLLERS };
+
 struct cgroup_base {
 	int dir_fd;			/* -1: no cgroups, process groups only */
+	unsigned enabled;		/* 1 << enum cgroup_controller, for the job cgroups */
+	char why[CGROUP_N_CONTROLLERS][2 * PATH_MAX];	/* why one is not, when tried */
 	char path[PATH_MAX];
 	size_t mount_len;		/* path less this is its name in /proc/PID/cgroup */
 };
@@ -45,5 +53,32 @@ void cgroup_job_remove(struct cgroup_base *cg, const char *job);
 /* At start-up: SIGKILL whatever an earlier pmtr left in job cgroups, calling
  * report(job, count) for each job that had processes. */
 void cgroup_sweep(struct cgroup_base *cg, void (*report)(const char *job, int count));
+
+const char *cgroup_controller_name(enum cgroup_controller c);
+
+/* Enable the controllers of want (a mask) for the job cgroups: in pmtr's own
+ * cgroup (after moving pmtr into a leaf beside the base, when its cgroup holds it)
+ * and in the base. Returns the mask of those enabled; cg->why says why not. */
+unsigned cgroup_enable(struct cgroup_base *cg, unsigned want);
+
+/* Write the job's limits (memory.max, memory.high, pids.max, cpu.max, cpu.weight;
+ * the default where conf sets none) into its cgroup directory job_fd, for the
+ * controllers enabled. 0, or -1 with the first failure in why. */
+int cgroup_job_set_limits(struct cgroup_base *cg, int job_fd, const struct conf_job *conf,
+			  char *why, size_t why_len);
+
+/* memory.events' oom_kill of the job: 0, or -1 when it cannot be read. */
+int cgroup_job_oom_kills(struct cgroup_base *cg, const char *job, uint64_t *count);
+
+/* The path of the job's memory.events, to watch; -1 without the memory controller. */
+int cgroup_job_events_path(struct cgroup_base *cg, const char *job, char *buf, size_t len);
+
+struct cgroup_usage {
+	uint64_t memory, cpu_usec, pids;
+	bool has_memory, has_cpu, has_pids;
+};
+
+/* What the job uses now (memory.current, cpu.stat usage_usec, pids.current). */
+void cgroup_job_usage(struct cgroup_base *cg, const char *job, struct cgroup_usage *usage);
 
 #endif

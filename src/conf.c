@@ -152,6 +152,58 @@ static void append_flag(char *buf, size_t len, const char *what, bool a, bool b)
 		append(buf, len, "%s%s", b ? "" : "no ", what);
 }
 
+bool conf_job_limits_differ(const struct conf_job *a, const struct conf_job *b)
+{
+	return a->memory_max != b->memory_max || a->memory_high != b->memory_high ||
+	       a->pids_max != b->pids_max || a->cpu_max_percent != b->cpu_max_percent ||
+	       a->cpu_weight != b->cpu_weight;
+}
+
+bool conf_job_has_limits(const struct conf_job *job, unsigned *mask)
+{
+	*mask = (job->memory_max || job->memory_high ? 1u : 0) | (job->pids_max ? 2u : 0) |
+		(job->cpu_max_percent || job->cpu_weight ? 4u : 0);
+	return *mask != 0;
+}
+
+const char *conf_size_text(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	if (bytes == CONF_LIMIT_INFINITY) {
+		snprintf(buf, len, "infinity");
+		return buf;
+	}
+	while (u < 3 && bytes && bytes % 1024 == 0) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%llu%c", (unsigned long long)bytes, units[u]);
+	return buf;
+}
+
+/* One limit of the "applied ..." line: its new value, or "none" once unset. */
+static void append_limit(char *buf, size_t len, const char *what, uint64_t a, uint64_t b,
+			 bool size)
+{
+	char t[32];
+
+	if (a == b)
+		return;
+	if (!b)
+		append(buf, len, "%s none", what);
+	else if (size)
+		append(buf, len, "%s %s", what, conf_size_text(b, t, sizeof(t)));
+	else if (b == CONF_LIMIT_INFINITY)
+		append(buf, len, "%s infinity", what);
+	else
+		append(buf, len, "%s %llu", what, (unsigned long long)b);
+}
+
 static bool same_check(const struct conf_job *a, const struct conf_job *b)
 {
 	return strv_eq(a->check_argv, strv_len(a->check_argv), b->check_argv,
@@ -185,6 +237,18 @@ bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_jo
 		append(buf, len, "after%s", b->n_after ? "" : " none");
 	if (!same_check(a, b))
 		append(buf, len, "check%s", b->check_argv ? "" : " none");
+	append_limit(buf, len, "memory max", a->memory_max, b->memory_max, true);
+	append_limit(buf, len, "memory high", a->memory_high, b->memory_high, true);
+	append_limit(buf, len, "pids max", a->pids_max, b->pids_max, false);
+	if (a->cpu_max_percent != b->cpu_max_percent) {
+		if (!b->cpu_max_percent)
+			append(buf, len, "cpu max none");
+		else if (b->cpu_max_percent == CONF_CPU_INFINITY)
+			append(buf, len, "cpu max infinity");
+		else
+			append(buf, len, "cpu max %u%%", b->cpu_max_percent);
+	}
+	append_limit(buf, len, "cpu weight", a->cpu_weight, b->cpu_weight, false);
 	return buf[0] != '\0';
 }
 
@@ -200,6 +264,11 @@ void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
 	dst->check_timeout_ms = src->check_timeout_ms;
 	dst->check_retries = src->check_retries;
 	dst->ready_timeout_ms = src->ready_timeout_ms;
+	dst->memory_max = src->memory_max;
+	dst->memory_high = src->memory_high;
+	dst->pids_max = src->pids_max;
+	dst->cpu_max_percent = src->cpu_max_percent;
+	dst->cpu_weight = src->cpu_weight;
 	dst->stop_signal = src->stop_signal;
 	dst->stop_timeout_ms = src->stop_timeout_ms;
 	dst->restart_delay_ms = src->restart_delay_ms;
@@ -222,7 +291,8 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 	       a->restart_delay_ms == b->restart_delay_ms && a->bounce_ms == b->bounce_ms &&
 	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
 	       a->essential == b->essential && a->ready_timeout_ms == b->ready_timeout_ms &&
-	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b);
+	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b) &&
+	       !conf_job_limits_differ(a, b);
 }
 
 static bool needs_quotes(const char *arg)

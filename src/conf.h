@@ -17,6 +17,10 @@
 #define CONF_DEFAULT_CHECK_TIMEOUT_MS 10000
 #define CONF_DEFAULT_CHECK_RETRIES 3
 
+/* A cgroup limit written as "infinity"; 0 is "not set". */
+#define CONF_LIMIT_INFINITY UINT64_MAX
+#define CONF_CPU_INFINITY UINT32_MAX
+
 /* How a job says it is ready; a job without "ready" is ready once started. */
 enum conf_ready { CONF_READY_STARTED, CONF_READY_NOTIFY, CONF_READY_TCP, CONF_READY_CMD };
 #define CONF_MAX_ULIMITS 16
@@ -64,6 +68,11 @@ struct conf_job {
 	char **check_argv;	/* health check command, NULL-terminated; NULL: none */
 	int64_t check_every_ms, check_timeout_ms;
 	unsigned check_retries;
+	/* cgroup v2 limits: 0 not set, else the value (CONF_LIMIT_INFINITY / CONF_CPU_INFINITY
+	 * for "infinity") */
+	uint64_t memory_max, memory_high, pids_max;	/* bytes, bytes, processes */
+	uint32_t cpu_max_percent;	/* 100 = one CPU */
+	uint32_t cpu_weight;		/* 1 to 10000 */
 	int line;		/* line of the "job" keyword, for messages */
 	char *file;		/* the included file it is in; NULL: the main file */
 };
@@ -88,8 +97,8 @@ char *conf_job_command(const struct conf_job *job);
 bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b);
 
 /* The settings only pmtr uses (stop signal and timeout, restart delay, bounce,
- * order, once, wait, essential, ready timeout, after, check): a running job takes
- * them over without a restart. Describes in buf what differs between a and b ("stop timeout 5 sec,
+ * order, once, wait, essential, ready timeout, after, check, the cgroup limits): a
+ * running job takes them over without a restart. Describes in buf what differs between a and b ("stop timeout 5 sec,
  * bounce every off"); returns false when nothing does. */
 bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
 				  char *buf, size_t len);
@@ -97,6 +106,14 @@ bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_jo
 /* Take over from src the settings only pmtr uses, and disabled and where the job
  * is written (line; file, after and check move from src to dst). */
 void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src);
+
+/* Whether a and b differ in a cgroup limit. */
+bool conf_job_limits_differ(const struct conf_job *a, const struct conf_job *b);
+/* Whether the job sets any cgroup limit; the controllers it needs in *mask (1 <<
+ * enum cgroup_controller order: memory, pids, cpu). */
+bool conf_job_has_limits(const struct conf_job *job, unsigned *mask);
+/* "256M", "1536K", "100": a size as the configuration would write it. */
+const char *conf_size_text(uint64_t bytes, char *buf, size_t len);
 
 /* True when two jobs are the same in every setting but where they are written
  * (line, file) and their order. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "cgroup.h"
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
@@ -105,7 +106,8 @@ static char *health_of(const struct job *job)
 	return job_is_ready(job) && job->checks_done ? "healthy" : "starting";
 }
 
-static void add_status(struct reply *r, const struct job *job, int64_t now, int version)
+static void add_status(struct reply *r, const struct job *job, int64_t now, int version,
+		       bool details)
 {
 	struct ctl_job_status st = {
 		.name = job->conf->name,
@@ -121,8 +123,21 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 		.ready = job_is_ready(job) ? CTL_READY_YES : CTL_READY_NO,
 		.health = health_of(job),
 		.note = job->note,
+		.oom_kill = job->last_exit_oom,
 	};
 	char *line;
+
+	if (details && job->in_cgroup) {
+		struct cgroup_usage use;
+
+		cgroup_job_usage(job->table->cgroup, job->conf->name, &use);
+		st.has_memory = use.has_memory;
+		st.memory_bytes = use.memory;
+		st.has_cpu = use.has_cpu;
+		st.cpu_usec = use.cpu_usec;
+		st.has_pids = use.has_pids;
+		st.pids = use.pids;
+	}
 
 	if (job->has_exited && WIFEXITED(job->last_status))
 		st.exit_code = WEXITSTATUS(job->last_status);
@@ -292,14 +307,17 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 	}
 	switch (req->command) {
 	case CTL_STATUS:
+	case CTL_DETAILS:
 		reply_add(r, "ok\n", 3);
 		if (req->n_names) {
 			for (size_t i = 0; i < req->n_names; i++)
-				add_status(r, found[i], now, req->version);
+				add_status(r, found[i], now, req->version,
+					   req->command == CTL_DETAILS);
 		} else {
 			for (size_t i = 0; i < ctl->jobs->n; i++)
 				if (ctl->jobs->v[i]->state != JOB_GONE)
-					add_status(r, ctl->jobs->v[i], now, req->version);
+					add_status(r, ctl->jobs->v[i], now, req->version,
+						   req->command == CTL_DETAILS);
 		}
 		break;
 	case CTL_LOGS:

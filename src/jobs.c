@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,6 +329,173 @@ static void become_ready(struct jobs *jobs, struct job *job)
 	jobs->need_advance = true;
 }
 
+/* ---- cgroup limits and the OOM killer ---- */
+
+/* The configuration a job is heading for: the newest it was given. */
+static struct conf_job *latest_conf(const struct job *job)
+{
+	return job->next ? job->next : job->conf;
+}
+
+static const char *memory_max_text(const struct job *job, char *buf, size_t len)
+{
+	if (!job->conf->memory_max)
+		return "no memory max";
+	snprintf(buf, len, "memory max ");
+	conf_size_text(job->conf->memory_max, buf + strlen(buf), len - strlen(buf));
+	return buf;
+}
+
+/* The job's limits into its cgroup (job_fd): before its process runs, and again
+ * when they change. */
+static void write_limits(struct jobs *jobs, struct job *job, int job_fd)
+{
+	unsigned mask;
+	bool has = conf_job_has_limits(job->conf, &mask);
+	char why[256];
+
+	if (!has && !job->limits_set)
+		return;
+	if (cgroup_job_set_limits(jobs->cgroup, job_fd, job->conf, why, sizeof(why)) < 0)
+		log_debug("job %s: limits: %s", name_of(job), why);
+	job->limits_set = has;
+}
+
+static void apply_limits_now(struct jobs *jobs, struct job *job)
+{
+	int fd;
+
+	if (!jobs->cgroup || jobs->cgroup->dir_fd < 0)
+		return;
+	fd = cgroup_job_dir_fd(jobs->cgroup, name_of(job));
+	if (fd < 0)
+		return;
+	write_limits(jobs, job, fd);
+	close(fd);
+}
+
+static void watch_oom(struct jobs *jobs, struct job *job)
+{
+	char path[PATH_MAX];
+
+	if (jobs->oom_watch.fd < 0 || job->events_wd >= 0 || !job->conf->memory_max ||
+	    cgroup_job_events_path(jobs->cgroup, name_of(job), path, sizeof(path)) < 0)
+		return;
+	job->events_wd = inotify_add_watch(jobs->oom_watch.fd, path, IN_MODIFY);
+	if (job->events_wd < 0)
+		log_debug("job %s: watching %s: %s", name_of(job), path, strerror(errno));
+}
+
+/* New OOM kills in the job's cgroup, counted since last seen. */
+static uint64_t new_oom_kills(struct jobs *jobs, struct job *job)
+{
+	uint64_t count;
+
+	if (!job->in_cgroup || !jobs->cgroup ||
+	    cgroup_job_oom_kills(jobs->cgroup, name_of(job), &count) < 0 || count <= job->oom_kills)
+		return 0;
+	count -= job->oom_kills;
+	job->oom_kills += count;
+	return count;
+}
+
+/* The kernel counts an OOM kill when it sends SIGKILL, before the victim is gone:
+ * whether it was the main process is known only later. */
+#define OOM_SETTLE_MS 250
+
+static void oom_watch_cb(struct loop_watcher *w, uint32_t events)
+{
+	struct jobs *jobs = container_of(w, struct jobs, oom_watch);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n = read(w->fd, buf, sizeof(buf));
+
+	(void)events;
+	for (char *p = buf; n > 0 && p < buf + n;) {
+		const struct inotify_event *ev = (const struct inotify_event *)p;
+
+		p += sizeof(*ev) + ev->len;
+		for (size_t i = 0; i < jobs->n; i++) {
+			struct job *job = jobs->v[i];
+
+			if (job->events_wd != ev->wd)
+				continue;
+			if (ev->mask & IN_IGNORED)
+				job->events_wd = -1;	/* its cgroup went away */
+			else if (job_is_up(job) && !job->oom_at)
+				job->oom_at = util_now_ms() + OOM_SETTLE_MS;
+			break;
+		}
+	}
+}
+
+/* A kill the exit of the main process has not claimed: one of its other processes. */
+static void oom_settled(struct jobs *jobs, struct job *job)
+{
+	char limit[48];
+
+	job->oom_at = 0;
+	if (job_is_up(job) && new_oom_kills(jobs, job))
+		log_warnx("job %s [%d]: a process was killed by the OOM killer (%s)", name_of(job),
+			  (int)job->pid, memory_max_text(job, limit, sizeof(limit)));
+}
+
+/* After an exit: whether the OOM killer did it. */
+static void note_oom_exit(struct jobs *jobs, struct job *job)
+{
+	char limit[48];
+
+	job->last_exit_oom = new_oom_kills(jobs, job) && WIFSIGNALED(job->last_status) &&
+			     WTERMSIG(job->last_status) == SIGKILL;
+	if (job->last_exit_oom)
+		log_warnx("job %s [%d] killed by the OOM killer (%s)", name_of(job), (int)job->pid,
+			  memory_max_text(job, limit, sizeof(limit)));
+}
+
+/* Once per configuration: the controllers the limits need; a limit that cannot be
+ * enforced is said, and its job runs without it. */
+static void check_limits(struct jobs *jobs)
+{
+	static const char *const limit_names[] = { "memory max", "pids max", "cpu max" };
+	unsigned want = 0, have = 0, before, mask;
+
+	for (size_t i = 0; i < jobs->n; i++)
+		if (!job_is_removed(jobs->v[i]) && conf_job_has_limits(latest_conf(jobs->v[i]), &mask))
+			want |= mask;
+	if (!want)
+		return;
+	before = jobs->cgroup ? jobs->cgroup->enabled : 0;
+	if (jobs->cgroup)
+		have = cgroup_enable(jobs->cgroup, want);
+	if ((have & (1u << CGROUP_MEMORY)) && jobs->oom_watch.fd < 0) {
+		jobs->oom_watch.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		jobs->oom_watch.cb = oom_watch_cb;
+		if (jobs->oom_watch.fd >= 0 && loop_add(jobs->loop, &jobs->oom_watch, EPOLLIN) < 0) {
+			close(jobs->oom_watch.fd);
+			jobs->oom_watch.fd = -1;
+		}
+	}
+	for (size_t i = 0; i < jobs->n; i++) {
+		struct job *job = jobs->v[i];
+
+		if (job_is_removed(job) || !conf_job_has_limits(latest_conf(job), &mask))
+			continue;
+		for (int c = 0; c < CGROUP_N_CONTROLLERS; c++)
+			if (mask & ~have & (1u << c))
+				log_warnx("job %s: %s not enforced: %s", name_of(job),
+					  c == CGROUP_CPU && !latest_conf(job)->cpu_max_percent ?
+					  "cpu weight" : c == CGROUP_MEMORY && !latest_conf(job)->memory_max ?
+					  "memory high" : limit_names[c],
+					  jobs->cgroup && jobs->cgroup->dir_fd >= 0 ? jobs->cgroup->why[c] :
+					  "no cgroup v2 for pmtr's jobs");
+		if (!job_is_up(job))
+			continue;
+		/* a controller that came on just now: the running job gets its limits */
+		if (mask & have & ~before && job->in_cgroup && !job->next)
+			apply_limits_now(jobs, job);
+		watch_oom(jobs, job);
+	}
+}
+
 static void start(struct jobs *jobs, struct job *job)
 {
 	struct spawned child;
@@ -339,6 +507,11 @@ static void start(struct jobs *jobs, struct job *job)
 	hash_depends(job);
 	cgroup_fd = jobs->cgroup ? cgroup_job_dir_fd(jobs->cgroup, name_of(job)) : -1;
 	job->in_cgroup = cgroup_fd >= 0;
+	/* born under its limits */
+	if (cgroup_fd >= 0) {
+		write_limits(jobs, job, cgroup_fd);
+		new_oom_kills(jobs, job);
+	}
 	rc = spawn_job(job->conf, cgroup_fd, &child, why, sizeof(why));
 	if (cgroup_fd >= 0)
 		close(cgroup_fd);
@@ -373,6 +546,7 @@ static void start(struct jobs *jobs, struct job *job)
 	job->note = NULL;
 	job->after_logged = false;
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
+	watch_oom(jobs, job);
 	if (job->conf->ready == CONF_READY_STARTED) {
 		become_ready(jobs, job);
 	} else {
@@ -521,6 +695,7 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	stop_probing(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
+	note_oom_exit(jobs, job);
 	job->pid = 0;
 	job->pgid = 0;
 	job->deadline = 0;
@@ -546,6 +721,7 @@ static void act_stopped(struct jobs *jobs, struct job *job)
 	stop_probing(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
+	note_oom_exit(jobs, job);
 	job->pid = 0;
 	if (!group_alive(job)) {
 		finish_stop(jobs, job);
@@ -717,10 +893,13 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 	memset(jobs, 0, sizeof(*jobs));
 	jobs->loop = loop;
 	jobs->end_status = -1;
+	jobs->oom_watch.fd = -1;
 }
 
 static void job_free(struct jobs *jobs, struct job *job)
 {
+	if (job->events_wd >= 0 && jobs->oom_watch.fd >= 0)
+		inotify_rm_watch(jobs->oom_watch.fd, job->events_wd);
 	stop_probing(job);
 	free(job->probe);
 	free(job->note);
@@ -744,6 +923,11 @@ void jobs_exit(struct jobs *jobs)
 	free(jobs->v);
 	jobs->v = NULL;
 	jobs->n = jobs->cap = 0;
+	if (jobs->oom_watch.fd >= 0) {
+		loop_del(jobs->loop, &jobs->oom_watch);
+		close(jobs->oom_watch.fd);
+		jobs->oom_watch.fd = -1;
+	}
 }
 
 static struct job *job_new(struct jobs *jobs, struct conf_job *conf)
@@ -755,6 +939,7 @@ static struct job *job_new(struct jobs *jobs, struct conf_job *conf)
 	job->table = jobs;
 	job->conf = conf;
 	job->report.fd = -1;
+	job->events_wd = -1;
 	job->state = conf->disabled ? JOB_DISABLED : JOB_PENDING;
 	return job;
 }
@@ -798,11 +983,6 @@ int jobs_match(struct conf_job *const *old, size_t n_old,
 	return 0;
 }
 
-/* The configuration a job is heading for: the newest it was given. */
-static struct conf_job *latest_conf(const struct job *job)
-{
-	return job->next ? job->next : job->conf;
-}
 
 /* A pending deadline that was measured with the old setting is measured again
  * with the new one, from the same start. */
@@ -837,7 +1017,7 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
 	struct conf_job *latest = latest_conf(job);
-	bool was_disabled = latest->disabled, reschedule_check = false;
+	bool was_disabled = latest->disabled, reschedule_check = false, limits_changed;
 	char what[256];
 
 	if (conf_job_supervision_differs(latest, conf, what, sizeof(what))) {
@@ -852,6 +1032,7 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 		}
 	}
 	retime(job, job->conf, conf);
+	limits_changed = conf_job_limits_differ(latest, conf);
 	conf_job_take_supervision(latest, conf);
 	/* A stop in progress goes on with the new stop settings too. */
 	if (job->next)
@@ -859,6 +1040,11 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 	conf_job_free(conf);
 	if (reschedule_check)
 		schedule_check(job, true);
+	/* a running job gets its new limits now; a stopped one at its next start */
+	if (limits_changed && job->in_cgroup && job_is_up(job) && !job->next) {
+		apply_limits_now(jobs, job);
+		watch_oom(jobs, job);
+	}
 	if (job->udp_override) {
 		/* A UDP enable or disable lasts until the file is edited. */
 		job->udp_override = false;
@@ -953,6 +1139,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	jobs->cap = n_old + n_new;
 	v = NULL;
 	rc = 0;
+	check_limits(jobs);
 done:
 	free(old_confs);
 	free(old_index);
@@ -1123,6 +1310,8 @@ int64_t jobs_tick(struct jobs *jobs)
 			probe_expire(job->probe);
 		if (job->probe_at && job->probe_at <= now)
 			try_probe(jobs, job);
+		if (job->oom_at && job->oom_at <= now)
+			oom_settled(jobs, job);
 	}
 	/* A job that became ready may let one earlier in the order start: again, until
 	 * a pass starts nothing that is ready at once. */
@@ -1131,7 +1320,8 @@ int64_t jobs_tick(struct jobs *jobs)
 	collect(jobs);
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct job *job = jobs->v[i];
-		int64_t d[] = { job->deadline, job->probe_at, job->probe ? job->probe->deadline : 0 };
+		int64_t d[] = { job->deadline, job->probe_at, job->probe ? job->probe->deadline : 0,
+				job->oom_at };
 
 		for (size_t k = 0; k < ARRAY_SIZE(d); k++)
 			if (d[k] && (!next || d[k] < next))

@@ -75,6 +75,11 @@ struct job {
 	unsigned checks_done;		/* in this run */
 	char *note;			/* the last STATUS= it sent in this run, or NULL */
 	bool after_logged;		/* said that it waits for an "after" job */
+	bool limits_set;		/* its cgroup holds limits written by pmtr */
+	bool last_exit_oom;		/* its last process was killed by the OOM killer */
+	uint64_t oom_kills;		/* memory.events oom_kill of its cgroup, last seen */
+	int events_wd;			/* inotify watch of its memory.events, or -1 */
+	int64_t oom_at;			/* CLOCK_MONOTONIC ms to look at a new OOM kill, 0: none */
 	struct loop_watcher report;	/* the child's report pipe until exec */
 };
 
@@ -92,6 +97,7 @@ struct jobs {
 	 * lines are in its log by then): pmtrctl logs -f ends there. */
 	void (*freed_cb)(void *arg, struct job *job);
 	void *freed_arg;
+	struct loop_watcher oom_watch;	/* inotify on the jobs' memory.events, or fd -1 */
 };
 
 void jobs_init(struct jobs *jobs, struct loop *loop);

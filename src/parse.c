@@ -32,7 +32,7 @@ enum kw {
 	KW_GROUP, KW_UMASK, KW_NICE, KW_CPU, KW_ULIMIT, KW_BOUNCE, KW_DEPENDS, KW_DISABLE,
 	KW_WAIT, KW_ONCE, KW_ORDER, KW_STOP_TIMEOUT, KW_STOP_SIGNAL, KW_RESTART_DELAY,
 	KW_ESSENTIAL, KW_READY_NOTIFY, KW_READY_TCP, KW_READY_CMD, KW_READY_TIMEOUT, KW_AFTER,
-	KW_CHECK, KW_COUNT
+	KW_CHECK, KW_MEMORY_MAX, KW_MEMORY_HIGH, KW_PIDS_MAX, KW_CPU_MAX, KW_CPU_WEIGHT, KW_COUNT
 };
 
 struct word {
@@ -953,6 +953,61 @@ static void kw_check(struct parser *p, struct conf_job *job, struct word *a, siz
 	job->check_argv = command_words(p, "check", a + i + 1, na - i - 1);
 }
 
+static void set_size(struct parser *p, const char *kw, const char *text, uint64_t *out)
+{
+	char b[SHOWBUF];
+
+	if (parse_size(text, out) < 0)
+		bad(p, "bad size %s for %s (expected a number with K, M, G or T, or infinity)",
+		    show(text, b, sizeof(b)), kw);
+}
+
+static void kw_memory_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_size(p, "memory max", a[0].s, &job->memory_max);
+}
+
+static void kw_memory_high(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	(void)na;
+	set_size(p, "memory high", a[0].s, &job->memory_high);
+}
+
+static void kw_pids_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (strcmp(a[0].s, "infinity") == 0)
+		job->pids_max = CONF_LIMIT_INFINITY;
+	else if (util_parse_u64(a[0].s, 4194304, &job->pids_max) < 0 || !job->pids_max)
+		bad(p, "bad number %s for pids max (expected 1 or more, or infinity)",
+		    show(a[0].s, b, sizeof(b)));
+}
+
+static void kw_cpu_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+
+	(void)na;
+	if (parse_percent(a[0].s, &job->cpu_max_percent) < 0)
+		bad(p, "bad percent %s for cpu max (expected 1%% to 100000%%, or infinity)",
+		    show(a[0].s, b, sizeof(b)));
+}
+
+static void kw_cpu_weight(struct parser *p, struct conf_job *job, struct word *a, size_t na)
+{
+	char b[SHOWBUF];
+	int n;
+
+	(void)na;
+	if (parse_int(a[0].s, 1, 10000, &n) < 0)
+		bad(p, "bad number %s for cpu weight (expected 1 to 10000)", show(a[0].s, b, sizeof(b)));
+	else
+		job->cpu_weight = (uint32_t)n;
+}
+
 #define ANY SIZE_MAX
 
 /* A keyword is its words, how many arguments it takes, and its handler. Where
@@ -999,6 +1054,11 @@ static const struct keyword {
 			       kw_ready_timeout },
 	[KW_AFTER] = { "after", NULL, "after", true, 1, ANY, kw_after },
 	[KW_CHECK] = { "check", NULL, "check", false, 1, ANY, kw_check },
+	[KW_MEMORY_MAX] = { "memory", "max", "memory max", false, 1, 1, kw_memory_max },
+	[KW_MEMORY_HIGH] = { "memory", "high", "memory high", false, 1, 1, kw_memory_high },
+	[KW_PIDS_MAX] = { "pids", "max", "pids max", false, 1, 1, kw_pids_max },
+	[KW_CPU_MAX] = { "cpu", "max", "cpu max", false, 1, 1, kw_cpu_max },
+	[KW_CPU_WEIGHT] = { "cpu", "weight", "cpu weight", false, 1, 1, kw_cpu_weight },
 };
 
 static bool is_job_keyword(const char *s)

@@ -60,7 +60,8 @@ static void usage(FILE *to)
 	fprintf(to,
 		"usage: pmtrctl [-s SOCKET] COMMAND [JOB...]\n"
 		"commands:\n"
-		"  status [--json] [JOB...]  show every job, or the named ones\n"
+		"  status [-l] [--json] [JOB...]  show every job, or the named ones;\n"
+		"                            -l: with memory, CPU time and processes\n"
 		"  start JOB...              start jobs now\n"
 		"  stop JOB...               stop jobs; they stay stopped until started\n"
 		"  restart JOB...            stop jobs and start them again\n"
@@ -219,7 +220,9 @@ static void format_uptime(const struct ctl_job_status *st, char *buf, size_t len
 
 static void format_last_exit(const struct ctl_job_status *st, char *buf, size_t len)
 {
-	if (st->exit_signal > 0)
+	if (st->oom_kill)
+		snprintf(buf, len, "oom-kill");
+	else if (st->exit_signal > 0)
 		util_signame(st->exit_signal, buf, len);
 	else if (st->exit_code >= 0)
 		snprintf(buf, len, "exit %d", st->exit_code);
@@ -244,19 +247,59 @@ static size_t output_width(void)
 	return DEFAULT_WIDTH;
 }
 
-enum { C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_STATUS, C_COMMAND, N_COLS };
+enum {
+	C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_MEMORY, C_CPU, C_PIDS, C_STATUS,
+	C_COMMAND, N_COLS
+};
 
 static const char *const headers[N_COLS] = {
-	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "STATUS", "COMMAND",
+	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "MEMORY", "CPU", "PIDS",
+	"STATUS", "COMMAND",
 };
 
 struct row {
 	char *cell[N_COLS];
 	size_t len[N_COLS];	/* bytes */
 	size_t width[N_COLS];	/* characters */
-	char number[C_EXIT - C_PID + 1][24];
+	char number[C_PIDS - C_PID + 1][24];
 	char state[32];
 };
+
+/* 512B, 12.3K, 45.6M, 1.2G */
+static void format_bytes(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)st->memory_bytes;
+	int u = -1;
+
+	if (!st->has_memory) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%lluB", st->memory_bytes);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+/* CPU time: 0.42s, 12.3s, 5m02s, 3h04m */
+static void format_cpu(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	unsigned long long s = st->cpu_usec / 1000000;
+
+	if (!st->has_cpu)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%.2fs", (double)st->cpu_usec / 1e6);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+}
 
 /* The STATE cell: the state, and for a running job with a check its health,
  * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
@@ -322,7 +365,7 @@ static void set_cell(struct row *r, int c, char *text)
 /* An aligned table: every column as wide as its widest cell, the command cut so that
  * a line fits the output width. The strings of st are changed: made printable, the
  * command cut. */
-static int print_table(struct ctl_job_status *st, size_t n)
+static int print_table(struct ctl_job_status *st, size_t n, bool usage)
 {
 	static char none[] = "-";
 	struct row *rows = calloc(n + 1, sizeof(*rows));
@@ -353,9 +396,12 @@ static int print_table(struct ctl_job_status *st, size_t n)
 		format_uptime(&st[i], num[C_UPTIME], sizeof(num[C_UPTIME]));
 		snprintf(num[C_RESTARTS], sizeof(num[C_RESTARTS]), "%lu", st[i].restarts);
 		format_last_exit(&st[i], num[C_EXIT], sizeof(num[C_EXIT]));
+		format_bytes(&st[i], num[C_MEMORY], sizeof(num[C_MEMORY]));
+		format_cpu(&st[i], num[C_CPU], sizeof(num[C_CPU]));
+		snprintf(num[C_PIDS], sizeof(num[C_PIDS]), st[i].has_pids ? "%llu" : "-", st[i].pids);
 		set_cell(r, C_NAME, st[i].name);
 		set_cell(r, C_STATE, state_cell(&st[i], r->state, sizeof(r->state)));
-		for (int c = C_PID; c <= C_EXIT; c++)
+		for (int c = C_PID; c <= C_PIDS; c++)
 			set_cell(r, c, num[c]);
 		set_cell(r, C_STATUS, has_note(&st[i]) ? st[i].note : none);
 		if (r->width[C_STATUS] > STATUS_MAX_WIDTH) {
@@ -369,7 +415,8 @@ static int print_table(struct ctl_job_status *st, size_t n)
 			if (rows[i].width[c] > col[c])
 				col[c] = rows[i].width[c];
 	for (int c = 0; c < C_STATUS; c++)
-		used += col[c] + 2;
+		if (usage || c < C_MEMORY || c > C_PIDS)
+			used += col[c] + 2;
 	if (notes) {
 		/* On a narrow terminal the status texts and the command share what is
 		 * left, the texts cut to half of it at most (STATUS_MIN_WIDTH at least). */
@@ -390,10 +437,11 @@ static int print_table(struct ctl_job_status *st, size_t n)
 		struct row *r = &rows[i];
 
 		for (int c = 0; c < C_COMMAND; c++) {
-			if (c == C_STATUS && !notes)
+			if ((c == C_STATUS && !notes) || (!usage && c >= C_MEMORY && c <= C_PIDS))
 				continue;
 			/* numbers to the right, words to the left */
-			if (c == C_PID || c == C_RESTARTS) {
+			if (c == C_PID || c == C_RESTARTS || c == C_MEMORY || c == C_CPU ||
+			    c == C_PIDS) {
 				out_pad(out, r->width[c], col[c]);
 				out_put(out, r->cell[c], r->len[c]);
 			} else {
@@ -485,6 +533,13 @@ static void print_json(const struct ctl_job_status *st, size_t n)
 		json_string(st[i].command);
 		fputs(",\"file\":", stdout);
 		json_string_or_null(st[i].file);
+		printf(",\"oom_kill\":%s", st[i].oom_kill ? "true" : "false");
+		fputs(",\"memory_bytes\":", stdout);
+		json_int_or_null((long long)st[i].memory_bytes, st[i].has_memory);
+		fputs(",\"cpu_usec\":", stdout);
+		json_int_or_null((long long)st[i].cpu_usec, st[i].has_cpu);
+		fputs(",\"pids\":", stdout);
+		json_int_or_null((long long)st[i].pids, st[i].has_pids);
 		putchar('}');
 	}
 	fputs(n ? "\n]}\n" : "]}\n", stdout);
@@ -759,7 +814,7 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 		complain("%s: malformed answer from the daemon", path);
 		return EXIT_UNREACHABLE;
 	}
-	if (command != CTL_STATUS)
+	if (command != CTL_STATUS && command != CTL_DETAILS)
 		return EXIT_OK;
 	/* Body lines of a kind this client does not know are for newer clients. */
 	while ((line = next_line(&pos, end))) {
@@ -907,7 +962,10 @@ static int request(const char *path, struct ctl_request *req, struct buf *reply,
 			rc = read_answer(path, req->version, req->command, reply, jobs);
 		if (rc != RETRY_V1)
 			return rc;
-		/* A pmtr from before version 2 still answers what version 1 has. */
+		/* A pmtr from before version 2 still answers what version 1 has;
+		 * details is status there, without the usage. */
+		if (req->command == CTL_DETAILS)
+			req->command = CTL_STATUS;
 		if (req->command > CTL_RELOAD) {
 			complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
 				 path, req->command == CTL_SIGNAL ? "signal" : "logs");
@@ -918,7 +976,7 @@ static int request(const char *path, struct ctl_request *req, struct buf *reply,
 }
 
 /* Send one request and show its answer; returns the exit status. */
-static int ask(const char *path, struct ctl_request *req, bool json)
+static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 {
 	struct stream stream = { .line_cb = log_line_cb, .path = path, .command = req->command };
 	bool streamed = req->command == CTL_LOGS || req->command == CTL_FOLLOW;
@@ -929,10 +987,10 @@ static int ask(const char *path, struct ctl_request *req, bool json)
 	if (req->command == CTL_FOLLOW)
 		catch_interrupts();
 	rc = request(path, req, &reply, streamed ? &stream : NULL, &jobs);
-	if (rc == EXIT_OK && req->command == CTL_STATUS) {
+	if (rc == EXIT_OK && (req->command == CTL_STATUS || req->command == CTL_DETAILS)) {
 		if (json) {
 			print_json(jobs.v, jobs.n);
-		} else if (print_table(jobs.v, jobs.n) < 0) {
+		} else if (print_table(jobs.v, jobs.n, usage) < 0) {
 			complain("%s", strerror(ENOMEM));
 			rc = EXIT_USAGE;
 		}
@@ -1109,6 +1167,7 @@ int main(int argc, char **argv)
 	char **names = NULL;
 	size_t n_names = 0;
 	bool json = false, options = true, follow = false, have_signal = false, wait_cmd;
+	bool long_view = false;
 	int64_t timeout_ms = WAIT_DEFAULT_MS;
 	int c, command, rc;
 
@@ -1151,7 +1210,7 @@ int main(int argc, char **argv)
 	/* wait is pmtrctl's own: status asked again and again. */
 	wait_cmd = strcmp(argv[optind], "wait") == 0;
 	command = wait_cmd ? CTL_STATUS : ctl_command_from_name(argv[optind]);
-	if (command < 0 || command == CTL_FOLLOW) {
+	if (command < 0 || command == CTL_FOLLOW || command == CTL_DETAILS) {
 		char *shown = printable(argv[optind]);
 
 		complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
@@ -1170,6 +1229,9 @@ int main(int argc, char **argv)
 			options = false;
 		} else if (options && command == CTL_STATUS && !wait_cmd && strcmp(arg, "--json") == 0) {
 			json = true;
+		} else if (options && command == CTL_STATUS && !wait_cmd &&
+			   (strcmp(arg, "-l") == 0 || strcmp(arg, "--long") == 0)) {
+			long_view = true;
 		} else if (options && wait_cmd && (strcmp(arg, "-t") == 0 || strcmp(arg, "--timeout") == 0)) {
 			if (i + 1 == argc) {
 				complain("%s needs a time (10s, 500ms)", arg);
@@ -1237,7 +1299,10 @@ int main(int argc, char **argv)
 	req.command = follow ? CTL_FOLLOW : (enum ctl_command)command;
 	req.names = names;
 	req.n_names = n_names;
-	rc = wait_cmd ? wait_ready(path, &req, timeout_ms) : ask(path, &req, json);
+	/* What the jobs use is read from their cgroups: only when asked for. */
+	if (req.command == CTL_STATUS && (json || long_view))
+		req.command = CTL_DETAILS;
+	rc = wait_cmd ? wait_ready(path, &req, timeout_ms) : ask(path, &req, json, long_view);
 	free(names);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		complain("cannot write the output: %s", strerror(errno));

@@ -244,6 +244,53 @@ int parse_host_port(const char *text, char *host, size_t host_len, int *port)
 	return inet_pton(family, host, addr) == 1 ? 0 : -1;
 }
 
+int parse_size(const char *text, uint64_t *bytes)
+{
+	static const char units[] = "kmgt";
+	char digits[24];
+	size_t n = strlen(text);
+	unsigned shift = 0;
+	const char *u;
+	uint64_t v;
+
+	if (strcmp(text, "infinity") == 0) {
+		*bytes = UINT64_MAX;
+		return 0;
+	}
+	if (n > 0 && (u = strchr(units, tolower((unsigned char)text[n - 1]))) && *u) {
+		shift = 10 * (unsigned)(u - units + 1);
+		n--;
+	}
+	if (n == 0 || n >= sizeof(digits))
+		return -1;
+	memcpy(digits, text, n);
+	digits[n] = '\0';
+	if (util_parse_u64(digits, (UINT64_MAX - 1) >> shift, &v) < 0 || v == 0)
+		return -1;
+	*bytes = v << shift;
+	return 0;
+}
+
+int parse_percent(const char *text, uint32_t *percent)
+{
+	char digits[16];
+	size_t n = strlen(text);
+	uint64_t v;
+
+	if (strcmp(text, "infinity") == 0) {
+		*percent = UINT32_MAX;
+		return 0;
+	}
+	if (n < 2 || text[n - 1] != '%' || n - 1 >= sizeof(digits))
+		return -1;
+	memcpy(digits, text, n - 1);
+	digits[n - 1] = '\0';
+	if (util_parse_u64(digits, 100000, &v) < 0 || v == 0)
+		return -1;
+	*percent = (uint32_t)v;
+	return 0;
+}
+
 int parse_umask(const char *text, mode_t *mask)
 {
 	unsigned v = 0;

@@ -38,6 +38,13 @@ const char *parse_udp_spec(const char *text, bool allow_iface, struct parse_udp 
  * (without brackets). -1 on bad syntax. */
 int parse_host_port(const char *text, char *host, size_t host_len, int *port);
 
+/* A cgroup size: digits with an optional K, M, G or T (powers of 1024, either case),
+ * at least 1, or "infinity" (UINT64_MAX). -1 on bad syntax or overflow. */
+int parse_size(const char *text, uint64_t *bytes);
+
+/* "50%": 1 to 100000; "infinity" is UINT32_MAX. -1 otherwise. */
+int parse_percent(const char *text, uint32_t *percent);
+
 /* An umask: up to four octal digits, at most 0777. -1 on bad syntax. */
 int parse_umask(const char *text, mode_t *mask);
 

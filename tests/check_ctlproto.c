@@ -1005,6 +1005,54 @@ static void status_parses(const char *text, struct ctl_job_status *st, char **co
 	ck_assert_msg(ctl_parse_status(*copy, st) == 0, "refused \"%s\"", text);
 }
 
+START_TEST(status_usage)
+{
+	struct ctl_job_status st = {
+		.name = "web", .state = "running", .pid = 7, .uptime = 3, .exit_code = -1,
+		.exit_signal = 9, .command = "/bin/web", .oom_kill = true,
+		.has_memory = true, .memory_bytes = 4321280, .has_cpu = true, .cpu_usec = 0,
+		.has_pids = true, .pids = 3,
+	};
+	struct ctl_job_status back;
+	char *line = ctl_format_status(&st, 2);
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, "job web running 7 3 0 - 9 /bin/web oom_kill=yes memory=4321280 "
+			 "cpu_usec=0 pids=3\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert(back.oom_kill);
+	ck_assert(back.has_memory && back.memory_bytes == 4321280);
+	ck_assert(back.has_cpu && back.cpu_usec == 0);
+	ck_assert(back.has_pids && back.pids == 3);
+	free(line);
+	/* version 1 hears none of it */
+	line = ctl_format_status(&st, 1);
+	ck_assert_str_eq(line, "job web running 7 3 0 - 9 /bin/web\n");
+	free(line);
+	/* absent: not said */
+	{
+		char text[] = "job web running 7 3 0 - 9 /bin/web";
+
+		ck_assert_int_eq(ctl_parse_status(text, &back), 0);
+		ck_assert(!back.oom_kill && !back.has_memory && !back.has_cpu && !back.has_pids);
+	}
+	{
+		char bad1[] = "job web running 7 3 0 - 9 /bin/web memory=12x";
+		char bad2[] = "job web running 7 3 0 - 9 /bin/web oom_kill=maybe";
+		char bad3[] = "job web running 7 3 0 - 9 /bin/web pids=-1";
+		char bad4[] = "job web running 7 3 0 - 9 /bin/web cpu_usec=012";
+
+		ck_assert_int_eq(ctl_parse_status(bad1, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad2, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad3, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad4, &back), -1);
+	}
+	ck_assert_int_eq(ctl_command_from_name("details"), CTL_DETAILS);
+	ck_assert(!ctl_command_mutates(CTL_DETAILS));
+}
+END_TEST
+
 START_TEST(status_attributes)
 {
 	static const char *const bad[] = {
@@ -1426,6 +1474,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(st, status_malformed);
 	tcase_add_test(st, status_versions);
 	tcase_add_test(st, status_attributes);
+	tcase_add_test(st, status_usage);
 	tcase_add_test(st, status_readiness_format);
 	tcase_add_test(st, status_readiness_parse);
 	suite_add_tcase(s, st);

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "parse.h"
 #include "util.h"
+#include "values.h"
 
 /* ---- helpers ---- */
 
@@ -1357,6 +1358,97 @@ START_TEST(test_check)
 }
 END_TEST
 
+START_TEST(test_resource_limits)
+{
+	static const struct { const char *text; uint64_t bytes; } sizes[] = {
+		{ "1", 1 }, { "4096", 4096 }, { "32M", 32ull << 20 }, { "32m", 32ull << 20 },
+		{ "1K", 1024 }, { "2G", 2ull << 30 }, { "3T", 3ull << 40 },
+		{ "infinity", CONF_LIMIT_INFINITY },
+	};
+	static const char *const bad_sizes[] = { "0", "0M", "-1", "12Q", "M", "", "1.5G",
+		"16777216T", "18446744073709551615", "1KB" };
+	struct conf *c = ok(JOB(""));
+	struct conf_job *j = only_job(c);
+	uint32_t pct;
+	unsigned mask;
+
+	ck_assert(!conf_job_has_limits(j, &mask));
+	conf_free(c);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t v = 0;
+
+		ck_assert_msg(parse_size(sizes[i].text, &v) == 0 && v == sizes[i].bytes,
+			      "%s: got %llu", sizes[i].text, (unsigned long long)v);
+	}
+	for (size_t i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+		uint64_t v;
+
+		ck_assert_msg(parse_size(bad_sizes[i], &v) < 0, "%s accepted", bad_sizes[i]);
+	}
+	ck_assert(parse_percent("50%", &pct) == 0 && pct == 50);
+	ck_assert(parse_percent("100000%", &pct) == 0 && pct == 100000);
+	ck_assert(parse_percent("infinity", &pct) == 0 && pct == CONF_CPU_INFINITY);
+	ck_assert(parse_percent("0%", &pct) < 0);
+	ck_assert(parse_percent("100001%", &pct) < 0);
+	ck_assert(parse_percent("50", &pct) < 0);
+	ck_assert(parse_percent("%", &pct) < 0);
+	ck_assert(parse_percent("5.5%", &pct) < 0);
+
+	c = ok(JOB("  memory max 256M\n  memory high 200M\n  pids max 64\n  cpu max 150%\n"
+		   "  cpu weight 200\n  cpu 0\n"));
+	j = only_job(c);
+	ck_assert_uint_eq(j->memory_max, 256ull << 20);
+	ck_assert_uint_eq(j->memory_high, 200ull << 20);
+	ck_assert_uint_eq(j->pids_max, 64);
+	ck_assert_uint_eq(j->cpu_max_percent, 150);
+	ck_assert_uint_eq(j->cpu_weight, 200);
+	ck_assert_ptr_nonnull(j->cpus);
+	ck_assert(conf_job_has_limits(j, &mask));
+	ck_assert_uint_eq(mask, 7);
+	conf_free(c);
+	c = ok(JOB("  pids max infinity\n  memory max infinity\n"));
+	ck_assert_uint_eq(only_job(c)->pids_max, CONF_LIMIT_INFINITY);
+	ck_assert_uint_eq(only_job(c)->memory_max, CONF_LIMIT_INFINITY);
+	conf_free(c);
+	errors(JOB("  memory max 12Q\n"), "pmtr.conf:4: job \"t\": bad size \"12Q\" for memory max "
+	       "(expected a number with K, M, G or T, or infinity)");
+	errors(JOB("  memory high 0\n"), "pmtr.conf:4: job \"t\": bad size \"0\" for memory high "
+	       "(expected a number with K, M, G or T, or infinity)");
+	errors(JOB("  cpu max 0%\n"), "pmtr.conf:4: job \"t\": bad percent \"0%\" for cpu max "
+	       "(expected 1% to 100000%, or infinity)");
+	errors(JOB("  cpu max 50\n"), "pmtr.conf:4: job \"t\": bad percent \"50\" for cpu max "
+	       "(expected 1% to 100000%, or infinity)");
+	errors(JOB("  cpu weight 0\n"),
+	       "pmtr.conf:4: job \"t\": bad number \"0\" for cpu weight (expected 1 to 10000)");
+	errors(JOB("  cpu weight 10001\n"),
+	       "pmtr.conf:4: job \"t\": bad number \"10001\" for cpu weight (expected 1 to 10000)");
+	errors(JOB("  pids max 0\n"),
+	       "pmtr.conf:4: job \"t\": bad number \"0\" for pids max (expected 1 or more, or infinity)");
+	errors(JOB("  memory max 1M\n  memory max 2M\n"),
+	       "pmtr.conf:5: job \"t\": memory max given twice (first at line 4)");
+}
+END_TEST
+
+START_TEST(test_limits_live)
+{
+	struct conf *a = ok(JOB("  memory max 100M\n  cpu max 50%\n"));
+	struct conf *b = ok(JOB("  memory max 200M\n  cpu max 150%\n  pids max 10\n"));
+	char what[256];
+
+	ck_assert(conf_job_same_process(only_job(a), only_job(b)));
+	ck_assert(conf_job_limits_differ(only_job(a), only_job(b)));
+	ck_assert(conf_job_supervision_differs(only_job(a), only_job(b), what, sizeof(what)));
+	ck_assert_str_eq(what, "memory max 200M, pids max 10, cpu max 150%");
+	ck_assert(conf_job_supervision_differs(only_job(b), only_job(a), what, sizeof(what)));
+	ck_assert_str_eq(what, "memory max 100M, pids max none, cpu max 50%");
+	conf_job_take_supervision(only_job(a), only_job(b));
+	ck_assert_uint_eq(only_job(a)->memory_max, 200ull << 20);
+	ck_assert(conf_job_equal(only_job(a), only_job(b)));
+	conf_free(a);
+	conf_free(b);
+}
+END_TEST
+
 #define NAMED(name, body) "job {\n  name " name "\n  cmd /bin/true\n" body "}\n"
 
 START_TEST(test_after_graph)
@@ -1971,6 +2063,8 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_after_graph);
 	tcase_add_test(tc, test_after_long_chain);
+	tcase_add_test(tc, test_resource_limits);
+	tcase_add_test(tc, test_limits_live);
 	tcase_add_test(tc, test_umask_group_env_file);
 	suite_add_tcase(s, tc);
 

@@ -247,16 +247,16 @@ expect 0 "status --json: exit 0"
 cp "$T/out" "$T/json"
 head -c 9 "$T/json" | grep -qF '{"jobs":[' || fail "status --json does not start with {\"jobs\":[: $(head -c 100 "$T/json")"
 grep -qF "{\"name\":\"web\",\"state\":\"running\",\"ready\":true,\"health\":null,\"status_text\":null,\"pid\":$WEB,\"uptime\":" "$T/json" || fail "status --json: web: $(grep -F '"web"' "$T/json")"
-grep -qF '"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
+grep -qF '"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null,"oom_kill":false,' "$T/json" ||
 	fail "status --json: typed fields of web: $(grep -F '"web"' "$T/json")"
-grep -qF '{"name":"off","state":"disabled","ready":false,"health":null,"status_text":null,"pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null}' "$T/json" ||
+grep -qF '{"name":"off","state":"disabled","ready":false,"health":null,"status_text":null,"pid":null,"uptime":null,"restarts":0,"exit_code":null,"exit_signal":null,"command":"/bin/sleep 1000","file":null,"oom_kill":false,' "$T/json" ||
 	fail "status --json: off: $(grep -F '"off"' "$T/json")"
-grep -qF '"exit_code":3,"exit_signal":null,"command":"/bin/sh -c \"exit 3\"","file":null}' "$T/json" ||
+grep -qF '"exit_code":3,"exit_signal":null,"command":"/bin/sh -c \"exit 3\"","file":null,"oom_kill":false,' "$T/json" ||
 	fail "status --json: flappy: $(grep -F '"flappy"' "$T/json")"
-grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"tab\u0009here\"","file":null}' "$T/json" ||
+grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"tab\u0009here\"","file":null,"oom_kill":false,' "$T/json" ||
 	fail "status --json: escaping of a command with a tab: $(grep -F '"tabby"' "$T/json")"
 # the command as written in the configuration: quotes inside quotes keep their backslash
-grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"say \\\"hi\\\"\"","file":null}' "$T/json" ||
+grep -qF '"command":"/bin/sh -c \"exec /bin/sleep 1000\" \"say \\\"hi\\\"\"","file":null,"oom_kill":false,' "$T/json" ||
 	fail "status --json: the command of a job with quotes inside quotes: $(grep -F '"quoted"' "$T/json")"
 ok "status --json: numbers, nulls, escaped strings"
 if command -v python3 >/dev/null 2>&1 && python3 -c 'import json' 2>/dev/null; then

@@ -90,7 +90,7 @@ static void fuzz_request(const uint8_t *data, size_t size)
 		CHECK(ctl_valid_job_name(req.names[i]));
 	if (req.command == CTL_RELOAD)
 		CHECK(req.n_names == 0);
-	else if (req.command != CTL_STATUS)
+	else if (req.command != CTL_STATUS && req.command != CTL_DETAILS)
 		CHECK(req.n_names > 0);
 	if (req.command == CTL_SIGNAL)
 		CHECK(req.arg >= 1 && req.arg <= 64);
@@ -99,7 +99,8 @@ static void fuzz_request(const uint8_t *data, size_t size)
 	else
 		CHECK(req.arg == 0);
 	CHECK(ctl_command_mutates(req.command) ==
-	      (req.command != CTL_STATUS && req.command != CTL_LOGS && req.command != CTL_FOLLOW));
+	      (req.command != CTL_STATUS && req.command != CTL_LOGS && req.command != CTL_FOLLOW &&
+	       req.command != CTL_DETAILS));
 
 	text = ctl_format_request(&req);
 	CHECK(text != NULL);
@@ -149,7 +150,8 @@ static void status_again(const struct ctl_job_status *st, int version)
 	}
 	if (version >= 2)
 		attributes = (st->file != NULL) + (st->ready != CTL_READY_ABSENT) +
-			     (st->health != NULL) + (st->note != NULL);
+			     (st->health != NULL) + (st->note != NULL) + st->oom_kill +
+			     st->has_memory + st->has_cpu + st->has_pids;
 	CHECK(spaces == 8u + attributes);
 	CHECK(ctl_parse_status(text, &again) == 0);
 	CHECK(strcmp(st->name, again.name) == 0);
@@ -160,9 +162,15 @@ static void status_again(const struct ctl_job_status *st, int version)
 	      st->exit_signal == again.exit_signal);
 	if (version >= 2)
 		CHECK(same_or_null(st->file, again.file) && st->ready == again.ready &&
-		      same_or_null(st->health, again.health) && same_or_null(st->note, again.note));
+		      same_or_null(st->health, again.health) && same_or_null(st->note, again.note) &&
+		      st->oom_kill == again.oom_kill && st->has_memory == again.has_memory &&
+		      st->has_cpu == again.has_cpu && st->has_pids == again.has_pids &&
+		      (!st->has_memory || st->memory_bytes == again.memory_bytes) &&
+		      (!st->has_cpu || st->cpu_usec == again.cpu_usec) &&
+		      (!st->has_pids || st->pids == again.pids));
 	else
-		CHECK(!again.file && again.ready == CTL_READY_ABSENT && !again.health && !again.note);
+		CHECK(!again.file && again.ready == CTL_READY_ABSENT && !again.health && !again.note &&
+		      !again.oom_kill && !again.has_memory && !again.has_cpu && !again.has_pids);
 	free(text);
 }
 
@@ -173,7 +181,8 @@ static void fuzz_status(const uint8_t *data, size_t size)
 
 	if (ctl_parse_status(line, &st) < 0) {
 		CHECK(st.name == NULL && st.state == NULL && st.command == NULL && st.file == NULL &&
-		      st.ready == CTL_READY_ABSENT && st.health == NULL && st.note == NULL);
+		      st.ready == CTL_READY_ABSENT && st.health == NULL && st.note == NULL &&
+		      !st.oom_kill && !st.has_memory && !st.has_cpu && !st.has_pids);
 		free(line);
 		return;
 	}
