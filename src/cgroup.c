@@ -299,21 +299,16 @@ const char *cgroup_controller_name(enum cgroup_controller c)
 	return c < CGROUP_N_CONTROLLERS ? controller_names[c] : "?";
 }
 
+static ssize_t read_at(int dir_fd, const char *name, char *buf, size_t len);
+
 /* Whether the controllers file at dir_fd/name lists controller c. */
 static bool lists(int dir_fd, const char *name, enum cgroup_controller c)
 {
 	char buf[512], *word, *save;
 	bool found = false;
-	ssize_t n;
-	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (read_at(dir_fd, name, buf, sizeof(buf)) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
 	for (word = strtok_r(buf, " \n", &save); word && !found; word = strtok_r(NULL, " \n", &save))
 		found = strcmp(word, controller_names[c]) == 0;
 	return found;
@@ -448,21 +443,30 @@ int cgroup_job_set_limits(struct cgroup_base *cg, int job_fd, const struct conf_
 	return rc;
 }
 
+/* A small file of a cgroup, NUL-terminated in buf; its length, or -1. */
+static ssize_t read_at(int dir_fd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 /* The number after "key " in a flat keyed file such as memory.events. */
 static int read_key(int job_fd, const char *name, const char *key, uint64_t *out)
 {
 	char buf[1024], *p;
 	size_t klen = strlen(key);
-	ssize_t n;
-	int fd = openat(job_fd, name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (read_at(job_fd, name, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	for (p = buf; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
 		if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
 			*out = strtoull(p + klen + 1, NULL, 10);
@@ -475,16 +479,9 @@ static int read_key(int job_fd, const char *name, const char *key, uint64_t *out
 static int read_number(int job_fd, const char *name, uint64_t *out)
 {
 	char buf[64];
-	ssize_t n;
-	int fd = openat(job_fd, name, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (read_at(job_fd, name, buf, sizeof(buf)) < 0 || buf[0] < '0' || buf[0] > '9')
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
-		return -1;
-	buf[n] = '\0';
 	*out = strtoull(buf, NULL, 10);
 	return 0;
 }

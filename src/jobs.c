@@ -7,29 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "health.h"
+#include "joblog.h"
 #include "jobs.h"
 #include "log.h"
-#include "joblog.h"
 #include "notify.h"
 #include "output.h"
-#include "probe.h"
+#include "resources.h"
 #include "spawn.h"
 #include "util.h"
 
 /* While a stopped job's leader is gone but its group lingers, how often to look. */
 #define GROUP_RECHECK_MS 100
-/* A ready probe that failed is tried again after this long. */
-#define READY_TCP_RETRY_MS 200
-#define READY_CMD_RETRY_MS 500
-/* Each try of a ready tcp connect. */
-#define READY_TCP_TRY_MS 1000
-
 /* Why the health check that is being reported failed (for act_check_fail). */
 static const char *check_why;
 
@@ -73,6 +67,11 @@ bool job_is_up(const struct job *job)
 bool job_is_ready(const struct job *job)
 {
 	return job->state == JOB_RUNNING || job->state == JOB_UNHEALTHY;
+}
+
+struct conf_job *job_latest_conf(const struct job *job)
+{
+	return job->next ? job->next : job->conf;
 }
 
 bool job_is_removed(const struct job *job)
@@ -209,291 +208,13 @@ static void backoff(struct job *job)
 		 util_describe_ms(job->conf->restart_delay_ms, delay, sizeof(delay)));
 }
 
-/* ---- ready probes and health checks ---- */
-
-static void probe_done_cb(struct probe *probe, bool ok, const char *why);
-
-static struct probe *job_probe(struct jobs *jobs, struct job *job)
-{
-	if (!job->probe) {
-		job->probe = malloc(sizeof(*job->probe));
-		if (!job->probe) {
-			log_warn("job %s: probe", name_of(job));
-			return NULL;
-		}
-		probe_init(job->probe, jobs->loop, probe_done_cb, job);
-	}
-	return job->probe;
-}
-
-static void stop_probing(struct job *job)
-{
-	if (job->probe)
-		probe_cancel(job->probe);
-	job->probe_at = 0;
-}
-
-/* The next health check: one interval after the last one ended; the first after a
- * part of it that differs from job to job, so that checks do not run in lockstep. */
-static void schedule_check(struct job *job, bool first)
-{
-	int64_t every = job->conf->check_every_ms, now = util_now_ms();
-
-	if (!job->conf->check_argv) {
-		job->probe_at = 0;
-		return;
-	}
-	if (first) {
-		uint64_t h = util_hash(UTIL_HASH_INIT, &job->pid, sizeof(job->pid));
-
-		h = util_hash(h, &now, sizeof(now));
-		job->probe_at = now + 1 + (int64_t)(h % (uint64_t)every);
-	} else {
-		job->probe_at = now + every;
-	}
-}
-
-static int job_cgroup_fd(struct jobs *jobs, struct job *job)
-{
-	return job->in_cgroup ? cgroup_job_dir_fd(jobs->cgroup, name_of(job)) : -1;
-}
-
-static void try_probe(struct jobs *jobs, struct job *job)
-{
-	const struct conf_job *conf = job->conf;
-	struct probe *probe = job_probe(jobs, job);
-	int64_t now = util_now_ms();
-	char why[256];
-	int rc = 0, fd;
-
-	job->probe_at = 0;
-	if (!probe || probe->deadline)
-		return;
-	if (job->state == JOB_STARTING && conf->ready == CONF_READY_TCP) {
-		rc = probe_tcp(probe, conf->ready_host, conf->ready_port, READY_TCP_TRY_MS, why,
-			       sizeof(why));
-	} else if (job->state == JOB_STARTING && conf->ready == CONF_READY_CMD) {
-		fd = job_cgroup_fd(jobs, job);
-		rc = probe_cmd(probe, conf, conf->ready_argv, fd,
-			       job->deadline > now ? job->deadline - now : 1, why, sizeof(why));
-		if (fd >= 0)
-			close(fd);
-	} else if (job_is_ready(job) && conf->check_argv) {
-		fd = job_cgroup_fd(jobs, job);
-		rc = probe_cmd(probe, conf, conf->check_argv, fd, conf->check_timeout_ms, why,
-			       sizeof(why));
-		if (fd >= 0)
-			close(fd);
-		if (rc < 0) {
-			check_why = why;
-			job_event(jobs, job, JOB_EV_CHECK_FAIL);
-			check_why = NULL;
-		}
-		return;
-	}
-	if (rc < 0) {
-		log_debug("job %s [%d] not ready yet: %s", name_of(job), (int)job->pid, why);
-		job->probe_at = now + (conf->ready == CONF_READY_TCP ? READY_TCP_RETRY_MS :
-							       READY_CMD_RETRY_MS);
-	}
-}
-
-static void probe_done_cb(struct probe *probe, bool ok, const char *why)
-{
-	struct job *job = probe->arg;
-	struct jobs *jobs = job->table;
-
-	if (job->state == JOB_STARTING) {
-		if (ok) {
-			job_event(jobs, job, JOB_EV_READY);
-			return;
-		}
-		log_debug("job %s [%d] not ready yet: %s", name_of(job), (int)job->pid, why);
-		job->probe_at = util_now_ms() + (job->conf->ready == CONF_READY_TCP ?
-						 READY_TCP_RETRY_MS : READY_CMD_RETRY_MS);
-		return;
-	}
-	if (!job_is_ready(job))
-		return;
-	check_why = why;
-	job_event(jobs, job, ok ? JOB_EV_CHECK_OK : JOB_EV_CHECK_FAIL);
-	check_why = NULL;
-}
-
 /* Up and ready: the bounce timer runs, checks begin, jobs "after" it may start. */
 static void become_ready(struct jobs *jobs, struct job *job)
 {
 	set_state(job, JOB_RUNNING);
 	job->deadline = job->conf->bounce_ms ? job->started_ms + job->conf->bounce_ms : 0;
-	schedule_check(job, true);
+	health_schedule_check(job, true);
 	jobs->need_advance = true;
-}
-
-/* ---- cgroup limits and the OOM killer ---- */
-
-/* The configuration a job is heading for: the newest it was given. */
-static struct conf_job *latest_conf(const struct job *job)
-{
-	return job->next ? job->next : job->conf;
-}
-
-static const char *memory_max_text(const struct job *job, char *buf, size_t len)
-{
-	if (!job->conf->memory_max)
-		return "no memory max";
-	snprintf(buf, len, "memory max ");
-	conf_size_text(job->conf->memory_max, buf + strlen(buf), len - strlen(buf));
-	return buf;
-}
-
-/* The job's limits into its cgroup (job_fd): before its process runs, and again
- * when they change. */
-static void write_limits(struct jobs *jobs, struct job *job, int job_fd)
-{
-	unsigned mask;
-	bool has = conf_job_has_limits(job->conf, &mask);
-	char why[256];
-
-	if (!has && !job->limits_set)
-		return;
-	if (cgroup_job_set_limits(jobs->cgroup, job_fd, job->conf, why, sizeof(why)) < 0)
-		log_debug("job %s: limits: %s", name_of(job), why);
-	job->limits_set = has;
-}
-
-static void apply_limits_now(struct jobs *jobs, struct job *job)
-{
-	int fd;
-
-	if (!jobs->cgroup || jobs->cgroup->dir_fd < 0)
-		return;
-	fd = cgroup_job_dir_fd(jobs->cgroup, name_of(job));
-	if (fd < 0)
-		return;
-	write_limits(jobs, job, fd);
-	close(fd);
-}
-
-static void watch_oom(struct jobs *jobs, struct job *job)
-{
-	char path[PATH_MAX];
-
-	if (jobs->oom_watch.fd < 0 || job->events_wd >= 0 || !job->conf->memory_max ||
-	    cgroup_job_events_path(jobs->cgroup, name_of(job), path, sizeof(path)) < 0)
-		return;
-	job->events_wd = inotify_add_watch(jobs->oom_watch.fd, path, IN_MODIFY);
-	if (job->events_wd < 0)
-		log_debug("job %s: watching %s: %s", name_of(job), path, strerror(errno));
-}
-
-/* New OOM kills in the job's cgroup, counted since last seen. */
-static uint64_t new_oom_kills(struct jobs *jobs, struct job *job)
-{
-	uint64_t count;
-
-	if (!job->in_cgroup || !jobs->cgroup ||
-	    cgroup_job_oom_kills(jobs->cgroup, name_of(job), &count) < 0 || count <= job->oom_kills)
-		return 0;
-	count -= job->oom_kills;
-	job->oom_kills += count;
-	return count;
-}
-
-/* The kernel counts an OOM kill when it sends SIGKILL, before the victim is gone:
- * whether it was the main process is known only later. */
-#define OOM_SETTLE_MS 250
-
-static void oom_watch_cb(struct loop_watcher *w, uint32_t events)
-{
-	struct jobs *jobs = container_of(w, struct jobs, oom_watch);
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	ssize_t n = read(w->fd, buf, sizeof(buf));
-
-	(void)events;
-	for (char *p = buf; n > 0 && p < buf + n;) {
-		const struct inotify_event *ev = (const struct inotify_event *)p;
-
-		p += sizeof(*ev) + ev->len;
-		for (size_t i = 0; i < jobs->n; i++) {
-			struct job *job = jobs->v[i];
-
-			if (job->events_wd != ev->wd)
-				continue;
-			if (ev->mask & IN_IGNORED)
-				job->events_wd = -1;	/* its cgroup went away */
-			else if (job_is_up(job) && !job->oom_at)
-				job->oom_at = util_now_ms() + OOM_SETTLE_MS;
-			break;
-		}
-	}
-}
-
-/* A kill the exit of the main process has not claimed: one of its other processes. */
-static void oom_settled(struct jobs *jobs, struct job *job)
-{
-	char limit[48];
-
-	job->oom_at = 0;
-	if (job_is_up(job) && new_oom_kills(jobs, job))
-		log_warnx("job %s [%d]: a process was killed by the OOM killer (%s)", name_of(job),
-			  (int)job->pid, memory_max_text(job, limit, sizeof(limit)));
-}
-
-/* After an exit: whether the OOM killer did it. */
-static void note_oom_exit(struct jobs *jobs, struct job *job)
-{
-	char limit[48];
-
-	job->last_exit_oom = new_oom_kills(jobs, job) && WIFSIGNALED(job->last_status) &&
-			     WTERMSIG(job->last_status) == SIGKILL;
-	if (job->last_exit_oom)
-		log_warnx("job %s [%d] killed by the OOM killer (%s)", name_of(job), (int)job->pid,
-			  memory_max_text(job, limit, sizeof(limit)));
-}
-
-/* Once per configuration: the controllers the limits need; a limit that cannot be
- * enforced is said, and its job runs without it. */
-static void check_limits(struct jobs *jobs)
-{
-	static const char *const limit_names[] = { "memory max", "pids max", "cpu max" };
-	unsigned want = 0, have = 0, before, mask;
-
-	for (size_t i = 0; i < jobs->n; i++)
-		if (!job_is_removed(jobs->v[i]) && conf_job_has_limits(latest_conf(jobs->v[i]), &mask))
-			want |= mask;
-	if (!want)
-		return;
-	before = jobs->cgroup ? jobs->cgroup->enabled : 0;
-	if (jobs->cgroup)
-		have = cgroup_enable(jobs->cgroup, want);
-	if ((have & (1u << CGROUP_MEMORY)) && jobs->oom_watch.fd < 0) {
-		jobs->oom_watch.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		jobs->oom_watch.cb = oom_watch_cb;
-		if (jobs->oom_watch.fd >= 0 && loop_add(jobs->loop, &jobs->oom_watch, EPOLLIN) < 0) {
-			close(jobs->oom_watch.fd);
-			jobs->oom_watch.fd = -1;
-		}
-	}
-	for (size_t i = 0; i < jobs->n; i++) {
-		struct job *job = jobs->v[i];
-
-		if (job_is_removed(job) || !conf_job_has_limits(latest_conf(job), &mask))
-			continue;
-		for (int c = 0; c < CGROUP_N_CONTROLLERS; c++)
-			if (mask & ~have & (1u << c))
-				log_warnx("job %s: %s not enforced: %s", name_of(job),
-					  c == CGROUP_CPU && !latest_conf(job)->cpu_max_percent ?
-					  "cpu weight" : c == CGROUP_MEMORY && !latest_conf(job)->memory_max ?
-					  "memory high" : limit_names[c],
-					  jobs->cgroup && jobs->cgroup->dir_fd >= 0 ? jobs->cgroup->why[c] :
-					  "no cgroup v2 for pmtr's jobs");
-		if (!job_is_up(job))
-			continue;
-		/* a controller that came on just now: the running job gets its limits */
-		if (mask & have & ~before && job->in_cgroup && !job->next)
-			apply_limits_now(jobs, job);
-		watch_oom(jobs, job);
-	}
 }
 
 static void start(struct jobs *jobs, struct job *job)
@@ -509,8 +230,8 @@ static void start(struct jobs *jobs, struct job *job)
 	job->in_cgroup = cgroup_fd >= 0;
 	/* born under its limits */
 	if (cgroup_fd >= 0) {
-		write_limits(jobs, job, cgroup_fd);
-		new_oom_kills(jobs, job);
+		resources_write(jobs, job, cgroup_fd);
+		resources_baseline(jobs, job);
 	}
 	rc = spawn_job(job->conf, cgroup_fd, &child, why, sizeof(why));
 	if (cgroup_fd >= 0)
@@ -546,7 +267,7 @@ static void start(struct jobs *jobs, struct job *job)
 	job->note = NULL;
 	job->after_logged = false;
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
-	watch_oom(jobs, job);
+	resources_watch_oom(jobs, job);
 	if (job->conf->ready == CONF_READY_STARTED) {
 		become_ready(jobs, job);
 	} else {
@@ -567,7 +288,7 @@ static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)
 	char name[32];
 
 	(void)jobs;
-	stop_probing(job);
+	health_stop(job);
 	if (sig == SIGTERM)
 		log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
 	else
@@ -692,10 +413,10 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	int status = job->last_status;
 
 	/* Its last lines of output first, then the line that says it exited. */
-	stop_probing(job);
+	health_stop(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
-	note_oom_exit(jobs, job);
+	resources_note_exit(jobs, job);
 	job->pid = 0;
 	job->pgid = 0;
 	job->deadline = 0;
@@ -718,10 +439,10 @@ static void act_exited(struct jobs *jobs, struct job *job)
 
 static void act_stopped(struct jobs *jobs, struct job *job)
 {
-	stop_probing(job);
+	health_stop(job);
 	close_process_fds(jobs, job);
 	log_job_exit(job);
-	note_oom_exit(jobs, job);
+	resources_note_exit(jobs, job);
 	job->pid = 0;
 	if (!group_alive(job)) {
 		finish_stop(jobs, job);
@@ -766,7 +487,7 @@ static void act_kill_now(struct jobs *jobs, struct job *job)
 static void act_ready(struct jobs *jobs, struct job *job)
 {
 	log_info("job %s [%d] is ready", name_of(job), (int)job->pid);
-	stop_probing(job);
+	health_stop(job);
 	become_ready(jobs, job);
 }
 
@@ -788,7 +509,7 @@ static void act_check_ok(struct jobs *jobs, struct job *job)
 		log_info("job %s [%d] is healthy again", name_of(job), (int)job->pid);
 		set_state(job, JOB_RUNNING);
 	}
-	schedule_check(job, false);
+	health_schedule_check(job, false);
 }
 
 static void act_check_fail(struct jobs *jobs, struct job *job)
@@ -807,7 +528,7 @@ static void act_check_fail(struct jobs *jobs, struct job *job)
 		return;
 	}
 	set_state(job, JOB_UNHEALTHY);
-	schedule_check(job, false);
+	health_schedule_check(job, false);
 }
 
 typedef void job_action(struct jobs *jobs, struct job *job);
@@ -876,6 +597,13 @@ static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
 	[JOB_GONE] = { 0 },
 };
 
+void job_check_result(struct jobs *jobs, struct job *job, bool ok, const char *why)
+{
+	check_why = why;
+	job_event(jobs, job, ok ? JOB_EV_CHECK_OK : JOB_EV_CHECK_FAIL);
+	check_why = NULL;
+}
+
 void job_event(struct jobs *jobs, struct job *job, enum job_event ev)
 {
 	job_action *action = transitions[job->state][ev];
@@ -898,10 +626,8 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 
 static void job_free(struct jobs *jobs, struct job *job)
 {
-	if (job->events_wd >= 0 && jobs->oom_watch.fd >= 0)
-		inotify_rm_watch(jobs->oom_watch.fd, job->events_wd);
-	stop_probing(job);
-	free(job->probe);
+	resources_forget(jobs, job);
+	health_free(job);
 	free(job->note);
 	close_process_fds(jobs, job);
 	if (jobs->freed_cb)
@@ -923,11 +649,7 @@ void jobs_exit(struct jobs *jobs)
 	free(jobs->v);
 	jobs->v = NULL;
 	jobs->n = jobs->cap = 0;
-	if (jobs->oom_watch.fd >= 0) {
-		loop_del(jobs->loop, &jobs->oom_watch);
-		close(jobs->oom_watch.fd);
-		jobs->oom_watch.fd = -1;
-	}
+	resources_exit(jobs);
 }
 
 static struct job *job_new(struct jobs *jobs, struct conf_job *conf)
@@ -1016,7 +738,7 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 /* The same process with other settings for pmtr: taken over without touching it. */
 static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
-	struct conf_job *latest = latest_conf(job);
+	struct conf_job *latest = job_latest_conf(job);
 	bool was_disabled = latest->disabled, reschedule_check = false, limits_changed;
 	char what[256];
 
@@ -1027,7 +749,7 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 			log_info("job %s: applied %s", name_of(job), what);
 		/* checks follow their new settings from now */
 		if (job_is_ready(job) && !job->next) {
-			stop_probing(job);
+			health_stop(job);
 			reschedule_check = true;
 		}
 	}
@@ -1039,11 +761,11 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 		conf_job_take_supervision(job->conf, conf);
 	conf_job_free(conf);
 	if (reschedule_check)
-		schedule_check(job, true);
+		health_schedule_check(job, true);
 	/* a running job gets its new limits now; a stopped one at its next start */
 	if (limits_changed && job->in_cgroup && job_is_up(job) && !job->next) {
-		apply_limits_now(jobs, job);
-		watch_oom(jobs, job);
+		resources_apply_now(jobs, job);
+		resources_watch_oom(jobs, job);
 	}
 	if (job->udp_override) {
 		/* A UDP enable or disable lasts until the file is edited. */
@@ -1058,7 +780,7 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 
 static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
-	if (conf_job_same_process(latest_conf(job), conf) && !job_is_removed(job)) {
+	if (conf_job_same_process(job_latest_conf(job), conf) && !job_is_removed(job)) {
 		take_supervision(jobs, job, conf);
 		return;
 	}
@@ -1096,7 +818,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	if (!old_confs || !old_index || !kept || !v)
 		goto done;
 	for (size_t i = 0; i < n_old; i++)
-		old_confs[i] = latest_conf(jobs->v[i]);
+		old_confs[i] = job_latest_conf(jobs->v[i]);
 	if (jobs_match(old_confs, n_old, conf->jobs, n_new, old_index) < 0)
 		goto done;
 	/* Allocate every new job first, so that running out of memory changes nothing. */
@@ -1139,7 +861,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	jobs->cap = n_old + n_new;
 	v = NULL;
 	rc = 0;
-	check_limits(jobs);
+	resources_check(jobs);
 done:
 	free(old_confs);
 	free(old_index);
@@ -1156,15 +878,6 @@ static struct job *find_pid(struct jobs *jobs, pid_t pid)
 	return NULL;
 }
 
-/* A probe's command ended: its job hears the result. */
-static bool probe_reaped_any(struct jobs *jobs, pid_t pid, int status)
-{
-	for (size_t i = 0; i < jobs->n; i++)
-		if (jobs->v[i]->probe && probe_reaped(jobs->v[i]->probe, pid, status))
-			return true;
-	return false;
-}
-
 void jobs_reap(struct jobs *jobs)
 {
 	bool orphans = false;
@@ -1174,7 +887,7 @@ void jobs_reap(struct jobs *jobs)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct job *job = find_pid(jobs, pid);
 
-		if (!job && probe_reaped_any(jobs, pid, status))
+		if (!job && health_reaped(jobs, pid, status))
 			continue;
 		if (!job) {
 			char how[64];
@@ -1306,12 +1019,9 @@ int64_t jobs_tick(struct jobs *jobs)
 			job->deadline = 0;
 			job_event(jobs, job, JOB_EV_TIMER);
 		}
-		if (job->probe && job->probe->deadline && job->probe->deadline <= now)
-			probe_expire(job->probe);
-		if (job->probe_at && job->probe_at <= now)
-			try_probe(jobs, job);
+		health_tick(jobs, job, now);
 		if (job->oom_at && job->oom_at <= now)
-			oom_settled(jobs, job);
+			resources_oom_settled(jobs, job);
 	}
 	/* A job that became ready may let one earlier in the order start: again, until
 	 * a pass starts nothing that is ready at once. */
@@ -1320,8 +1030,7 @@ int64_t jobs_tick(struct jobs *jobs)
 	collect(jobs);
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct job *job = jobs->v[i];
-		int64_t d[] = { job->deadline, job->probe_at, job->probe ? job->probe->deadline : 0,
-				job->oom_at };
+		int64_t d[] = { job->deadline, health_deadline(job), job->oom_at };
 
 		for (size_t k = 0; k < ARRAY_SIZE(d); k++)
 			if (d[k] && (!next || d[k] < next))

@@ -144,6 +144,13 @@ void jobs_summary(const struct jobs *jobs, char *buf, size_t len);
 
 const char *job_state_name(enum job_state state);
 
+/* The configuration a job is heading for: the newest it was given. */
+struct conf_job *job_latest_conf(const struct job *job);
+
+/* A health check's result, with the reason of a failure: JOB_EV_CHECK_OK or
+ * JOB_EV_CHECK_FAIL. */
+void job_check_result(struct jobs *jobs, struct job *job, bool ok, const char *why);
+
 /* Whether the job left the configuration: gone, or stopping on its way out. */
 bool job_is_removed(const struct job *job);
 
