@@ -66,7 +66,7 @@ expect "--help --socket --version -V -h -s" "options before the command" "$P" -
 expect "--help --socket --version" "long options" "$P" --
 expect "disable enable logs reload restart signal start status stop wait" \
 	"commands after -s SOCKET" "$P" -s "$SOCK" ""
-expect "--json" "the option of status" "$P" -s "$SOCK" status -
+expect "--json --long -l" "the options of status" "$P" -s "$SOCK" status -
 expect "-f -n" "the options of logs" "$P" -s "$SOCK" logs -
 expect "" "a number after logs -n" "$P" -s "$SOCK" logs -n ""
 expect "" "nothing after reload" "$P" -s "$SOCK" reload ""
