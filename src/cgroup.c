@@ -417,27 +417,28 @@ static void size_text(uint64_t v, char *buf, size_t len)
 int cgroup_job_set_limits(struct cgroup_base *cg, int job_fd, const struct conf_job *conf,
 			  char *why, size_t why_len)
 {
+	const struct conf_job_more *m = CONF_MORE(conf);
 	char text[64];
 	int rc = 0;
 
 	if (cg->enabled & (1u << CGROUP_MEMORY)) {
-		size_text(conf->memory_max ? conf->memory_max : CONF_LIMIT_INFINITY, text, sizeof(text));
+		size_text(m->memory_max ? m->memory_max : CONF_LIMIT_INFINITY, text, sizeof(text));
 		rc |= write_job_file(job_fd, "memory.max", text, why, why_len);
-		size_text(conf->memory_high ? conf->memory_high : CONF_LIMIT_INFINITY, text, sizeof(text));
+		size_text(m->memory_high ? m->memory_high : CONF_LIMIT_INFINITY, text, sizeof(text));
 		rc |= write_job_file(job_fd, "memory.high", text, why, why_len);
 	}
 	if (cg->enabled & (1u << CGROUP_PIDS)) {
-		size_text(conf->pids_max ? conf->pids_max : CONF_LIMIT_INFINITY, text, sizeof(text));
+		size_text(m->pids_max ? m->pids_max : CONF_LIMIT_INFINITY, text, sizeof(text));
 		rc |= write_job_file(job_fd, "pids.max", text, why, why_len);
 	}
 	if (cg->enabled & (1u << CGROUP_CPU)) {
-		if (conf->cpu_max_percent && conf->cpu_max_percent != CONF_CPU_INFINITY)
+		if (m->cpu_max_percent && m->cpu_max_percent != CONF_CPU_INFINITY)
 			snprintf(text, sizeof(text), "%llu 100000",
-				 (unsigned long long)conf->cpu_max_percent * 1000);
+				 (unsigned long long)m->cpu_max_percent * 1000);
 		else
 			snprintf(text, sizeof(text), "max 100000");
 		rc |= write_job_file(job_fd, "cpu.max", text, why, why_len);
-		snprintf(text, sizeof(text), "%u", conf->cpu_weight ? conf->cpu_weight : 100);
+		snprintf(text, sizeof(text), "%u", m->cpu_weight ? m->cpu_weight : 100);
 		rc |= write_job_file(job_fd, "cpu.weight", text, why, why_len);
 	}
 	return rc;

@@ -27,6 +27,25 @@ static size_t strv_len(char *const *v)
 	return n;
 }
 
+const struct conf_job_more conf_job_more_defaults = {
+	.ready = CONF_READY_STARTED,
+	.ready_timeout_ms = CONF_DEFAULT_READY_TIMEOUT_MS,
+	.check_every_ms = CONF_DEFAULT_CHECK_EVERY_MS,
+	.check_timeout_ms = CONF_DEFAULT_CHECK_TIMEOUT_MS,
+	.check_retries = CONF_DEFAULT_CHECK_RETRIES,
+};
+
+void conf_job_more_free(struct conf_job_more *more)
+{
+	if (!more)
+		return;
+	free(more->ready_host);
+	free_strv(more->ready_argv, strv_len(more->ready_argv));
+	free_strv(more->after, more->n_after);
+	free_strv(more->check_argv, strv_len(more->check_argv));
+	free(more);
+}
+
 void conf_job_free(struct conf_job *job)
 {
 	if (!job)
@@ -45,10 +64,7 @@ void conf_job_free(struct conf_job *job)
 	free_strv(job->depends, job->n_depends);
 	free(job->cpus);
 	free(job->ulimits);
-	free(job->ready_host);
-	free_strv(job->ready_argv, strv_len(job->ready_argv));
-	free_strv(job->after, job->n_after);
-	free_strv(job->check_argv, strv_len(job->check_argv));
+	conf_job_more_free(job->more);
 	free(job);
 }
 
@@ -81,6 +97,13 @@ static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
 	return true;
 }
 
+static bool same_ready(const struct conf_job_more *a, const struct conf_job_more *b)
+{
+	return a->ready == b->ready && str_eq(a->ready_host, b->ready_host) &&
+	       a->ready_port == b->ready_port &&
+	       strv_eq(a->ready_argv, strv_len(a->ready_argv), b->ready_argv, strv_len(b->ready_argv));
+}
+
 bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
 {
 	if (a == b)
@@ -96,9 +119,7 @@ bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
 	if (!strv_eq(a->argv, strv_len(a->argv), b->argv, strv_len(b->argv)))
 		return false;
 	/* How readiness is seen is part of the run: NOTIFY_SOCKET, a probe. */
-	if (a->ready != b->ready || !str_eq(a->ready_host, b->ready_host) ||
-	    a->ready_port != b->ready_port ||
-	    !strv_eq(a->ready_argv, strv_len(a->ready_argv), b->ready_argv, strv_len(b->ready_argv)))
+	if (!same_ready(CONF_MORE(a), CONF_MORE(b)))
 		return false;
 	if (!strv_eq(a->env, a->n_env, b->env, b->n_env) ||
 	    !strv_eq(a->depends, a->n_depends, b->depends, b->n_depends))
@@ -152,15 +173,19 @@ static void append_flag(char *buf, size_t len, const char *what, bool a, bool b)
 		append(buf, len, "%s%s", b ? "" : "no ", what);
 }
 
-bool conf_job_limits_differ(const struct conf_job *a, const struct conf_job *b)
+bool conf_job_limits_differ(const struct conf_job *ja, const struct conf_job *jb)
 {
+	const struct conf_job_more *a = CONF_MORE(ja), *b = CONF_MORE(jb);
+
 	return a->memory_max != b->memory_max || a->memory_high != b->memory_high ||
 	       a->pids_max != b->pids_max || a->cpu_max_percent != b->cpu_max_percent ||
 	       a->cpu_weight != b->cpu_weight;
 }
 
-bool conf_job_has_limits(const struct conf_job *job, unsigned *mask)
+bool conf_job_has_limits(const struct conf_job *j, unsigned *mask)
 {
+	const struct conf_job_more *job = CONF_MORE(j);
+
 	*mask = (job->memory_max || job->memory_high ? 1u : 0) | (job->pids_max ? 2u : 0) |
 		(job->cpu_max_percent || job->cpu_weight ? 4u : 0);
 	return *mask != 0;
@@ -204,12 +229,35 @@ static void append_limit(char *buf, size_t len, const char *what, uint64_t a, ui
 		append(buf, len, "%s %llu", what, (unsigned long long)b);
 }
 
-static bool same_check(const struct conf_job *a, const struct conf_job *b)
+static bool same_check(const struct conf_job_more *a, const struct conf_job_more *b)
 {
 	return strv_eq(a->check_argv, strv_len(a->check_argv), b->check_argv,
 		       strv_len(b->check_argv)) &&
 	       a->check_every_ms == b->check_every_ms &&
 	       a->check_timeout_ms == b->check_timeout_ms && a->check_retries == b->check_retries;
+}
+
+/* The settings of conf_job_more that pmtr alone uses, for the "applied" line. */
+static void describe_more(char *buf, size_t len, const struct conf_job_more *a,
+			  const struct conf_job_more *b)
+{
+	append_ms(buf, len, "ready timeout", a->ready_timeout_ms, b->ready_timeout_ms, false);
+	if (!strv_eq(a->after, a->n_after, b->after, b->n_after))
+		append(buf, len, "after%s", b->n_after ? "" : " none");
+	if (!same_check(a, b))
+		append(buf, len, "check%s", b->check_argv ? "" : " none");
+	append_limit(buf, len, "memory max", a->memory_max, b->memory_max, true);
+	append_limit(buf, len, "memory high", a->memory_high, b->memory_high, true);
+	append_limit(buf, len, "pids max", a->pids_max, b->pids_max, false);
+	if (a->cpu_max_percent != b->cpu_max_percent) {
+		if (!b->cpu_max_percent)
+			append(buf, len, "cpu max none");
+		else if (b->cpu_max_percent == CONF_CPU_INFINITY)
+			append(buf, len, "cpu max infinity");
+		else
+			append(buf, len, "cpu max %u%%", b->cpu_max_percent);
+	}
+	append_limit(buf, len, "cpu weight", a->cpu_weight, b->cpu_weight, false);
 }
 
 #define SWAP(a, b) do { __typeof__(a) swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
@@ -232,23 +280,7 @@ bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_jo
 	append_flag(buf, len, "once", a->once, b->once);
 	append_flag(buf, len, "wait", a->wait, b->wait);
 	append_flag(buf, len, "essential", a->essential, b->essential);
-	append_ms(buf, len, "ready timeout", a->ready_timeout_ms, b->ready_timeout_ms, false);
-	if (!strv_eq(a->after, a->n_after, b->after, b->n_after))
-		append(buf, len, "after%s", b->n_after ? "" : " none");
-	if (!same_check(a, b))
-		append(buf, len, "check%s", b->check_argv ? "" : " none");
-	append_limit(buf, len, "memory max", a->memory_max, b->memory_max, true);
-	append_limit(buf, len, "memory high", a->memory_high, b->memory_high, true);
-	append_limit(buf, len, "pids max", a->pids_max, b->pids_max, false);
-	if (a->cpu_max_percent != b->cpu_max_percent) {
-		if (!b->cpu_max_percent)
-			append(buf, len, "cpu max none");
-		else if (b->cpu_max_percent == CONF_CPU_INFINITY)
-			append(buf, len, "cpu max infinity");
-		else
-			append(buf, len, "cpu max %u%%", b->cpu_max_percent);
-	}
-	append_limit(buf, len, "cpu weight", a->cpu_weight, b->cpu_weight, false);
+	describe_more(buf, len, CONF_MORE(a), CONF_MORE(b));
 	return buf[0] != '\0';
 }
 
@@ -256,19 +288,8 @@ void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
 {
 	/* moved, not copied, so that this cannot fail */
 	SWAP(dst->file, src->file);
-	SWAP(dst->after, src->after);
-	SWAP(dst->n_after, src->n_after);
-	SWAP(dst->check_argv, src->check_argv);
-	dst->after_line = src->after_line;
-	dst->check_every_ms = src->check_every_ms;
-	dst->check_timeout_ms = src->check_timeout_ms;
-	dst->check_retries = src->check_retries;
-	dst->ready_timeout_ms = src->ready_timeout_ms;
-	dst->memory_max = src->memory_max;
-	dst->memory_high = src->memory_high;
-	dst->pids_max = src->pids_max;
-	dst->cpu_max_percent = src->cpu_max_percent;
-	dst->cpu_weight = src->cpu_weight;
+	/* the same process: the same ready form, so the whole of "more" may move */
+	SWAP(dst->more, src->more);
 	dst->stop_signal = src->stop_signal;
 	dst->stop_timeout_ms = src->stop_timeout_ms;
 	dst->restart_delay_ms = src->restart_delay_ms;
@@ -281,6 +302,15 @@ void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
 	dst->line = src->line;
 }
 
+static bool same_more(const struct conf_job_more *a, const struct conf_job_more *b)
+{
+	return a->ready_timeout_ms == b->ready_timeout_ms &&
+	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b) &&
+	       a->memory_max == b->memory_max && a->memory_high == b->memory_high &&
+	       a->pids_max == b->pids_max && a->cpu_max_percent == b->cpu_max_percent &&
+	       a->cpu_weight == b->cpu_weight;
+}
+
 bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 {
 	if (a == b)
@@ -290,9 +320,8 @@ bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
 	return a->stop_signal == b->stop_signal && a->stop_timeout_ms == b->stop_timeout_ms &&
 	       a->restart_delay_ms == b->restart_delay_ms && a->bounce_ms == b->bounce_ms &&
 	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
-	       a->essential == b->essential && a->ready_timeout_ms == b->ready_timeout_ms &&
-	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b) &&
-	       !conf_job_limits_differ(a, b);
+	       a->essential == b->essential &&
+	       same_more(CONF_MORE(a), CONF_MORE(b));
 }
 
 static bool needs_quotes(const char *arg)

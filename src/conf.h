@@ -30,6 +30,32 @@ struct conf_rlimit {
 	rlim_t value;		/* RLIM_INFINITY for "infinity" */
 };
 
+/* Readiness, ordering, checks and cgroup limits: settings most jobs leave alone,
+ * allocated only for a job that sets one, so that 1000 plain jobs stay small. */
+struct conf_job_more {
+	enum conf_ready ready;
+	char *ready_host;	/* ready tcp: the address to connect to, numeric */
+	int ready_port;
+	char **ready_argv;	/* ready cmd: NULL-terminated, argv[0] absolute */
+	int64_t ready_timeout_ms;
+	char **after;		/* names of the jobs that must be ready first */
+	size_t n_after;
+	int after_line;		/* the first "after" line, for messages */
+	char **check_argv;	/* health check command, NULL-terminated; NULL: none */
+	int64_t check_every_ms, check_timeout_ms;
+	unsigned check_retries;
+	/* cgroup v2 limits: 0 not set, else the value (CONF_LIMIT_INFINITY / CONF_CPU_INFINITY
+	 * for "infinity") */
+	uint64_t memory_max, memory_high, pids_max;	/* bytes, bytes, processes */
+	uint32_t cpu_max_percent;	/* 100 = one CPU */
+	uint32_t cpu_weight;		/* 1 to 10000 */
+};
+
+/* What a job without a conf_job_more has. */
+extern const struct conf_job_more conf_job_more_defaults;
+#define CONF_MORE(job) ((job)->more ? (const struct conf_job_more *)(job)->more : \
+			&conf_job_more_defaults)
+
 /* One job block. Strings are owned by the job; NULL means "not set". */
 struct conf_job {
 	char *name;
@@ -57,22 +83,7 @@ struct conf_job {
 	int order;		/* sort key, default 0 */
 	bool disabled, once, wait;
 	bool essential;		/* its own end ends pmtr, with its status */
-	enum conf_ready ready;
-	char *ready_host;	/* ready tcp: the address to connect to, numeric */
-	int ready_port;
-	char **ready_argv;	/* ready cmd: NULL-terminated, argv[0] absolute */
-	int64_t ready_timeout_ms;
-	char **after;		/* names of the jobs that must be ready first */
-	size_t n_after;
-	int after_line;		/* the first "after" line, for messages */
-	char **check_argv;	/* health check command, NULL-terminated; NULL: none */
-	int64_t check_every_ms, check_timeout_ms;
-	unsigned check_retries;
-	/* cgroup v2 limits: 0 not set, else the value (CONF_LIMIT_INFINITY / CONF_CPU_INFINITY
-	 * for "infinity") */
-	uint64_t memory_max, memory_high, pids_max;	/* bytes, bytes, processes */
-	uint32_t cpu_max_percent;	/* 100 = one CPU */
-	uint32_t cpu_weight;		/* 1 to 10000 */
+	struct conf_job_more *more;	/* NULL: the defaults (see CONF_MORE) */
 	int line;		/* line of the "job" keyword, for messages */
 	char *file;		/* the included file it is in; NULL: the main file */
 };
@@ -86,6 +97,7 @@ struct conf {
 };
 
 void conf_job_free(struct conf_job *job);
+void conf_job_more_free(struct conf_job_more *more);
 void conf_free(struct conf *conf);
 
 /* The command as the configuration writes it: arguments with blanks, quotes,

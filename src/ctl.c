@@ -99,7 +99,7 @@ static void reply_error(struct reply *r, enum ctl_error kind, const char *msg)
  * ready, then what the last one said. */
 static char *health_of(const struct job *job)
 {
-	if (!job->conf->check_argv)
+	if (!CONF_MORE(job->conf)->check_argv)
 		return NULL;
 	if (job->state == JOB_UNHEALTHY)
 		return "unhealthy";

@@ -43,9 +43,9 @@ void health_stop(struct job *job)
  * part of it that differs from job to job, so that checks do not run in lockstep. */
 void health_schedule_check(struct job *job, bool first)
 {
-	int64_t every = job->conf->check_every_ms, now = util_now_ms();
+	int64_t every = CONF_MORE(job->conf)->check_every_ms, now = util_now_ms();
 
-	if (!job->conf->check_argv) {
+	if (!CONF_MORE(job->conf)->check_argv) {
 		job->probe_at = 0;
 		return;
 	}
@@ -67,6 +67,7 @@ static int job_cgroup_fd(struct jobs *jobs, struct job *job)
 static void health_try(struct jobs *jobs, struct job *job)
 {
 	const struct conf_job *conf = job->conf;
+	const struct conf_job_more *m = CONF_MORE(conf);
 	struct probe *probe = job_probe(jobs, job);
 	int64_t now = util_now_ms();
 	char why[256];
@@ -75,18 +76,18 @@ static void health_try(struct jobs *jobs, struct job *job)
 	job->probe_at = 0;
 	if (!probe || probe->deadline)
 		return;
-	if (job->state == JOB_STARTING && conf->ready == CONF_READY_TCP) {
-		rc = probe_tcp(probe, conf->ready_host, conf->ready_port, READY_TCP_TRY_MS, why,
+	if (job->state == JOB_STARTING && m->ready == CONF_READY_TCP) {
+		rc = probe_tcp(probe, m->ready_host, m->ready_port, READY_TCP_TRY_MS, why,
 			       sizeof(why));
-	} else if (job->state == JOB_STARTING && conf->ready == CONF_READY_CMD) {
+	} else if (job->state == JOB_STARTING && m->ready == CONF_READY_CMD) {
 		fd = job_cgroup_fd(jobs, job);
-		rc = probe_cmd(probe, conf, conf->ready_argv, fd,
+		rc = probe_cmd(probe, conf, m->ready_argv, fd,
 			       job->deadline > now ? job->deadline - now : 1, why, sizeof(why));
 		if (fd >= 0)
 			close(fd);
-	} else if (job_is_ready(job) && conf->check_argv) {
+	} else if (job_is_ready(job) && m->check_argv) {
 		fd = job_cgroup_fd(jobs, job);
-		rc = probe_cmd(probe, conf, conf->check_argv, fd, conf->check_timeout_ms, why,
+		rc = probe_cmd(probe, conf, m->check_argv, fd, m->check_timeout_ms, why,
 			       sizeof(why));
 		if (fd >= 0)
 			close(fd);
@@ -96,7 +97,7 @@ static void health_try(struct jobs *jobs, struct job *job)
 	}
 	if (rc < 0) {
 		log_debug("job %s [%d] not ready yet: %s", job->conf->name, (int)job->pid, why);
-		job->probe_at = now + (conf->ready == CONF_READY_TCP ? READY_TCP_RETRY_MS :
+		job->probe_at = now + (m->ready == CONF_READY_TCP ? READY_TCP_RETRY_MS :
 							       READY_CMD_RETRY_MS);
 	}
 }
@@ -112,7 +113,7 @@ static void probe_done_cb(struct probe *probe, bool ok, const char *why)
 			return;
 		}
 		log_debug("job %s [%d] not ready yet: %s", job->conf->name, (int)job->pid, why);
-		job->probe_at = util_now_ms() + (job->conf->ready == CONF_READY_TCP ?
+		job->probe_at = util_now_ms() + (CONF_MORE(job->conf)->ready == CONF_READY_TCP ?
 						 READY_TCP_RETRY_MS : READY_CMD_RETRY_MS);
 		return;
 	}

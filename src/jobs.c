@@ -268,12 +268,12 @@ static void start(struct jobs *jobs, struct job *job)
 	job->after_logged = false;
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
 	resources_watch_oom(jobs, job);
-	if (job->conf->ready == CONF_READY_STARTED) {
+	if (CONF_MORE(job->conf)->ready == CONF_READY_STARTED) {
 		become_ready(jobs, job);
 	} else {
 		set_state(job, JOB_STARTING);
-		job->deadline = job->started_ms + job->conf->ready_timeout_ms;
-		if (job->conf->ready != CONF_READY_NOTIFY)
+		job->deadline = job->started_ms + CONF_MORE(job->conf)->ready_timeout_ms;
+		if (CONF_MORE(job->conf)->ready != CONF_READY_NOTIFY)
 			job->probe_at = job->started_ms;
 	}
 	if (child.failed) {
@@ -496,7 +496,7 @@ static void act_not_ready(struct jobs *jobs, struct job *job)
 	char waited[32];
 
 	log_warnx("job %s [%d] not ready after %s: restarting", name_of(job), (int)job->pid,
-		  util_describe_ms(job->conf->ready_timeout_ms, waited, sizeof(waited)));
+		  util_describe_ms(CONF_MORE(job->conf)->ready_timeout_ms, waited, sizeof(waited)));
 	begin_stop(jobs, job, JOB_THEN_RETRY);
 }
 
@@ -514,7 +514,7 @@ static void act_check_ok(struct jobs *jobs, struct job *job)
 
 static void act_check_fail(struct jobs *jobs, struct job *job)
 {
-	unsigned retries = job->conf->check_retries;
+	unsigned retries = CONF_MORE(job->conf)->check_retries;
 
 	job->checks_done++;
 	job->check_failures++;
@@ -712,7 +712,7 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 {
 	switch (job->state) {
 	case JOB_STARTING:
-		job->deadline += new->ready_timeout_ms - old->ready_timeout_ms;
+		job->deadline += CONF_MORE(new)->ready_timeout_ms - CONF_MORE(old)->ready_timeout_ms;
 		break;
 	case JOB_RUNNING:
 	case JOB_UNHEALTHY:
@@ -954,8 +954,8 @@ static bool after_ready(struct jobs *jobs, struct job *job)
 {
 	const struct conf_job *conf = job->conf;
 
-	for (size_t i = 0; i < conf->n_after; i++) {
-		struct job *first = job_named(jobs, conf->after[i]);
+	for (size_t i = 0; i < CONF_MORE(conf)->n_after; i++) {
+		struct job *first = job_named(jobs, CONF_MORE(conf)->after[i]);
 		bool ok = first && (first->conf->once ?
 				    first->state == JOB_DONE && WIFEXITED(first->last_status) &&
 				    WEXITSTATUS(first->last_status) == 0 :
@@ -964,7 +964,7 @@ static bool after_ready(struct jobs *jobs, struct job *job)
 		if (ok)
 			continue;
 		if (!job->after_logged)
-			log_info("job %s waits for %s to be ready", name_of(job), conf->after[i]);
+			log_info("job %s waits for %s to be ready", name_of(job), CONF_MORE(conf)->after[i]);
 		job->after_logged = true;
 		return false;
 	}
@@ -1055,7 +1055,7 @@ bool jobs_notify(struct jobs *jobs, pid_t sender, const struct notify_message *m
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
 
-		if (!job_is_up(job) || job->conf->ready != CONF_READY_NOTIFY)
+		if (!job_is_up(job) || CONF_MORE(job->conf)->ready != CONF_READY_NOTIFY)
 			continue;
 		if ((pgid <= 0 || pgid != job->pgid) &&
 		    !(job->in_cgroup && cgroup_job_holds(jobs->cgroup, name_of(job), sender)))

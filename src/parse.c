@@ -332,10 +332,6 @@ static void job_start(struct parser *p)
 	}
 	job->stop_timeout_ms = CONF_DEFAULT_STOP_TIMEOUT_MS;
 	job->restart_delay_ms = CONF_DEFAULT_RESTART_DELAY_MS;
-	job->ready_timeout_ms = CONF_DEFAULT_READY_TIMEOUT_MS;
-	job->check_every_ms = CONF_DEFAULT_CHECK_EVERY_MS;
-	job->check_timeout_ms = CONF_DEFAULT_CHECK_TIMEOUT_MS;
-	job->check_retries = CONF_DEFAULT_CHECK_RETRIES;
 	job->stop_signal = SIGTERM;
 	job->umask = CONF_DEFAULT_UMASK;
 	job->line = p->line;
@@ -819,12 +815,26 @@ static void kw_order(struct parser *p, struct conf_job *job, struct word *a, siz
 		bad(p, "bad number %s for order", show(a[0].s, b, sizeof(b)));
 }
 
+/* The job's conf_job_more, made (with the defaults) on its first setting. */
+static struct conf_job_more *more_of(struct parser *p, struct conf_job *job)
+{
+	if (!job->more) {
+		job->more = malloc(sizeof(*job->more));
+		if (!job->more) {
+			p->oom = true;
+			return NULL;
+		}
+		*job->more = conf_job_more_defaults;
+	}
+	return job->more;
+}
+
 /* ready notify, tcp and cmd are one setting in three forms. */
 static bool ready_given(struct parser *p, struct conf_job *job)
 {
 	static const enum kw forms[] = { KW_READY_NOTIFY, KW_READY_TCP, KW_READY_CMD };
 
-	if (job->ready == CONF_READY_STARTED)
+	if (CONF_MORE(job)->ready == CONF_READY_STARTED)
 		return false;
 	for (size_t i = 0; i < ARRAY_SIZE(forms); i++)
 		if (p->kw_line[forms[i]] && p->kw_line[forms[i]] != p->line) {
@@ -860,16 +870,23 @@ static char **command_words(struct parser *p, const char *kw, struct word *a, si
 
 static void kw_ready_notify(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
+
+	if (!more)
+		return;
 	(void)a, (void)na;
 	if (!ready_given(p, job))
-		job->ready = CONF_READY_NOTIFY;
+		more->ready = CONF_READY_NOTIFY;
 }
 
 static void kw_ready_tcp(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF], host[64];
 	int port;
 
+	if (!more)
+		return;
 	(void)na;
 	if (ready_given(p, job))
 		return;
@@ -878,47 +895,61 @@ static void kw_ready_tcp(struct parser *p, struct conf_job *job, struct word *a,
 		    "IPv4 or [IPv6] address)", show(a[0].s, b, sizeof(b)));
 		return;
 	}
-	job->ready = CONF_READY_TCP;
-	job->ready_host = copy_str(p, host);
-	job->ready_port = port;
+	more->ready = CONF_READY_TCP;
+	more->ready_host = copy_str(p, host);
+	more->ready_port = port;
 }
 
 static void kw_ready_cmd(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
+
+	if (!more)
+		return;
 	if (ready_given(p, job))
 		return;
-	job->ready_argv = command_words(p, "ready cmd", a, na);
-	if (job->ready_argv)
-		job->ready = CONF_READY_CMD;
+	more->ready_argv = command_words(p, "ready cmd", a, na);
+	if (more->ready_argv)
+		more->ready = CONF_READY_CMD;
 }
 
 static void kw_ready_timeout(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
+
+	if (!more)
+		return;
 	(void)na;
-	set_duration(p, "ready timeout", a[0].s, &job->ready_timeout_ms, true);
+	set_duration(p, "ready timeout", a[0].s, &more->ready_timeout_ms, true);
 }
 
 static void kw_after(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF];
 
-	if (!job->after_line)
-		job->after_line = p->line;
+	if (!more)
+		return;
+	if (!more->after_line)
+		more->after_line = p->line;
 	for (size_t i = 0; i < na; i++) {
 		if (!valid_name(a[i].s) || strlen(a[i].s) > NAME_MAX_LEN) {
 			bad(p, "bad job name %s after after", show(a[i].s, b, sizeof(b)));
 			continue;
 		}
-		push_str(p, &job->after, &job->n_after, a[i].s);
+		push_str(p, &more->after, &more->n_after, a[i].s);
 	}
 }
 
 /* check [every TIME] [timeout TIME] [retries N] cmd PATH [ARG...] */
 static void kw_check(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF];
 	size_t i = 0;
 
+	if (!more)
+		return;
 	while (i < na && !is_word(&a[i], "cmd")) {
 		size_t errors_before = p->n_errors;
 		int n;
@@ -928,15 +959,15 @@ static void kw_check(struct parser *p, struct conf_job *job, struct word *a, siz
 			return;
 		}
 		if (is_word(&a[i], "every")) {
-			set_duration(p, "check every", a[i + 1].s, &job->check_every_ms, true);
+			set_duration(p, "check every", a[i + 1].s, &more->check_every_ms, true);
 		} else if (is_word(&a[i], "timeout")) {
-			set_duration(p, "check timeout", a[i + 1].s, &job->check_timeout_ms, true);
+			set_duration(p, "check timeout", a[i + 1].s, &more->check_timeout_ms, true);
 		} else if (is_word(&a[i], "retries")) {
 			if (parse_int(a[i + 1].s, 1, 100, &n) < 0)
 				bad(p, "bad number %s for check retries (expected 1 to 100)",
 				    show(a[i + 1].s, b, sizeof(b)));
 			else
-				job->check_retries = (unsigned)n;
+				more->check_retries = (unsigned)n;
 		} else {
 			bad(p, "unknown check setting %s (expected every, timeout, retries or cmd)",
 			    show(a[i].s, b, sizeof(b)));
@@ -950,7 +981,7 @@ static void kw_check(struct parser *p, struct conf_job *job, struct word *a, siz
 		bad(p, "check needs \"cmd\" and a command");
 		return;
 	}
-	job->check_argv = command_words(p, "check", a + i + 1, na - i - 1);
+	more->check_argv = command_words(p, "check", a + i + 1, na - i - 1);
 }
 
 static void set_size(struct parser *p, const char *kw, const char *text, uint64_t *out)
@@ -964,48 +995,65 @@ static void set_size(struct parser *p, const char *kw, const char *text, uint64_
 
 static void kw_memory_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
+
+	if (!more)
+		return;
 	(void)na;
-	set_size(p, "memory max", a[0].s, &job->memory_max);
+	set_size(p, "memory max", a[0].s, &more->memory_max);
 }
 
 static void kw_memory_high(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
+
+	if (!more)
+		return;
 	(void)na;
-	set_size(p, "memory high", a[0].s, &job->memory_high);
+	set_size(p, "memory high", a[0].s, &more->memory_high);
 }
 
 static void kw_pids_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF];
 
+	if (!more)
+		return;
 	(void)na;
 	if (strcmp(a[0].s, "infinity") == 0)
-		job->pids_max = CONF_LIMIT_INFINITY;
-	else if (util_parse_u64(a[0].s, 4194304, &job->pids_max) < 0 || !job->pids_max)
+		more->pids_max = CONF_LIMIT_INFINITY;
+	else if (util_parse_u64(a[0].s, 4194304, &more->pids_max) < 0 || !more->pids_max)
 		bad(p, "bad number %s for pids max (expected 1 or more, or infinity)",
 		    show(a[0].s, b, sizeof(b)));
 }
 
 static void kw_cpu_max(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF];
 
+	if (!more)
+		return;
 	(void)na;
-	if (parse_percent(a[0].s, &job->cpu_max_percent) < 0)
+	if (parse_percent(a[0].s, &more->cpu_max_percent) < 0)
 		bad(p, "bad percent %s for cpu max (expected 1%% to 100000%%, or infinity)",
 		    show(a[0].s, b, sizeof(b)));
 }
 
 static void kw_cpu_weight(struct parser *p, struct conf_job *job, struct word *a, size_t na)
 {
+	struct conf_job_more *more = more_of(p, job);
 	char b[SHOWBUF];
 	int n;
 
+	if (!more)
+		return;
 	(void)na;
 	if (parse_int(a[0].s, 1, 10000, &n) < 0)
 		bad(p, "bad number %s for cpu weight (expected 1 to 10000)", show(a[0].s, b, sizeof(b)));
 	else
-		job->cpu_weight = (uint32_t)n;
+		more->cpu_weight = (uint32_t)n;
 }
 
 #define ANY SIZE_MAX
@@ -1779,7 +1827,7 @@ static void after_error(struct parser *p, const struct conf_job *job, const char
 		return;
 	}
 	p->file = job->file ? job->file : p->main_file;
-	error_at(p, job->after_line, false, "job \"%s\": %s", job->name, text);
+	error_at(p, CONF_MORE(job)->after_line, false, "job \"%s\": %s", job->name, text);
 	free(text);
 }
 
@@ -1875,7 +1923,7 @@ static void check_after(struct parser *p)
 	bool known = true;
 
 	for (size_t i = 0; i < n; i++)
-		n_edges += jobs[i]->n_after;
+		n_edges += CONF_MORE(jobs[i])->n_after;
 	if (!n_edges)
 		return;
 	refs = malloc(n * sizeof(*refs));
@@ -1892,8 +1940,8 @@ static void check_after(struct parser *p)
 	n_edges = 0;
 	for (size_t i = 0; i < n; i++) {
 		deps[i] = all + n_edges;
-		for (size_t a = 0; a < jobs[i]->n_after; a++) {
-			struct job_ref key = { jobs[i]->after[a], 0 }, *hit;
+		for (size_t a = 0; a < CONF_MORE(jobs[i])->n_after; a++) {
+			struct job_ref key = { CONF_MORE(jobs[i])->after[a], 0 }, *hit;
 
 			hit = bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
 			if (!hit) {

@@ -516,9 +516,9 @@ static int64_t boot_deadline(const struct jobs *jobs)
 	int64_t longest = 0;
 
 	for (size_t i = 0; i < jobs->n; i++)
-		if (jobs->v[i]->conf->ready != CONF_READY_STARTED &&
-		    jobs->v[i]->conf->ready_timeout_ms > longest)
-			longest = jobs->v[i]->conf->ready_timeout_ms;
+		if (CONF_MORE(jobs->v[i]->conf)->ready != CONF_READY_STARTED &&
+		    CONF_MORE(jobs->v[i]->conf)->ready_timeout_ms > longest)
+			longest = CONF_MORE(jobs->v[i]->conf)->ready_timeout_ms;
 	return util_now_ms() + longest;
 }
 

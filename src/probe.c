@@ -140,7 +140,7 @@ int probe_cmd(struct probe *probe, const struct conf_job *job, char *const *argv
 	 * NOTIFY_SOCKET: only the job itself says it is ready. */
 	ctx.argv = (char **)argv;
 	ctx.in = ctx.out = ctx.err = NULL;
-	ctx.ready = CONF_READY_STARTED;
+	ctx.more = NULL;
 	if (spawn_job(&ctx, cgroup_fd, &child, why, why_len) < 0)
 		return -1;
 	if (child.report_fd >= 0)

@@ -18,10 +18,10 @@
 
 static const char *memory_max_text(const struct job *job, char *buf, size_t len)
 {
-	if (!job->conf->memory_max)
+	if (!CONF_MORE(job->conf)->memory_max)
 		return "no memory max";
 	snprintf(buf, len, "memory max ");
-	conf_size_text(job->conf->memory_max, buf + strlen(buf), len - strlen(buf));
+	conf_size_text(CONF_MORE(job->conf)->memory_max, buf + strlen(buf), len - strlen(buf));
 	return buf;
 }
 
@@ -57,7 +57,7 @@ void resources_watch_oom(struct jobs *jobs, struct job *job)
 {
 	char path[PATH_MAX];
 
-	if (jobs->oom_watch.fd < 0 || job->events_wd >= 0 || !job->conf->memory_max ||
+	if (jobs->oom_watch.fd < 0 || job->events_wd >= 0 || !CONF_MORE(job->conf)->memory_max ||
 	    cgroup_job_events_path(jobs->cgroup, job->conf->name, path, sizeof(path)) < 0)
 		return;
 	job->events_wd = inotify_add_watch(jobs->oom_watch.fd, path, IN_MODIFY);
@@ -161,8 +161,8 @@ void resources_check(struct jobs *jobs)
 		for (int c = 0; c < CGROUP_N_CONTROLLERS; c++)
 			if (mask & ~have & (1u << c))
 				log_warnx("job %s: %s not enforced: %s", job->conf->name,
-					  c == CGROUP_CPU && !job_latest_conf(job)->cpu_max_percent ?
-					  "cpu weight" : c == CGROUP_MEMORY && !job_latest_conf(job)->memory_max ?
+					  c == CGROUP_CPU && !CONF_MORE(job_latest_conf(job))->cpu_max_percent ?
+					  "cpu weight" : c == CGROUP_MEMORY && !CONF_MORE(job_latest_conf(job))->memory_max ?
 					  "memory high" : limit_names[c],
 					  jobs->cgroup && jobs->cgroup->dir_fd >= 0 ? jobs->cgroup->why[c] :
 					  "no cgroup v2 for pmtr's jobs");

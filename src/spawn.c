@@ -305,7 +305,7 @@ void spawn_set_notify_socket(const char *name)
 static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
 {
 	const struct conf_job *job = plan->job;
-	bool notify = job->ready == CONF_READY_NOTIFY && notify_env[0];
+	bool notify = CONF_MORE(job)->ready == CONF_READY_NOTIFY && notify_env[0];
 	size_t n_environ = 0, n = 0, n_override;
 	char **envp;
 

@@ -1278,31 +1278,31 @@ START_TEST(test_ready)
 	struct conf *c = ok(JOB(""));
 	struct conf_job *j = only_job(c);
 
-	ck_assert_int_eq(j->ready, CONF_READY_STARTED);
-	ck_assert_int_eq(j->ready_timeout_ms, 90000);
-	ck_assert_ptr_null(j->check_argv);
+	ck_assert_int_eq(CONF_MORE(j)->ready, CONF_READY_STARTED);
+	ck_assert_int_eq(CONF_MORE(j)->ready_timeout_ms, 90000);
+	ck_assert_ptr_null(CONF_MORE(j)->check_argv);
 	conf_free(c);
 	c = ok(JOB("  ready notify\n  ready timeout 5s\n"));
-	ck_assert_int_eq(only_job(c)->ready, CONF_READY_NOTIFY);
-	ck_assert_int_eq(only_job(c)->ready_timeout_ms, 5000);
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready, CONF_READY_NOTIFY);
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready_timeout_ms, 5000);
 	conf_free(c);
 	c = ok(JOB("  ready tcp 8080\n"));
-	ck_assert_int_eq(only_job(c)->ready, CONF_READY_TCP);
-	ck_assert_str_eq(only_job(c)->ready_host, "127.0.0.1");
-	ck_assert_int_eq(only_job(c)->ready_port, 8080);
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready, CONF_READY_TCP);
+	ck_assert_str_eq(CONF_MORE(only_job(c))->ready_host, "127.0.0.1");
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready_port, 8080);
 	conf_free(c);
 	c = ok(JOB("  ready tcp [::1]:443\n"));
-	ck_assert_str_eq(only_job(c)->ready_host, "::1");
-	ck_assert_int_eq(only_job(c)->ready_port, 443);
+	ck_assert_str_eq(CONF_MORE(only_job(c))->ready_host, "::1");
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready_port, 443);
 	conf_free(c);
 	c = ok(JOB("  ready tcp localhost:5432\n"));
-	ck_assert_str_eq(only_job(c)->ready_host, "127.0.0.1");
+	ck_assert_str_eq(CONF_MORE(only_job(c))->ready_host, "127.0.0.1");
 	conf_free(c);
 	c = ok(JOB("  ready cmd /usr/bin/pg_isready -q\n"));
-	ck_assert_int_eq(only_job(c)->ready, CONF_READY_CMD);
-	ck_assert_str_eq(only_job(c)->ready_argv[0], "/usr/bin/pg_isready");
-	ck_assert_str_eq(only_job(c)->ready_argv[1], "-q");
-	ck_assert_ptr_null(only_job(c)->ready_argv[2]);
+	ck_assert_int_eq(CONF_MORE(only_job(c))->ready, CONF_READY_CMD);
+	ck_assert_str_eq(CONF_MORE(only_job(c))->ready_argv[0], "/usr/bin/pg_isready");
+	ck_assert_str_eq(CONF_MORE(only_job(c))->ready_argv[1], "-q");
+	ck_assert_ptr_null(CONF_MORE(only_job(c))->ready_argv[2]);
 	conf_free(c);
 	errors(JOB("  ready tcp 0\n"), "pmtr.conf:4: job \"t\": bad address \"0\" for ready tcp "
 	       "(expected [HOST:]PORT, HOST a numeric IPv4 or [IPv6] address)");
@@ -1331,17 +1331,17 @@ START_TEST(test_check)
 	struct conf *c = ok(JOB("  check cmd /bin/check --fast\n"));
 	struct conf_job *j = only_job(c);
 
-	ck_assert_str_eq(j->check_argv[0], "/bin/check");
-	ck_assert_str_eq(j->check_argv[1], "--fast");
-	ck_assert_int_eq(j->check_every_ms, 30000);
-	ck_assert_int_eq(j->check_timeout_ms, 10000);
-	ck_assert_uint_eq(j->check_retries, 3);
+	ck_assert_str_eq(CONF_MORE(j)->check_argv[0], "/bin/check");
+	ck_assert_str_eq(CONF_MORE(j)->check_argv[1], "--fast");
+	ck_assert_int_eq(CONF_MORE(j)->check_every_ms, 30000);
+	ck_assert_int_eq(CONF_MORE(j)->check_timeout_ms, 10000);
+	ck_assert_uint_eq(CONF_MORE(j)->check_retries, 3);
 	conf_free(c);
 	c = ok(JOB("  check retries 5 timeout 2s every 1m cmd /bin/true\n"));
 	j = only_job(c);
-	ck_assert_int_eq(j->check_every_ms, 60000);
-	ck_assert_int_eq(j->check_timeout_ms, 2000);
-	ck_assert_uint_eq(j->check_retries, 5);
+	ck_assert_int_eq(CONF_MORE(j)->check_every_ms, 60000);
+	ck_assert_int_eq(CONF_MORE(j)->check_timeout_ms, 2000);
+	ck_assert_uint_eq(CONF_MORE(j)->check_retries, 5);
 	conf_free(c);
 	errors(JOB("  check cmd\n"), "pmtr.conf:4: job \"t\": check needs a command");
 	errors(JOB("  check every 5s\n"), "pmtr.conf:4: job \"t\": check needs \"cmd\" and a command");
@@ -1397,18 +1397,18 @@ START_TEST(test_resource_limits)
 	c = ok(JOB("  memory max 256M\n  memory high 200M\n  pids max 64\n  cpu max 150%\n"
 		   "  cpu weight 200\n  cpu 0\n"));
 	j = only_job(c);
-	ck_assert_uint_eq(j->memory_max, 256ull << 20);
-	ck_assert_uint_eq(j->memory_high, 200ull << 20);
-	ck_assert_uint_eq(j->pids_max, 64);
-	ck_assert_uint_eq(j->cpu_max_percent, 150);
-	ck_assert_uint_eq(j->cpu_weight, 200);
+	ck_assert_uint_eq(CONF_MORE(j)->memory_max, 256ull << 20);
+	ck_assert_uint_eq(CONF_MORE(j)->memory_high, 200ull << 20);
+	ck_assert_uint_eq(CONF_MORE(j)->pids_max, 64);
+	ck_assert_uint_eq(CONF_MORE(j)->cpu_max_percent, 150);
+	ck_assert_uint_eq(CONF_MORE(j)->cpu_weight, 200);
 	ck_assert_ptr_nonnull(j->cpus);
 	ck_assert(conf_job_has_limits(j, &mask));
 	ck_assert_uint_eq(mask, 7);
 	conf_free(c);
 	c = ok(JOB("  pids max infinity\n  memory max infinity\n"));
-	ck_assert_uint_eq(only_job(c)->pids_max, CONF_LIMIT_INFINITY);
-	ck_assert_uint_eq(only_job(c)->memory_max, CONF_LIMIT_INFINITY);
+	ck_assert_uint_eq(CONF_MORE(only_job(c))->pids_max, CONF_LIMIT_INFINITY);
+	ck_assert_uint_eq(CONF_MORE(only_job(c))->memory_max, CONF_LIMIT_INFINITY);
 	conf_free(c);
 	errors(JOB("  memory max 12Q\n"), "pmtr.conf:4: job \"t\": bad size \"12Q\" for memory max "
 	       "(expected a number with K, M, G or T, or infinity)");
@@ -1442,8 +1442,11 @@ START_TEST(test_limits_live)
 	ck_assert(conf_job_supervision_differs(only_job(b), only_job(a), what, sizeof(what)));
 	ck_assert_str_eq(what, "memory max 100M, pids max none, cpu max 50%");
 	conf_job_take_supervision(only_job(a), only_job(b));
-	ck_assert_uint_eq(only_job(a)->memory_max, 200ull << 20);
-	ck_assert(conf_job_equal(only_job(a), only_job(b)));
+	ck_assert_uint_eq(CONF_MORE(only_job(a))->memory_max, 200ull << 20);
+	/* taken over whole: the source is left with what the target had */
+	ck_assert_uint_eq(CONF_MORE(only_job(a))->pids_max, 10);
+	ck_assert_uint_eq(CONF_MORE(only_job(a))->cpu_max_percent, 150);
+	ck_assert_uint_eq(CONF_MORE(only_job(b))->memory_max, 100ull << 20);
 	conf_free(a);
 	conf_free(b);
 }
@@ -1456,10 +1459,10 @@ START_TEST(test_after_graph)
 	struct conf *c = ok(NAMED("db", "") NAMED("web", "  after db\n  after cache\n")
 			    NAMED("cache", ""));
 
-	ck_assert_uint_eq(c->jobs[1]->n_after, 2);
-	ck_assert_str_eq(c->jobs[1]->after[0], "db");
-	ck_assert_str_eq(c->jobs[1]->after[1], "cache");
-	ck_assert_int_eq(c->jobs[1]->after_line, 8);
+	ck_assert_uint_eq(CONF_MORE(c->jobs[1])->n_after, 2);
+	ck_assert_str_eq(CONF_MORE(c->jobs[1])->after[0], "db");
+	ck_assert_str_eq(CONF_MORE(c->jobs[1])->after[1], "cache");
+	ck_assert_int_eq(CONF_MORE(c->jobs[1])->after_line, 8);
 	conf_free(c);
 	/* a chain written backwards is fine: after is about readiness, not file order */
 	conf_free(ok(NAMED("a", "  after b\n") NAMED("b", "  after c\n") NAMED("c", "")));
