@@ -1967,6 +1967,45 @@ out:
 	free(all);
 }
 
+/* Once the jobs are in start order: a wait job holds back every job after it, so
+ * one that names such a job in "after" would wait for it for ever. */
+static void check_wait_after(struct parser *p)
+{
+	struct conf_job **jobs = p->conf->jobs;
+	size_t n = p->conf->n_jobs;
+	struct job_ref *refs;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i]->wait && CONF_MORE(jobs[i])->n_after)
+			goto check;
+	return;
+check:
+	refs = malloc(n * sizeof(*refs));
+	if (!refs) {
+		p->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct job_ref){ jobs[i]->name, i };
+	qsort(refs, n, sizeof(*refs), by_ref_name);
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_job_more *more = CONF_MORE(jobs[i]);
+
+		if (!jobs[i]->wait)
+			continue;
+		for (size_t a = 0; a < more->n_after; a++) {
+			struct job_ref key = { more->after[a], 0 }, *hit;
+
+			hit = bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
+			if (hit && hit->index > i)
+				after_error(p, jobs[i], "after \"%s\": it starts after this wait job, "
+					    "which holds it back: both would wait for ever", key.name);
+		}
+	}
+	p->file = p->main_file;
+	free(refs);
+}
+
 static struct conf *finish(struct parser *p, struct parse_errors *errs,
 			   struct parse_input *input)
 {
@@ -1983,6 +2022,8 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs,
 	parser_free(p);
 	if (!p->oom && !p->failed && sort_jobs(conf) < 0)
 		p->oom = true;
+	if (!p->oom && !p->failed)
+		check_wait_after(p);
 	if (input)
 		*input = *p->input;
 	else

@@ -1477,6 +1477,14 @@ START_TEST(test_after_graph)
 	errors(NAMED("x", "") NAMED("a", "  after x b\n") NAMED("b", "  after a\n"),
 	       "pmtr.conf:13: job \"b\": after \"a\" makes a cycle: b -> a -> b");
 	errors(NAMED("web", "  after\n"), "pmtr.conf:4: job \"web\": missing argument for after");
+	/* a wait job holds back the jobs after it in start order: it cannot wait for one */
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", ""),
+	       "pmtr.conf:5: job \"setup\": after \"db\": it starts after this wait job, which "
+	       "holds it back: both would wait for ever");
+	errors(NAMED("db", "  order 2\n") NAMED("setup", "  wait\n  after db\n  order 1\n"),
+	       "pmtr.conf:10: job \"setup\": after \"db\": it starts after this wait job, which "
+	       "holds it back: both would wait for ever");
+	conf_free(ok(NAMED("db", "") NAMED("setup", "  wait\n  after db\n")));
 	errors(NAMED("web", "  after db/x\n"),
 	       "pmtr.conf:4: job \"web\": bad job name \"db/x\" after after");
 }
