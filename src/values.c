@@ -1,4 +1,4 @@
-/* values.c: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, UDP and TCP addresses. SPDX-License-Identifier: MIT */
+/* values.c: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, sizes, percents, UDP and TCP addresses. SPDX-License-Identifier: MIT */
 #include "config.h"
 
 #include <arpa/inet.h>

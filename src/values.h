@@ -1,4 +1,4 @@
-/* values.h: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, UDP addresses. SPDX-License-Identifier: MIT */
+/* values.h: the syntaxes of pmtr.conf values: times, CPU lists, ulimits, sizes, percents, UDP and TCP addresses. SPDX-License-Identifier: MIT */
 #ifndef PMTR_VALUES_H
 #define PMTR_VALUES_H
 
