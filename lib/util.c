@@ -163,6 +163,37 @@ int util_parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int util_parse_duration(const char *text, int64_t max_ms, int64_t *ms)
+{
+	static const struct { const char *suffix; uint64_t ms; } units[] = {
+		{ "", 1000 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+		{ "d", 86400000 }, { "ms", 1 },
+	};
+	size_t digits = 0;
+	uint64_t v = 0;
+
+	if (!text)
+		return -1;
+	while (text[digits] >= '0' && text[digits] <= '9')
+		digits++;
+	if (digits == 0)
+		return -1;
+	for (size_t i = 0; i < digits; i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(text[i] - '0');
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(text + digits, units[i].suffix) != 0)
+			continue;
+		if (v > (uint64_t)max_ms / units[i].ms)
+			return -1;
+		*ms = (int64_t)(v * units[i].ms);
+		return 0;
+	}
+	return -1;
+}
+
 char *util_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;

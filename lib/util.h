@@ -12,6 +12,10 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: every time that decides behaviour. */
 int64_t util_now_ms(void);
+/* A time as pmtr.conf and pmtrctl write it: digits, then nothing (seconds), ms,
+ * s, m, h or d; at most max_ms. 0, or -1 on bad syntax or too long. */
+int util_parse_duration(const char *text, int64_t max_ms, int64_t *ms);
+
 /* Milliseconds since the epoch: only for what people read. */
 int64_t util_now_wall_ms(void);
 

@@ -1812,6 +1812,29 @@ static int by_ref_name(const void *a, const void *b)
 	return strcmp(((const struct job_ref *)a)->name, ((const struct job_ref *)b)->name);
 }
 
+/* The jobs of the set sorted by name, to find one by name; NULL on ENOMEM. */
+static struct job_ref *sorted_refs(struct parser *p)
+{
+	size_t n = p->conf->n_jobs;
+	struct job_ref *refs = malloc((n ? n : 1) * sizeof(*refs));
+
+	if (!refs) {
+		p->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		refs[i] = (struct job_ref){ p->conf->jobs[i]->name, i };
+	qsort(refs, n, sizeof(*refs), by_ref_name);
+	return refs;
+}
+
+static struct job_ref *find_ref(struct job_ref *refs, size_t n, const char *name)
+{
+	struct job_ref key = { name, 0 };
+
+	return bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
+}
+
 __attribute__((format(printf, 3, 4)))
 static void after_error(struct parser *p, const struct conf_job *job, const char *fmt, ...)
 {
@@ -1926,7 +1949,7 @@ static void check_after(struct parser *p)
 		n_edges += CONF_MORE(jobs[i])->n_after;
 	if (!n_edges)
 		return;
-	refs = malloc(n * sizeof(*refs));
+	refs = sorted_refs(p);
 	deps = calloc(n, sizeof(*deps));
 	n_deps = calloc(n, sizeof(*n_deps));
 	all = malloc(n_edges * sizeof(*all));
@@ -1934,22 +1957,19 @@ static void check_after(struct parser *p)
 		p->oom = true;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		refs[i] = (struct job_ref){ jobs[i]->name, i };
-	qsort(refs, n, sizeof(*refs), by_ref_name);
 	n_edges = 0;
 	for (size_t i = 0; i < n; i++) {
 		deps[i] = all + n_edges;
 		for (size_t a = 0; a < CONF_MORE(jobs[i])->n_after; a++) {
-			struct job_ref key = { CONF_MORE(jobs[i])->after[a], 0 }, *hit;
+			const char *name = CONF_MORE(jobs[i])->after[a];
+			struct job_ref *hit = find_ref(refs, n, name);
 
-			hit = bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
 			if (!hit) {
-				after_error(p, jobs[i], "after \"%s\": no such job", key.name);
+				after_error(p, jobs[i], "after \"%s\": no such job", name);
 				known = false;
 			} else if (hit->index == i) {
 				after_error(p, jobs[i], "after \"%s\": a job cannot wait for itself",
-					    key.name);
+					    name);
 				known = false;
 			} else {
 				deps[i][n_deps[i]++] = hit->index;
@@ -1980,26 +2000,20 @@ static void check_wait_after(struct parser *p)
 			goto check;
 	return;
 check:
-	refs = malloc(n * sizeof(*refs));
-	if (!refs) {
-		p->oom = true;
+	refs = sorted_refs(p);
+	if (!refs)
 		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		refs[i] = (struct job_ref){ jobs[i]->name, i };
-	qsort(refs, n, sizeof(*refs), by_ref_name);
 	for (size_t i = 0; i < n; i++) {
 		const struct conf_job_more *more = CONF_MORE(jobs[i]);
 
 		if (!jobs[i]->wait)
 			continue;
 		for (size_t a = 0; a < more->n_after; a++) {
-			struct job_ref key = { more->after[a], 0 }, *hit;
+			struct job_ref *hit = find_ref(refs, n, more->after[a]);
 
-			hit = bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
 			if (hit && hit->index > i)
 				after_error(p, jobs[i], "after \"%s\": it starts after this wait job, "
-					    "which holds it back: both would wait for ever", key.name);
+					    "which holds it back: both would wait for ever", more->after[a]);
 		}
 	}
 	p->file = p->main_file;

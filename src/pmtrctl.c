@@ -1104,35 +1104,14 @@ static int wait_ready(const char *path, struct ctl_request *req, int64_t timeout
  * pmtr.conf writes times. */
 static int parse_wait_time(const char *text, int64_t *ms)
 {
-	static const struct { const char *suffix; int64_t ms; } units[] = {
-		{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 },
-		{ "d", 86400000 },
-	};
-	size_t digits = strspn(text, "0123456789");
-	char number[16];
-	uint64_t v;
+	char *shown;
 
-	if (digits == 0 || digits >= sizeof(number))
-		goto bad;
-	memcpy(number, text, digits);
-	number[digits] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(text + digits, units[i].suffix) != 0)
-			continue;
-		if (util_parse_u64(number, WAIT_MAX_MS, &v) < 0 ||
-		    v > (uint64_t)(WAIT_MAX_MS / units[i].ms))
-			goto bad;
-		*ms = (int64_t)v * units[i].ms;
+	if (util_parse_duration(text, WAIT_MAX_MS, ms) == 0)
 		return 0;
-	}
-bad:
-	{
-		char *shown = printable(text);
-
-		complain("bad time \"%s\": a number of seconds, or with ms, s, m, h or d (500ms, 10s, 2m), at most 7d",
-			 shown ? shown : "?");
-		free(shown);
-	}
+	shown = printable(text);
+	complain("bad time \"%s\": a number of seconds, or with ms, s, m, h or d (500ms, 10s, 2m), at most 7d",
+		 shown ? shown : "?");
+	free(shown);
 	return -1;
 }
 
