@@ -276,10 +276,6 @@ static void start(struct jobs *jobs, struct job *job)
 		if (CONF_MORE(job->conf)->ready != CONF_READY_NOTIFY)
 			job->probe_at = job->started_ms;
 	}
-	if (child.failed) {
-		spawn_describe(job->conf, &child.report, why, sizeof(why));
-		log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
-	}
 }
 
 static void begin_stop(struct jobs *jobs, struct job *job, enum job_then then)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/futex.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdint.h>
@@ -22,9 +23,6 @@
 #include "spawn.h"
 #include "util.h"
 
-#ifndef CLOSE_RANGE_UNSHARE
-#define CLOSE_RANGE_UNSHARE (1U << 1)
-#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -37,60 +35,116 @@ static struct {
 	rlim_t soft;
 } nofile;
 
-/* The signals pmtr ignores (inherited, or SIGPIPE): exec keeps "ignored", so a
- * child resets just these; pmtr installs no handler, and exec resets handlers. */
+/* The signals a child resets: exec resets handlers but keeps "ignored", so those
+ * pmtr ignores (inherited, or SIGPIPE; pmtr installs no handler), and glibc's
+ * reserved ones, which a parent such as make may have left ignored. Until
+ * note_dispositions, every signal. */
 static struct {
 	bool known;
-	sigset_t ignored;
-	int rtmin;		/* glibc keeps 32 up to here for itself: always reset */
-} dispositions;
+	int n;
+	unsigned char sig[NSIG];
+} resets;
 
 static void note_dispositions(void)
 {
-	sigemptyset(&dispositions.ignored);
+	resets.n = 0;
 	for (int sig = 1; sig < NSIG; sig++) {
 		struct sigaction sa;
+		bool reserved = sig >= 32 && sig < SIGRTMIN;
 
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-			sigaddset(&dispositions.ignored, sig);
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (reserved || (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN))
+			resets.sig[resets.n++] = (unsigned char)sig;
 	}
-	dispositions.rtmin = SIGRTMIN;
-	dispositions.known = true;
+	resets.known = true;
 }
 
-/* A start with vfork semantics (CLONE_VM | CLONE_VFORK | CLONE_FILES) on a stack of
- * its own: pmtr waits while the child, sharing its memory and descriptor table,
- * takes a private copy of the few descriptors it needs. Nothing else is copied
- * (page tables; a thousand job pipes, closed again at exec), and a failure is
- * reported in memory. On x86-64 the child is made by clone3 in its job's cgroup
+/* A job starts in a child that shares pmtr's memory (CLONE_VM) on a stack of its
+ * own, and pmtr goes on at once: neither the page tables are copied (a fork's cost)
+ * nor does pmtr wait until the child gets a CPU and execs (vfork's, long on a busy
+ * machine). The kernel zeroes the slot's word when the child execs or exits
+ * (CLONE_CHILD_CLEARTID): from then on its stack and plan are free again. The child
+ * gets a copy of the descriptor table and reports a failure through a pipe, as
+ * after a fork. On x86-64 it is made by clone3 in its job's cgroup
  * (CLONE_INTO_CGROUP) rather than moved there. Used where a probe shows memory is
- * really shared (valgrind, for one, runs such a clone as a fork): jobs start by
- * fork otherwise. */
-#define CHILD_STACK_SIZE (64 * 1024)
+ * really shared (valgrind, for one, runs such a clone as a fork) and the child
+ * can make system calls without glibc (whose wrappers would write pmtr's errno):
+ * jobs start by fork otherwise, and when every slot is taken for longer than
+ * SLOT_WAIT_NS (children stuck before exec, say on a FIFO without a reader). */
+#define START_SLOTS 32
+#define CHILD_STACK_SIZE (32 * 1024)
+#define SLOT_WAIT_NS (10 * 1000 * 1000L)
 
 /* Largest env file read. */
 #define ENV_FILE_MAX (1u << 20)
 
-/* Code that runs in such a child works on pmtr's memory: under a sanitizer it must
- * not take the sanitizer's locks (its _exit interceptor does, and a lock held at
- * exit stays held in pmtr), nor tell it about a stack it does not know. */
+/* Code that runs in such a child works on pmtr's memory beside pmtr: under a
+ * sanitizer it must not take the sanitizer's locks, nor tell it about a stack it
+ * does not know. */
 #define CHILD_CODE __attribute__((no_sanitize_address))
+
+/* A system call as the child makes it: -errno on failure, errno untouched. */
+#if defined(__x86_64__)
+#define HAVE_RAW_SYSCALL 1
+static inline CHILD_CODE long child_sys(long n, long a, long b, long c, long d)
+{
+	register long r10 __asm__("r10") = d;
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#else
+static long child_sys(long n, long a, long b, long c, long d)
+{
+	long ret = syscall(n, a, b, c, d);
+
+	return ret < 0 ? -errno : ret;
+}
+#endif
+#define SYS(n, a, b, c, d) child_sys((n), (long)(a), (long)(b), (long)(c), (long)(d))
+
+/* 32-bit ids where the plain calls take 16-bit ones. */
+#ifdef SYS_setuid32
+#define SYS_SETUID SYS_setuid32
+#define SYS_SETGID SYS_setgid32
+#define SYS_SETGROUPS SYS_setgroups32
+#else
+#define SYS_SETUID SYS_setuid
+#define SYS_SETGID SYS_setgid
+#define SYS_SETGROUPS SYS_setgroups
+#endif
 
 static CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
 {
 	for (;;)
-		syscall(SYS_exit_group, status);
+		SYS(SYS_exit_group, status, 0, 0, 0);
 }
+
+struct plan;
+
+struct start_slot {
+	pid_t busy;		/* the child's pid while it may use stack or plan; the
+				 * kernel zeroes it at the child's exec or exit */
+	char *stack;		/* top of CHILD_STACK_SIZE bytes above a guard page */
+	struct plan *plan;	/* freed once the slot is free */
+};
 
 static struct {
 	bool on;
 	bool clone3;		/* cleared when the kernel has no clone3 */
 	bool into_cgroup;	/* cleared when it has no CLONE_INTO_CGROUP */
-	char *stack;		/* CHILD_STACK_SIZE bytes above a guard page */
-	int slot;		/* low descriptor through which the output pipe passes */
-	int null_fd;		/* /dev/null: a child's stdin, the slot between starts */
-	struct spawn_report report;	/* written by a failing child */
-} shared;
+	struct start_slot slot[START_SLOTS];
+	unsigned next;		/* the slot taken longest ago */
+	char *stacks;		/* the mapping of every slot's stack */
+	size_t stacks_len;
+	unsigned taken;		/* slots taken since spawn_trim gave the pages back */
+	int null_fd;		/* /dev/null: stdin of a job whose output pmtr reads */
+} shared = { .null_fd = -1 };
 
 #if defined(__x86_64__) && defined(SYS_clone3)
 #define HAVE_CLONE3_ON_STACK 1
@@ -139,65 +193,68 @@ static CHILD_CODE int probe_child(void *seen)
 	child_exit(0);
 }
 
-/* Whether a CLONE_VM | CLONE_VFORK child writes where pmtr reads. The probe's exit
- * is collected by the SIGCHLD handling like any orphan's. */
-static bool memory_is_shared(void)
+/* One mapping holds every slot's stack, each above a guard page. */
+static bool map_stacks(void)
 {
-	static volatile int seen;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), each = page + CHILD_STACK_SIZE;
+	char *map = mmap(NULL, START_SLOTS * each, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 
-	seen = 0;
-	if (clone(probe_child, shared.stack + CHILD_STACK_SIZE, CLONE_VM | CLONE_VFORK | SIGCHLD,
-		  (void *)&seen) < 0) {
-		log_warn("spawn: clone");
+	if (map == MAP_FAILED) {
+		log_warn("spawn: child stacks");
 		return false;
 	}
-	return seen == 1;
+	shared.stacks = map;
+	shared.stacks_len = START_SLOTS * each;
+	for (unsigned i = 0; i < START_SLOTS; i++) {
+		if (mprotect(map + i * each, page, PROT_NONE) < 0)
+			log_warn("spawn: guard page");
+		shared.slot[i].stack = map + (i + 1) * each;
+	}
+	return true;
+}
+
+/* Whether a CLONE_VM child writes where pmtr reads. The probe's exit is collected
+ * by the SIGCHLD handling like any orphan's. */
+static const char *why_not_shared(void)
+{
+	static volatile int seen;
+	static char why[64];
+
+	seen = 0;
+	if (clone(probe_child, shared.slot[0].stack, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		  (void *)&seen) < 0) {
+		snprintf(why, sizeof(why), "clone: %s", strerror(errno));
+		return why;
+	}
+	return seen == 1 ? NULL : "a clone does not share memory here";
 }
 
 static void set_up_shared_start(void)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	char *map;
+#ifdef HAVE_RAW_SYSCALL
+	const char *why;
 
-	/* close_range(CLOSE_RANGE_UNSHARE), Linux 5.9: on a table of one user it only
-	 * checks the flags. */
-	if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) {
-		log_debug("spawn: close_range cannot unshare (%s): jobs start by fork",
-			  strerror(errno));
+	if (!map_stacks())
 		return;
-	}
-	map = mmap(NULL, page + CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (map == MAP_FAILED) {
-		log_warn("spawn: child stack");
-		return;
-	}
-	if (mprotect(map, page, PROT_NONE) < 0)
-		log_warn("spawn: guard page");
-	shared.stack = map + page;
-	shared.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	/* Above null_fd: a child's private table, all below the slot, holds both. */
-	shared.slot = shared.null_fd >= 0 ? fcntl(shared.null_fd, F_DUPFD_CLOEXEC,
-						  shared.null_fd + 1) : -1;
-	if (shared.slot >= 0 && memory_is_shared()) {
+	why = why_not_shared();
+	if (!why) {
 		shared.on = shared.clone3 = shared.into_cgroup = true;
 		return;
 	}
-	if (shared.slot < 0)
-		log_warn("spawn: descriptors");
-	else
-		log_debug("spawn: a clone does not share memory here: jobs start by fork");
-	if (shared.null_fd >= 0)
-		close(shared.null_fd);
-	if (shared.slot >= 0)
-		close(shared.slot);
-	munmap(map, page + CHILD_STACK_SIZE);
-	shared.stack = NULL;
+	log_debug("spawn: %s: jobs start by fork", why);
+	munmap(shared.stacks, shared.stacks_len);
+#else
+	log_debug("spawn: no raw system calls on this architecture: jobs start by fork");
+#endif
 }
 
 void spawn_init(void)
 {
 	note_dispositions();
+	shared.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (shared.null_fd < 0)
+		log_warn("spawn: /dev/null");
 	set_up_shared_start();
 }
 
@@ -207,15 +264,32 @@ void spawn_set_nofile_soft(rlim_t soft)
 	nofile.soft = soft;
 }
 
-/* Everything the child needs, computed in the parent: between fork and exec the
+/* What the child reads of its job: a copy, for a reload may free the job before
+ * the child has exec'd. */
+struct child_job {
+	char **argv;
+	char *in, *out, *err, *dir;
+	char **env;
+	size_t n_env;
+	struct conf_rlimit *ulimits;
+	size_t n_ulimits;
+	mode_t umask;
+	bool has_nice;
+	int nice;
+};
+
+/* Everything the child needs, computed in the parent: between clone and exec the
  * child only makes system calls. */
 struct plan {
-	const struct conf_job *job;
+	const struct conf_job *job;	/* for the parent only */
+	struct child_job cj;
+	char *copy;		/* what cj points into */
 	int cgroup_fd;		/* the job's cgroup directory, or -1 */
 	char **envp;
 	char *env_text;		/* the env file's content, which file_env points into */
 	char **file_env;
 	size_t n_file_env;
+	char *identity[3];	/* HOME=, USER=, LOGNAME= */
 	bool set_user;
 	bool set_gid;		/* group without user */
 	bool drop_groups;	/* ... and pmtr may set groups: that group only */
@@ -226,10 +300,13 @@ struct plan {
 	bool set_cpus;
 	cpu_set_t cpus;
 	int out_pipe[2];
-	int report_pipe[2];	/* a fork's child reports through this */
-	int out_slot;		/* a shared start's child finds its output pipe here */
+	int report_pipe[2];	/* the child reports a failure through this */
 	int procs_fd;		/* the cgroup's cgroup.procs, for a child that moves
 				 * itself there; -1 when born in it, or no cgroup */
+	struct {		/* the child's descriptors, set before it starts: pmtr
+				 * closes its own copies while the child may still read */
+		int out, report, procs;
+	} fd;
 };
 
 static const char *step_name(int step)
@@ -291,9 +368,6 @@ static bool env_has(char **envp, size_t n, const char *entry)
 	return false;
 }
 
-/* pmtr's environment, then the user's identity, then the env file, then the job's
- * env lines; a later source wins. The strings of environ are shared, not copied;
- * a job that changes nothing gets environ itself. */
 /* "NOTIFY_SOCKET=@...", given to jobs with "ready notify"; empty until set. */
 static char notify_env[64];
 
@@ -302,27 +376,34 @@ void spawn_set_notify_socket(const char *name)
 	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=%s", name);
 }
 
-static int build_env(struct plan *plan, const struct passwd *pw, char *identity[3])
+/* pmtr's environment, then the user's identity, then the env file, then the job's
+ * env lines; a later source wins. The strings of environ are shared, not copied
+ * (pmtr changes its environment only before the first start); a job that changes
+ * nothing gets environ itself. */
+
+static int build_env(struct plan *plan, const struct passwd *pw)
 {
 	const struct conf_job *job = plan->job;
+	const struct child_job *cj = &plan->cj;
+	char **identity = plan->identity;
 	bool notify = CONF_MORE(job)->ready == CONF_READY_NOTIFY && notify_env[0];
 	size_t n_environ = 0, n = 0, n_override;
 	char **envp;
 
-	if (!pw && !job->n_env && !plan->n_file_env && !notify) {
+	if (!pw && !cj->n_env && !plan->n_file_env && !notify) {
 		plan->envp = environ;
 		return 0;
 	}
 	while (environ[n_environ])
 		n_environ++;
-	envp = calloc(n_environ + 4 + job->n_env + plan->n_file_env + 1, sizeof(*envp));
+	envp = calloc(n_environ + 4 + cj->n_env + plan->n_file_env + 1, sizeof(*envp));
 	if (!envp)
 		return -1;
 	/* pmtr's own, first: the job cannot be told to notify another socket */
 	if (notify)
 		envp[n++] = notify_env;
-	for (size_t i = 0; i < job->n_env; i++)
-		envp[n++] = job->env[i];
+	for (size_t i = 0; i < cj->n_env; i++)
+		envp[n++] = cj->env[i];
 	/* a name may repeat in the file: its last line wins, as in a shell */
 	for (size_t i = plan->n_file_env; i-- > 0;)
 		if (!env_has(envp, n, plan->file_env[i]))
@@ -490,153 +571,215 @@ static void resolve_cpus(struct plan *plan)
 	plan->set_cpus = CPU_COUNT(&plan->cpus) > 0;
 }
 
-static CHILD_CODE __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step, int index)
+static CHILD_CODE __attribute__((noreturn)) void child_fail_at(struct plan *plan, int step,
+								int index, long err)
 {
-	struct spawn_report report = { .step = step, .err = errno, .index = index };
+	struct spawn_report report = { .step = step, .err = (int)-err, .index = index };
 
-	if (plan->report_pipe[1] >= 0) {
-		ssize_t ignored = write(plan->report_pipe[1], &report, sizeof(report));
-
-		(void)ignored;
-	} else {
-		*(volatile struct spawn_report *)&shared.report = report;
-	}
+	SYS(SYS_write, plan->fd.report, &report, sizeof(report), 0);
 	child_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
 }
 
-static CHILD_CODE __attribute__((noreturn)) void child_fail(struct plan *plan, int step)
+static CHILD_CODE __attribute__((noreturn)) void child_fail(struct plan *plan, int step, long err)
 {
-	child_fail_at(plan, step, -1);
+	child_fail_at(plan, step, -1, err);
 }
 
-static CHILD_CODE int open_onto(const char *path, int flags, int target)
+static CHILD_CODE long child_dup(int fd, int target)
 {
-	int fd = open(path, flags | O_NOCTTY, 0644);
+	return fd == target ? 0 : SYS(SYS_dup3, fd, target, 0, 0);
+}
+
+static CHILD_CODE long open_onto(const char *path, int flags, int target)
+{
+	long fd = SYS(SYS_openat, AT_FDCWD, path, flags | O_NOCTTY, 0644);
+	long rc;
 
 	if (fd < 0)
-		return -1;
-	if (fd != target) {
-		if (dup2(fd, target) < 0)
-			return -1;
-		close(fd);
-	}
-	return 0;
+		return fd;
+	rc = child_dup((int)fd, target);
+	if (fd != target)
+		SYS(SYS_close, fd, 0, 0, 0);
+	return rc;
 }
 
-/* glibc keeps two real-time signals for itself and refuses to touch them, but a
- * parent such as make may have left them ignored, and exec keeps "ignored". An
- * all-zero kernel sigaction is SIG_DFL with no flags and an empty mask. */
-static CHILD_CODE void reset_reserved_signal(int sig)
-{
-	static const unsigned long zero_action[8];
+/* An all-zero kernel sigaction is SIG_DFL with no flags and an empty mask; so is
+ * an all-zero signal mask empty. Large enough for any architecture's layout. */
+static const unsigned long zero_words[8];
 
-	syscall(SYS_rt_sigaction, sig, zero_action, NULL, (size_t)(_NSIG / 8));
-}
-
-/* Between fork and exec: system calls only, no allocation, no stdio. In a shared
- * start, also no change to memory but plan->report, and none to a descriptor before
- * the table is the child's own. */
+/* Between clone and exec: system calls only (child_sys), no allocation, no stdio,
+ * no change to memory but the child's own stack: pmtr runs on beside it. */
 static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 {
-	const struct conf_job *job = plan->job;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	int out_fd = plan->out_pipe[1];
-	sigset_t none;
+	const struct child_job *job = &plan->cj;
+	int out_fd = plan->fd.out;
+	long rc;
 
 	/* Into the cgroup first, before anything the job could start; a job that
 	 * cannot enter it still runs, stopped through its process group only. */
-	if (plan->procs_fd >= 0) {
-		ssize_t ignored = write(plan->procs_fd, "0", 1);
+	if (plan->fd.procs >= 0)
+		SYS(SYS_write, plan->fd.procs, "0", 1, 0);
+	if ((rc = SYS(SYS_setsid, 0, 0, 0, 0)) < 0)
+		child_fail(plan, SPAWN_SETSID, rc);
+	for (int i = 0, n = resets.known ? resets.n : NSIG - 1; i < n; i++) {
+		int sig = resets.known ? resets.sig[i] : i + 1;
 
-		(void)ignored;
+		if (sig != SIGKILL && sig != SIGSTOP)
+			SYS(SYS_rt_sigaction, sig, zero_words, NULL, _NSIG / 8);
 	}
-	/* A private table of the descriptors below the slot: a handful, not pmtr's
-	 * thousand job pipes. Nothing before this may change pmtr's table. */
-	if (plan->out_slot >= 0) {
-		if (syscall(SYS_close_range, (unsigned)plan->out_slot + 1, ~0U,
-			    CLOSE_RANGE_UNSHARE) < 0)
-			child_fail(plan, SPAWN_CLOSE_FDS);
-		out_fd = plan->out_slot;
-	}
-	if (setsid() < 0)
-		child_fail(plan, SPAWN_SETSID);
-	for (int sig = 1; sig < NSIG; sig++) {
-		bool reserved = sig >= 32 && sig < dispositions.rtmin;
+	if ((rc = SYS(SYS_rt_sigprocmask, SIG_SETMASK, zero_words, NULL, _NSIG / 8)) < 0)
+		child_fail(plan, SPAWN_SIGNALS, rc);
+	SYS(SYS_umask, job->umask, 0, 0, 0);
 
-		if (sig == SIGKILL || sig == SIGSTOP || (dispositions.known && !reserved &&
-							 !sigismember(&dispositions.ignored, sig)))
-			continue;
-		if (sigaction(sig, &dfl, NULL) < 0)
-			reset_reserved_signal(sig);
-	}
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		child_fail(plan, SPAWN_SIGNALS);
-	umask(job->umask);
+	if (job->in || out_fd < 0)
+		rc = open_onto(job->in ? job->in : "/dev/null", O_RDONLY, 0);
+	else
+		rc = child_dup(shared.null_fd, 0);
+	if (rc < 0)
+		child_fail(plan, SPAWN_STDIN, rc);
+	rc = job->out ? open_onto(job->out, O_WRONLY | O_CREAT | O_APPEND, 1) : child_dup(out_fd, 1);
+	if (rc < 0)
+		child_fail(plan, SPAWN_STDOUT, rc);
+	rc = job->err ? open_onto(job->err, O_WRONLY | O_CREAT | O_APPEND, 2) : child_dup(out_fd, 2);
+	if (rc < 0)
+		child_fail(plan, SPAWN_STDERR, rc);
 
-	if (job->in || plan->out_slot < 0) {
-		if (open_onto(job->in ? job->in : "/dev/null", O_RDONLY, 0) < 0)
-			child_fail(plan, SPAWN_STDIN);
-	} else if (dup2(shared.null_fd, 0) < 0) {
-		child_fail(plan, SPAWN_STDIN);
-	}
-	if (job->out) {
-		if (open_onto(job->out, O_WRONLY | O_CREAT | O_APPEND, 1) < 0)
-			child_fail(plan, SPAWN_STDOUT);
-	} else if (dup2(out_fd, 1) < 0) {
-		child_fail(plan, SPAWN_STDOUT);
-	}
-	if (job->err) {
-		if (open_onto(job->err, O_WRONLY | O_CREAT | O_APPEND, 2) < 0)
-			child_fail(plan, SPAWN_STDERR);
-	} else if (dup2(out_fd, 2) < 0) {
-		child_fail(plan, SPAWN_STDERR);
-	}
-
-	if (job->dir && chdir(job->dir) < 0)
-		child_fail(plan, SPAWN_CHDIR);
+	if (job->dir && (rc = SYS(SYS_chdir, job->dir, 0, 0, 0)) < 0)
+		child_fail(plan, SPAWN_CHDIR, rc);
 	if (nofile.restore) {
-		struct rlimit rl;
+		uint64_t rl[2];
 
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && nofile.soft < rl.rlim_cur) {
-			rl.rlim_cur = nofile.soft;
-			setrlimit(RLIMIT_NOFILE, &rl);
+		if (SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, rl) == 0 && nofile.soft < rl[0]) {
+			rl[0] = nofile.soft;
+			SYS(SYS_prlimit64, 0, RLIMIT_NOFILE, rl, NULL);
 		}
 	}
 	for (size_t i = 0; i < job->n_ulimits; i++) {
-		struct rlimit rl = { job->ulimits[i].value, job->ulimits[i].value };
+		uint64_t rl[2] = { job->ulimits[i].value, job->ulimits[i].value };
 
-		if (setrlimit(job->ulimits[i].resource, &rl) < 0)
-			child_fail_at(plan, SPAWN_ULIMIT, (int)i);
+		if ((rc = SYS(SYS_prlimit64, 0, job->ulimits[i].resource, rl, NULL)) < 0)
+			child_fail_at(plan, SPAWN_ULIMIT, (int)i, rc);
 	}
-	if (job->has_nice && setpriority(PRIO_PROCESS, 0, job->nice) < 0)
-		child_fail(plan, SPAWN_NICE);
-	if (plan->set_cpus && sched_setaffinity(0, sizeof(plan->cpus), &plan->cpus) < 0)
-		child_fail(plan, SPAWN_CPU);
+	if (job->has_nice && (rc = SYS(SYS_setpriority, PRIO_PROCESS, 0, job->nice, 0)) < 0)
+		child_fail(plan, SPAWN_NICE, rc);
+	if (plan->set_cpus &&
+	    (rc = SYS(SYS_sched_setaffinity, 0, sizeof(plan->cpus), &plan->cpus, 0)) < 0)
+		child_fail(plan, SPAWN_CPU, rc);
 	if (plan->set_user) {
-		if (setgroups((size_t)plan->n_groups, plan->groups) < 0)
-			child_fail(plan, SPAWN_SETGROUPS);
-		if (setgid(plan->gid) < 0)
-			child_fail(plan, SPAWN_SETGID);
-		if (setuid(plan->uid) < 0)
-			child_fail(plan, SPAWN_SETUID);
+		if ((rc = SYS(SYS_SETGROUPS, plan->n_groups, plan->groups, 0, 0)) < 0)
+			child_fail(plan, SPAWN_SETGROUPS, rc);
+		if ((rc = SYS(SYS_SETGID, plan->gid, 0, 0, 0)) < 0)
+			child_fail(plan, SPAWN_SETGID, rc);
+		if ((rc = SYS(SYS_SETUID, plan->uid, 0, 0, 0)) < 0)
+			child_fail(plan, SPAWN_SETUID, rc);
 	} else if (plan->set_gid) {
-		if (plan->drop_groups && setgroups(1, &plan->gid) < 0)
-			child_fail(plan, SPAWN_SETGROUPS);
-		if (setgid(plan->gid) < 0)
-			child_fail(plan, SPAWN_SETGID);
+		if (plan->drop_groups && (rc = SYS(SYS_SETGROUPS, 1, &plan->gid, 0, 0)) < 0)
+			child_fail(plan, SPAWN_SETGROUPS, rc);
+		if ((rc = SYS(SYS_SETGID, plan->gid, 0, 0, 0)) < 0)
+			child_fail(plan, SPAWN_SETGID, rc);
 	}
 	/* Every descriptor above 2 goes at exec; the report pipe stays open until then. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+	if (SYS(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC, 0) < 0) {
 		for (int fd = 3; fd < 65536; fd++)
-			if (fd != plan->report_pipe[1])
-				close(fd);
+			if (fd != plan->fd.report)
+				SYS(SYS_close, fd, 0, 0, 0);
 	}
-	execve(job->argv[0], job->argv, plan->envp);
-	child_fail(plan, SPAWN_EXEC);
+	rc = SYS(SYS_execve, job->argv[0], job->argv, plan->envp, 0);
+	child_fail(plan, SPAWN_EXEC, rc);
 }
 
-/* Opened by pmtr: the child must not add to a descriptor table it shares. */
+static CHILD_CODE int shared_child(void *plan)
+{
+	child(plan);
+}
+
+static size_t string_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+static char *copy_string(char **at, const char *s)
+{
+	char *copy = *at;
+
+	if (!s)
+		return NULL;
+	memcpy(copy, s, strlen(s) + 1);
+	*at += strlen(s) + 1;
+	return copy;
+}
+
+/* One allocation holds the child's view of job: its arrays, then its strings. */
+static int copy_job(struct plan *plan, const struct conf_job *job)
+{
+	struct child_job *cj = &plan->cj;
+	size_t argc = 0, size;
+	char *at;
+
+	while (job->argv[argc])
+		argc++;
+	size = (argc + 1 + job->n_env) * sizeof(char *) +
+	       job->n_ulimits * sizeof(struct conf_rlimit);
+	for (size_t i = 0; i < argc; i++)
+		size += string_size(job->argv[i]);
+	for (size_t i = 0; i < job->n_env; i++)
+		size += string_size(job->env[i]);
+	size += string_size(job->in) + string_size(job->out) + string_size(job->err) +
+		string_size(job->dir);
+	plan->copy = malloc(size);
+	if (!plan->copy)
+		return -1;
+	cj->ulimits = (struct conf_rlimit *)plan->copy;
+	if (job->n_ulimits)
+		memcpy(cj->ulimits, job->ulimits, job->n_ulimits * sizeof(struct conf_rlimit));
+	cj->n_ulimits = job->n_ulimits;
+	cj->argv = (char **)(cj->ulimits + job->n_ulimits);
+	cj->env = cj->argv + argc + 1;
+	cj->n_env = job->n_env;
+	at = (char *)(cj->env + job->n_env);
+	for (size_t i = 0; i < argc; i++)
+		cj->argv[i] = copy_string(&at, job->argv[i]);
+	cj->argv[argc] = NULL;
+	for (size_t i = 0; i < job->n_env; i++)
+		cj->env[i] = copy_string(&at, job->env[i]);
+	cj->in = copy_string(&at, job->in);
+	cj->out = copy_string(&at, job->out);
+	cj->err = copy_string(&at, job->err);
+	cj->dir = copy_string(&at, job->dir);
+	cj->umask = job->umask;
+	cj->has_nice = job->has_nice;
+	cj->nice = job->nice;
+	return 0;
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
+}
+
+static void plan_free(struct plan *plan)
+{
+	if (!plan)
+		return;
+	if (plan->procs_fd >= 0)
+		close(plan->procs_fd);
+	close_pair(plan->out_pipe);
+	close_pair(plan->report_pipe);
+	if (plan->envp != environ)
+		free(plan->envp);
+	free(plan->file_env);
+	free(plan->env_text);
+	free(plan->groups);
+	for (int i = 0; i < 3; i++)
+		free(plan->identity[i]);
+	free(plan->copy);
+	free(plan);
+}
+
+/* Opened by pmtr, for a child that is not born in its cgroup. */
 static int open_procs(const struct plan *plan)
 {
 	int fd;
@@ -649,18 +792,72 @@ static int open_procs(const struct plan *plan)
 	return fd;
 }
 
-static CHILD_CODE int shared_child(void *plan)
+static bool slot_free(struct start_slot *slot)
 {
-	child(plan);
+	return __atomic_load_n(&slot->busy, __ATOMIC_ACQUIRE) == 0;
+}
+
+/* A free slot, its last plan freed; waits a little for the oldest child to exec
+ * when none is. NULL: every child is still on its way (start by fork). */
+static struct start_slot *take_slot(void)
+{
+	struct timespec wait = { 0, SLOT_WAIT_NS };
+	struct start_slot *slot = NULL;
+	pid_t busy;
+
+	for (unsigned k = 0; k < START_SLOTS && !slot; k++) {
+		struct start_slot *s = &shared.slot[(shared.next + k) % START_SLOTS];
+
+		if (slot_free(s))
+			slot = s;
+	}
+	if (!slot) {
+		slot = &shared.slot[shared.next];
+		busy = __atomic_load_n(&slot->busy, __ATOMIC_ACQUIRE);
+		/* Woken by the kernel when it zeroes the word (a shared futex). */
+		if (busy && syscall(SYS_futex, &slot->busy, FUTEX_WAIT, busy, &wait, NULL, 0) < 0 &&
+		    errno != EAGAIN && errno != ETIMEDOUT && errno != EINTR)
+			log_warn("spawn: futex");
+		if (!slot_free(slot)) {
+			log_debug("spawn: %d children still on their way to exec: starting by fork",
+				  START_SLOTS);
+			return NULL;
+		}
+	}
+	plan_free(slot->plan);
+	slot->plan = NULL;
+	shared.next = (unsigned)(slot - shared.slot + 1) % START_SLOTS;
+	shared.taken++;
+	return slot;
+}
+
+/* A few stacks stay warm for the next restart; a burst's are given back. */
+#define TRIM_AFTER 4
+
+void spawn_trim(void)
+{
+	if (shared.taken <= TRIM_AFTER)
+		return;
+	for (unsigned i = 0; i < START_SLOTS; i++) {
+		if (!slot_free(&shared.slot[i]))
+			return;
+		plan_free(shared.slot[i].plan);
+		shared.slot[i].plan = NULL;
+	}
+	if (madvise(shared.stacks, shared.stacks_len, MADV_DONTNEED) < 0)
+		log_warn("spawn: giving back child stacks");
+	shared.taken = 0;
 }
 
 #ifdef HAVE_CLONE3_ON_STACK
-static pid_t clone3_job(struct plan *plan, bool into_cgroup)
+static pid_t clone3_job(struct plan *plan, struct start_slot *slot, bool into_cgroup)
 {
 	struct clone3_args args = {
-		.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES,
+		.flags = CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+		.parent_tid = (uintptr_t)&slot->busy,
+		.child_tid = (uintptr_t)&slot->busy,
 		.exit_signal = SIGCHLD,
-		.stack = (uintptr_t)shared.stack,
+		.stack = (uintptr_t)(slot->stack - CHILD_STACK_SIZE),
 		.stack_size = CHILD_STACK_SIZE,
 	};
 
@@ -672,22 +869,19 @@ static pid_t clone3_job(struct plan *plan, bool into_cgroup)
 }
 #endif
 
-/* When it returns, the child has exec'd or failed: pmtr waited. */
-static pid_t start_shared(struct plan *plan, struct spawned *out)
+/* When it returns, the child may still be on its way to exec, in slot. */
+static pid_t start_shared(struct plan *plan, struct start_slot *slot)
 {
 	pid_t pid = -1;
 	int err = ENOSYS;
 
-	shared.report.step = -1;
-	if (plan->out_pipe[1] >= 0 && dup3(plan->out_pipe[1], shared.slot, O_CLOEXEC) < 0)
-		return -1;
-	plan->out_slot = shared.slot;
+	slot->busy = -1;
 #ifdef HAVE_CLONE3_ON_STACK
 	/* clone3 only where it can also place the child: else the child moves itself. */
 	if (shared.clone3 && (plan->cgroup_fd < 0 || shared.into_cgroup)) {
 		bool into = plan->cgroup_fd >= 0;
 
-		pid = clone3_job(plan, into);
+		pid = clone3_job(plan, slot, into);
 		err = pid < 0 ? errno : 0;
 		if (err == ENOSYS || err == EPERM) {
 			log_debug("spawn: clone3: %s", strerror(err));
@@ -704,98 +898,98 @@ static pid_t start_shared(struct plan *plan, struct spawned *out)
 	}
 #endif
 	if (err == ENOSYS) {
-		plan->procs_fd = open_procs(plan);
-		pid = clone(shared_child, shared.stack + CHILD_STACK_SIZE,
-			    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, plan);
+		plan->fd.procs = plan->procs_fd = open_procs(plan);
+		pid = clone(shared_child, slot->stack,
+			    CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, plan,
+			    &slot->busy, NULL, &slot->busy);
 		err = pid < 0 ? errno : 0;
 	}
-	/* The slot must not keep the pipe open: its reader would never see EOF. */
-	if (dup3(shared.null_fd, shared.slot, O_CLOEXEC) < 0)
-		log_warn("spawn: descriptor %d", shared.slot);
-	if (pid > 0) {
-		out->report = *(volatile struct spawn_report *)&shared.report;
-		out->failed = out->report.step >= 0;
-	}
+	if (pid < 0)
+		slot->busy = 0;
 	errno = err;
 	return pid;
 }
 
-static void close_pair(int p[2])
+static pid_t start_forked(struct plan *plan)
 {
-	for (int i = 0; i < 2; i++)
-		if (p[i] >= 0)
-			close(p[i]);
-	p[0] = p[1] = -1;
+	pid_t pid;
+
+	plan->fd.procs = plan->procs_fd = open_procs(plan);
+	pid = fork();
+	if (pid == 0)
+		child(plan);
+	return pid;
 }
 
 int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, char *why,
 	      size_t why_len)
 {
-	struct plan plan = { .job = job, .cgroup_fd = cgroup_fd, .out_pipe = { -1, -1 },
-			     .report_pipe = { -1, -1 }, .out_slot = -1, .procs_fd = -1 };
-	char *identity[3] = { NULL, NULL, NULL };
+	struct plan *plan = calloc(1, sizeof(*plan));
+	struct start_slot *slot = NULL;
 	struct passwd *pw = NULL;
-	int rc = -1;
 	pid_t pid;
 
-	if (job->user && resolve_user(&plan, &pw, why, why_len) < 0)
-		goto done;
-	if (job->group && resolve_group(&plan, why, why_len) < 0)
-		goto done;
-	if (job->env_file && read_env_file(&plan, why, why_len) < 0)
-		goto done;
-	if (build_env(&plan, pw, identity) < 0) {
+	if (!plan) {
+		snprintf(why, why_len, "plan: %s", strerror(errno));
+		return -1;
+	}
+	*plan = (struct plan){ .job = job, .cgroup_fd = cgroup_fd, .out_pipe = { -1, -1 },
+			       .report_pipe = { -1, -1 }, .procs_fd = -1 };
+	if (copy_job(plan, job) < 0) {
+		snprintf(why, why_len, "plan: %s", strerror(errno));
+		goto fail;
+	}
+	if (job->user && resolve_user(plan, &pw, why, why_len) < 0)
+		goto fail;
+	if (job->group && resolve_group(plan, why, why_len) < 0)
+		goto fail;
+	if (job->env_file && read_env_file(plan, why, why_len) < 0)
+		goto fail;
+	if (build_env(plan, pw) < 0) {
 		snprintf(why, why_len, "environment: %s", strerror(errno));
-		goto done;
+		goto fail;
 	}
-	resolve_cpus(&plan);
-	if ((!job->out || !job->err) && pipe2(plan.out_pipe, O_CLOEXEC) < 0) {
+	resolve_cpus(plan);
+	if ((!job->out || !job->err) && pipe2(plan->out_pipe, O_CLOEXEC) < 0) {
 		snprintf(why, why_len, "output pipe: %s", strerror(errno));
-		goto done;
+		goto fail;
 	}
-	out->failed = false;
-	if (shared.on) {
-		pid = start_shared(&plan, out);
-		if (pid < 0) {
-			snprintf(why, why_len, "fork: %s", strerror(errno));
-			goto done;
-		}
-	} else {
-		plan.procs_fd = open_procs(&plan);
-		if (pipe2(plan.report_pipe, O_CLOEXEC) < 0) {
-			snprintf(why, why_len, "report pipe: %s", strerror(errno));
-			goto done;
-		}
-		pid = fork();
-		if (pid < 0) {
-			snprintf(why, why_len, "fork: %s", strerror(errno));
-			goto done;
-		}
-		if (pid == 0)
-			child(&plan);
+	/* Non-blocking at both ends: the child writes at most one report. */
+	if (pipe2(plan->report_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		snprintf(why, why_len, "report pipe: %s", strerror(errno));
+		goto fail;
+	}
+	plan->fd.out = plan->out_pipe[1];
+	plan->fd.report = plan->report_pipe[1];
+	plan->fd.procs = -1;
+	if (shared.on)
+		slot = take_slot();
+	pid = slot ? start_shared(plan, slot) : start_forked(plan);
+	if (pid < 0) {
+		snprintf(why, why_len, "fork: %s", strerror(errno));
+		goto fail;
 	}
 
 	out->pid = pid;
-	out->output_fd = plan.out_pipe[0];
-	out->report_fd = plan.report_pipe[0];
-	plan.out_pipe[0] = plan.report_pipe[0] = -1;
+	out->output_fd = plan->out_pipe[0];
+	out->report_fd = plan->report_pipe[0];
+	plan->out_pipe[0] = plan->report_pipe[0] = -1;
 	/* Its flags are known: one system call instead of two per start. */
 	if (out->output_fd >= 0 && fcntl(out->output_fd, F_SETFL, O_RDONLY | O_NONBLOCK) < 0)
 		log_warn("spawn: output pipe");
-	if (out->report_fd >= 0)
-		util_set_nonblock(out->report_fd);
-	rc = 0;
-done:
-	if (plan.procs_fd >= 0)
-		close(plan.procs_fd);
-	close_pair(plan.out_pipe);
-	close_pair(plan.report_pipe);
-	if (plan.envp != environ)
-		free(plan.envp);
-	free(plan.file_env);
-	free(plan.env_text);
-	free(plan.groups);
-	for (int i = 0; i < 3; i++)
-		free(identity[i]);
-	return rc;
+	/* The child has its own copies of the descriptors; the plan's memory it may
+	 * read until the slot is free. */
+	close_pair(plan->out_pipe);
+	close_pair(plan->report_pipe);
+	if (plan->procs_fd >= 0)
+		close(plan->procs_fd);
+	plan->procs_fd = -1;
+	if (slot)
+		slot->plan = plan;
+	else
+		plan_free(plan);
+	return 0;
+fail:
+	plan_free(plan);
+	return -1;
 }

@@ -25,16 +25,14 @@ enum spawn_step {
 struct spawned {
 	pid_t pid;
 	int output_fd;		/* read end of the stdout/stderr pipe, or -1 */
-	int report_fd;		/* read end of the report pipe (EOF at exec), or -1 when
-				 * the outcome is known already: */
-	bool failed;		/* the child failed before exec, as report says */
-	struct spawn_report report;
+	int report_fd;		/* read end of the report pipe: a struct spawn_report
+				 * when the child failed before exec, then EOF */
 };
 
-/* Start job: by a clone with vfork semantics where spawn_init found it works
- * (pmtr waits until the child has exec'd or failed, and *out says which), by fork
- * otherwise (the report pipe says); then exec. cgroup_fd, when not -1, is the job's cgroup directory: the
- * child starts in it, or enters it before anything else. On success fills *out
+/* Start job and return at once, while the child is on its way to exec: by a
+ * clone that shares pmtr's memory where spawn_init found it works, by fork
+ * otherwise. cgroup_fd, when not -1, is the job's cgroup directory: the child
+ * starts in it, or enters it before anything else. On success fills *out
  * (descriptors are close-on-exec and non-blocking) and returns 0. On a failure
  * before the child exists returns -1 and writes a reason such as
  * "fork: Resource temporarily unavailable" into why. */
@@ -45,6 +43,10 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
  * child resets only those; without this call, every signal), and set up the
  * shared-memory start (without this call, jobs start by fork). */
 void spawn_init(void);
+
+/* Once no child is on its way to exec, give back the memory a burst of starts
+ * used (a few starts keep theirs). Cheap to call before each wait. */
+void spawn_trim(void);
 
 /* The NOTIFY_SOCKET that jobs with "ready notify" get (notify_listen's name). */
 void spawn_set_notify_socket(const char *name);

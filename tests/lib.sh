@@ -41,7 +41,7 @@ WATCHDOG=
 PMTR_LAUNCH=(env --default-signal)
 # A program that runs pmtr (valgrind), placed after the environment is set.
 PMTR_WRAP=()
-# PMTR_TEST_ENOSYS=clone3 (or close_range, or both, comma-separated): pmtr runs
+# PMTR_TEST_ENOSYS=clone3 (or close_range, or clone_vm, comma-separated): pmtr runs
 # with those system calls failing with ENOSYS (tests/helpers/enosys.c), so that
 # a test checks the way pmtr starts jobs without them (spawn_fallback.sh).
 PMTR_TEST_ENOSYS=${PMTR_TEST_ENOSYS:-}

@@ -1,0 +1,55 @@
+#!/bin/bash
+# start_burst.sh: pmtr does not wait for a child to exec before starting the next: a burst of jobs each gets its own output, and children stuck before exec (writing to a FIFO nobody reads) hold up no other job, then run once a reader comes, or go when pmtr stops. SPDX-License-Identifier: MIT
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+N=300
+STUCK=40	# more than pmtr's 32 start slots: the rest start by fork
+mkfifo "$T/fifo" || fail "mkfifo"
+{
+	for ((i = 1; i <= N; i++)); do
+		printf 'job {\n  name b%d\n  cmd /bin/sh -c "echo line-of-$0; exec /bin/sleep 300" b%d\n}\n' "$i" "$i"
+	done
+	for ((i = 1; i <= STUCK; i++)); do
+		printf 'job {\n  name s%d\n  cmd /bin/sleep 300\n  out %s\n}\n' "$i" "$T/fifo"
+	done
+	printf 'job {\n  name last\n  cmd /bin/sleep 300\n}\n'
+} | write_conf
+
+start_pmtr -v
+# Each job's line comes through its own pipe: a mix-up of descriptors between
+# children started side by side would tag a line with another job.
+wait_for_log_count "line-of-b" "$N" 20
+bad=$(grep -E '\bb[0-9]+\[[0-9]+\]: line-of-' "$LOG" | sed -E 's/.*\b(b[0-9]+)\[[0-9]+\]: line-of-(b[0-9]+).*/\1 \2/' |
+	awk '$1 != $2' | head -n 3)
+[ -z "$bad" ] || fail "lines tagged with the wrong job: $bad"
+[ "$(grep -cE '\bb[0-9]+\[[0-9]+\]: line-of-' "$LOG")" = "$N" ] || fail "not every job's line is tagged with its job"
+ok "$N jobs started in a burst each log their own line"
+
+# The stuck children hold their slots; the job after them still starts and execs.
+wait_job last 10
+wait_until 10 "job last to exec /bin/sleep" grep -qx sleep "/proc/$JOB_PID/comm"
+ok "a job after $STUCK children stuck before exec runs"
+assert_log "children still on their way to exec: starting by fork" "with every start slot taken, pmtr starts by fork"
+stuck=$(sed -n 's/.*started job s[0-9]* \[\([0-9]*\)\]$/\1/p' "$LOG")
+[ "$(echo "$stuck" | wc -w)" = "$STUCK" ] || fail "not every stuck job was started"
+for p in $stuck; do
+	[ "$(cat "/proc/$p/comm" 2>/dev/null)" != sleep ] || fail "job [$p] exec'd without a reader on its FIFO"
+done
+
+# A reader lets them go on to exec.
+exec 7<>"$T/fifo"
+for p in $stuck; do
+	wait_until 10 "stuck job [$p] to exec once the FIFO has a reader" grep -qx sleep "/proc/$p/comm"
+done
+ok "the $STUCK stuck jobs exec once their FIFO has a reader"
+exec 7>&-
+
+# Stopping with children stuck before exec leaves nothing behind.
+printf 'job {\n  name s1\n  cmd /bin/sleep 300\n  out %s\n}\n' "$T/fifo" | write_conf
+stop_pmtr TERM 10
+start_pmtr -v
+wait_job s1
+sleep 0.2
+[ "$(cat "/proc/$JOB_PID/comm" 2>/dev/null)" != sleep ] || fail "job s1 exec'd without a reader"
+stop_pmtr TERM 10
+assert_no_marked "pmtr stopped with a child stuck before exec: nothing left"
