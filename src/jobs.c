@@ -129,19 +129,24 @@ static void close_report(struct jobs *jobs, struct job *job)
 	job->report.fd = -1;
 }
 
+static void log_failed_start(struct job *job, const struct spawn_report *report)
+{
+	char why[512];
+
+	spawn_describe(job->conf, report, why, sizeof(why));
+	log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
+}
+
 /* Returns false while nothing is there yet. */
 static bool read_report(struct jobs *jobs, struct job *job)
 {
 	struct spawn_report report;
-	char why[512];
 	ssize_t n = read(job->report.fd, &report, sizeof(report));
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
-	if (n == (ssize_t)sizeof(report)) {
-		spawn_describe(job->conf, &report, why, sizeof(why));
-		log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
-	}
+	if (n == (ssize_t)sizeof(report))
+		log_failed_start(job, &report);
 	close_report(jobs, job);
 	return true;
 }
@@ -156,8 +161,12 @@ static void report_cb(struct loop_watcher *w, uint32_t events)
 
 static void close_process_fds(struct jobs *jobs, struct job *job)
 {
+	struct spawn_report report;
+
 	if (job->report.fd >= 0)
 		read_report(jobs, job);
+	else if (job->pid > 0 && spawn_take_failure(job->pid, &report))
+		log_failed_start(job, &report);
 	close_report(jobs, job);
 	output_close(jobs->loop, job->output);
 	job->output = NULL;

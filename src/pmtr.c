@@ -555,7 +555,7 @@ static void run(struct pmtr *p)
 		}
 		if (!ready && (!deadline || ready_by < deadline))
 			deadline = ready_by;
-		spawn_trim();
+		spawn_collect();
 		loop_set_deadline(&p->loop, deadline);
 		if (loop_run_once(&p->loop) < 0) {
 			/* epoll_wait only fails on a broken set; nothing else can be done. */

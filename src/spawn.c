@@ -23,6 +23,9 @@
 #include "spawn.h"
 #include "util.h"
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -127,11 +130,19 @@ static CHILD_CODE __attribute__((noreturn)) void child_exit(int status)
 
 struct plan;
 
+/* The descriptors a child takes along: dup'd by pmtr onto numbers it keeps for the
+ * slot (on /dev/null between starts), all below shared.fd_cut. */
+enum { SLOT_OUT, SLOT_FDS };
+
 struct start_slot {
 	pid_t busy;		/* the child's pid while it may use stack or plan; the
 				 * kernel zeroes it at the child's exec or exit */
 	char *stack;		/* top of CHILD_STACK_SIZE bytes above a guard page */
 	struct plan *plan;	/* freed once the slot is free */
+	int fd[SLOT_FDS];
+	bool fds_taken;		/* fd[] hold a child's descriptors, not /dev/null */
+	int procs_fd;		/* cgroup.procs for a child that moves itself, which
+				 * it writes before its table is its own; or -1 */
 };
 
 static struct {
@@ -142,7 +153,8 @@ static struct {
 	unsigned next;		/* the slot taken longest ago */
 	char *stacks;		/* the mapping of every slot's stack */
 	size_t stacks_len;
-	unsigned taken;		/* slots taken since spawn_trim gave the pages back */
+	unsigned taken;		/* slots taken since spawn_collect gave the pages back */
+	int fd_cut;		/* every slot's descriptor is below this */
 	int null_fd;		/* /dev/null: stdin of a job whose output pmtr reads */
 } shared = { .null_fd = -1 };
 
@@ -230,19 +242,45 @@ static const char *why_not_shared(void)
 	return seen == 1 ? NULL : "a clone does not share memory here";
 }
 
+/* A child shares pmtr's descriptor table (CLONE_FILES) until it takes a private
+ * copy of the numbers below fd_cut: pmtr's first few and the slots', not the
+ * thousands of job pipes a fork would copy and exec would close again. */
+static const char *reserve_slot_fds(void)
+{
+	for (unsigned i = 0; i < START_SLOTS; i++) {
+		for (int k = 0; k < SLOT_FDS; k++) {
+			int fd = fcntl(shared.null_fd, F_DUPFD_CLOEXEC, 3);
+
+			if (fd < 0)
+				return "descriptors for the start slots";
+			shared.slot[i].fd[k] = fd;
+			shared.slot[i].procs_fd = -1;
+			if (fd >= shared.fd_cut)
+				shared.fd_cut = fd + 1;
+		}
+	}
+	return NULL;
+}
+
 static void set_up_shared_start(void)
 {
 #ifdef HAVE_RAW_SYSCALL
 	const char *why;
 
-	if (!map_stacks())
+	if (shared.null_fd < 0 || !map_stacks())
 		return;
 	why = why_not_shared();
+	if (!why)
+		why = reserve_slot_fds();
 	if (!why) {
 		shared.on = shared.clone3 = shared.into_cgroup = true;
 		return;
 	}
 	log_debug("spawn: %s: jobs start by fork", why);
+	for (unsigned i = 0; i < START_SLOTS; i++)
+		for (int k = 0; k < SLOT_FDS; k++)
+			if (shared.slot[i].fd[k] > 0)
+				close(shared.slot[i].fd[k]);
 	munmap(shared.stacks, shared.stacks_len);
 #else
 	log_debug("spawn: no raw system calls on this architecture: jobs start by fork");
@@ -300,12 +338,15 @@ struct plan {
 	bool set_cpus;
 	cpu_set_t cpus;
 	int out_pipe[2];
-	int report_pipe[2];	/* the child reports a failure through this */
+	int report_pipe[2];	/* a forked child reports a failure through this */
+	pid_t pid;
+	struct spawn_report report;	/* ... a child in a slot here (step -1: none) */
 	int procs_fd;		/* the cgroup's cgroup.procs, for a child that moves
 				 * itself there; -1 when born in it, or no cgroup */
 	struct {		/* the child's descriptors, set before it starts: pmtr
 				 * closes its own copies while the child may still read */
 		int out, report, procs;
+		int cut;	/* > 0: the table is shared, keep what is below */
 	} fd;
 };
 
@@ -576,7 +617,10 @@ static CHILD_CODE __attribute__((noreturn)) void child_fail_at(struct plan *plan
 {
 	struct spawn_report report = { .step = step, .err = (int)-err, .index = index };
 
-	SYS(SYS_write, plan->fd.report, &report, sizeof(report), 0);
+	if (plan->fd.report >= 0)
+		SYS(SYS_write, plan->fd.report, &report, sizeof(report), 0);
+	else
+		*(volatile struct spawn_report *)&plan->report = report;
 	child_exit(step == SPAWN_EXEC && report.err == ENOENT ? 127 : 126);
 }
 
@@ -615,10 +659,17 @@ static CHILD_CODE __attribute__((noreturn)) void child(struct plan *plan)
 	int out_fd = plan->fd.out;
 	long rc;
 
+
 	/* Into the cgroup first, before anything the job could start; a job that
 	 * cannot enter it still runs, stopped through its process group only. */
 	if (plan->fd.procs >= 0)
 		SYS(SYS_write, plan->fd.procs, "0", 1, 0);
+	/* A table of its own, before pmtr changes the shared one under it: the
+	 * numbers below the cut (close_range, Linux 5.9), or all of them. */
+	if (plan->fd.cut > 0 &&
+	    SYS(SYS_close_range, plan->fd.cut, ~0U, CLOSE_RANGE_UNSHARE, 0) < 0 &&
+	    (rc = SYS(SYS_unshare, CLONE_FILES, 0, 0, 0)) < 0)
+		child_fail(plan, SPAWN_CLOSE_FDS, rc);
 	if ((rc = SYS(SYS_setsid, 0, 0, 0, 0)) < 0)
 		child_fail(plan, SPAWN_SETSID, rc);
 	for (int i = 0, n = resets.known ? resets.n : NSIG - 1; i < n; i++) {
@@ -797,6 +848,54 @@ static bool slot_free(struct start_slot *slot)
 	return __atomic_load_n(&slot->busy, __ATOMIC_ACQUIRE) == 0;
 }
 
+/* Failures of children whose slot was taken again before their exit was reaped. */
+#define FAILURES_KEPT 16
+static struct {
+	pid_t pid;
+	struct spawn_report report;
+} failures[FAILURES_KEPT];
+static unsigned failures_next;
+
+/* The slot's child has exec'd or exited: its plan goes (a failure it reported is
+ * kept for spawn_take_failure), and its descriptors, so that the job's pipes see
+ * their end when the job closes them. */
+static void slot_release(struct start_slot *slot, bool keep_fds)
+{
+	if (slot->plan && slot->plan->report.step >= 0) {
+		failures[failures_next].pid = slot->plan->pid;
+		failures[failures_next].report = slot->plan->report;
+		failures_next = (failures_next + 1) % FAILURES_KEPT;
+	}
+	plan_free(slot->plan);
+	slot->plan = NULL;
+	if (slot->procs_fd >= 0)
+		close(slot->procs_fd);
+	slot->procs_fd = -1;
+	if (!slot->fds_taken || keep_fds)
+		return;
+	for (int k = 0; k < SLOT_FDS; k++)
+		if (dup3(shared.null_fd, slot->fd[k], O_CLOEXEC) < 0)
+			log_warn("spawn: descriptor %d", slot->fd[k]);
+	slot->fds_taken = false;
+}
+
+/* Hands the child's descriptors over through the slot's numbers. */
+static int slot_take_fds(struct start_slot *slot, struct plan *plan)
+{
+	int *fds[] = { [SLOT_OUT] = &plan->fd.out };
+
+	slot->fds_taken = true;
+	for (int k = 0; k < SLOT_FDS; k++) {
+		if (*fds[k] < 0)
+			continue;
+		if (dup3(*fds[k], slot->fd[k], O_CLOEXEC) < 0)
+			return -1;
+		*fds[k] = slot->fd[k];
+	}
+	plan->fd.cut = shared.fd_cut;
+	return 0;
+}
+
 /* A free slot, its last plan freed; waits a little for the oldest child to exec
  * when none is. NULL: every child is still on its way (start by fork). */
 static struct start_slot *take_slot(void)
@@ -824,8 +923,7 @@ static struct start_slot *take_slot(void)
 			return NULL;
 		}
 	}
-	plan_free(slot->plan);
-	slot->plan = NULL;
+	slot_release(slot, true);
 	shared.next = (unsigned)(slot - shared.slot + 1) % START_SLOTS;
 	shared.taken++;
 	return slot;
@@ -834,26 +932,51 @@ static struct start_slot *take_slot(void)
 /* A few stacks stay warm for the next restart; a burst's are given back. */
 #define TRIM_AFTER 4
 
-void spawn_trim(void)
+void spawn_collect(void)
 {
-	if (shared.taken <= TRIM_AFTER)
-		return;
-	for (unsigned i = 0; i < START_SLOTS; i++) {
-		if (!slot_free(&shared.slot[i]))
-			return;
-		plan_free(shared.slot[i].plan);
-		shared.slot[i].plan = NULL;
+	bool all_free = true;
+
+	for (unsigned i = 0; i < START_SLOTS && shared.on; i++) {
+		struct start_slot *slot = &shared.slot[i];
+
+		if (!slot_free(slot))
+			all_free = false;
+		else if (slot->plan || slot->fds_taken)
+			slot_release(slot, false);
 	}
+	if (!all_free || shared.taken <= TRIM_AFTER)
+		return;
 	if (madvise(shared.stacks, shared.stacks_len, MADV_DONTNEED) < 0)
 		log_warn("spawn: giving back child stacks");
 	shared.taken = 0;
+}
+
+bool spawn_take_failure(pid_t pid, struct spawn_report *report)
+{
+	for (unsigned i = 0; i < START_SLOTS && shared.on; i++) {
+		struct plan *plan = shared.slot[i].plan;
+
+		if (plan && plan->pid == pid && slot_free(&shared.slot[i]) && plan->report.step >= 0) {
+			*report = plan->report;
+			plan->report.step = -1;
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < FAILURES_KEPT; i++) {
+		if (failures[i].pid == pid && pid > 0) {
+			*report = failures[i].report;
+			failures[i].pid = 0;
+			return true;
+		}
+	}
+	return false;
 }
 
 #ifdef HAVE_CLONE3_ON_STACK
 static pid_t clone3_job(struct plan *plan, struct start_slot *slot, bool into_cgroup)
 {
 	struct clone3_args args = {
-		.flags = CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
+		.flags = CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID,
 		.parent_tid = (uintptr_t)&slot->busy,
 		.child_tid = (uintptr_t)&slot->busy,
 		.exit_signal = SIGCHLD,
@@ -898,10 +1021,10 @@ static pid_t start_shared(struct plan *plan, struct start_slot *slot)
 	}
 #endif
 	if (err == ENOSYS) {
-		plan->fd.procs = plan->procs_fd = open_procs(plan);
+		plan->fd.procs = slot->procs_fd = open_procs(plan);
 		pid = clone(shared_child, slot->stack,
-			    CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, plan,
-			    &slot->busy, NULL, &slot->busy);
+			    CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID |
+			    SIGCHLD, plan, &slot->busy, NULL, &slot->busy);
 		err = pid < 0 ? errno : 0;
 	}
 	if (pid < 0)
@@ -954,21 +1077,29 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 		snprintf(why, why_len, "output pipe: %s", strerror(errno));
 		goto fail;
 	}
+	plan->fd.out = plan->out_pipe[1];
+	plan->fd.report = plan->fd.procs = -1;
+	plan->report.step = -1;
+	if (shared.on)
+		slot = take_slot();
+	if (slot && slot_take_fds(slot, plan) < 0) {
+		log_warn("spawn: descriptors of a start slot");
+		plan->fd.out = plan->out_pipe[1];
+		plan->fd.cut = 0;
+		slot = NULL;
+	}
 	/* Non-blocking at both ends: the child writes at most one report. */
-	if (pipe2(plan->report_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+	if (!slot && pipe2(plan->report_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		snprintf(why, why_len, "report pipe: %s", strerror(errno));
 		goto fail;
 	}
-	plan->fd.out = plan->out_pipe[1];
 	plan->fd.report = plan->report_pipe[1];
-	plan->fd.procs = -1;
-	if (shared.on)
-		slot = take_slot();
 	pid = slot ? start_shared(plan, slot) : start_forked(plan);
 	if (pid < 0) {
 		snprintf(why, why_len, "fork: %s", strerror(errno));
 		goto fail;
 	}
+	plan->pid = pid;
 
 	out->pid = pid;
 	out->output_fd = plan->out_pipe[0];

@@ -26,7 +26,8 @@ struct spawned {
 	pid_t pid;
 	int output_fd;		/* read end of the stdout/stderr pipe, or -1 */
 	int report_fd;		/* read end of the report pipe: a struct spawn_report
-				 * when the child failed before exec, then EOF */
+				 * when the child failed before exec, then EOF; -1 when
+				 * spawn_take_failure tells instead */
 };
 
 /* Start job and return at once, while the child is on its way to exec: by a
@@ -44,9 +45,14 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
  * shared-memory start (without this call, jobs start by fork). */
 void spawn_init(void);
 
-/* Once no child is on its way to exec, give back the memory a burst of starts
- * used (a few starts keep theirs). Cheap to call before each wait. */
-void spawn_trim(void);
+/* After pid, started with no report pipe, was reaped: whether it failed before
+ * exec, and how (once). */
+bool spawn_take_failure(pid_t pid, struct spawn_report *report);
+
+/* Let go of what children that have exec'd held (their descriptors, so that
+ * their pipes see their end; their plans), and once none is on its way, of the
+ * memory a burst of starts used. Cheap: call it before each wait. */
+void spawn_collect(void);
 
 /* The NOTIFY_SOCKET that jobs with "ready notify" get (notify_listen's name). */
 void spawn_set_notify_socket(const char *name);
