@@ -68,24 +68,25 @@ struct conf_job {
 	char **env;		/* "VAR=VALUE" strings, n_env of them */
 	size_t n_env;
 	char *env_file;		/* KEY=VALUE lines read at each start, or NULL */
-	mode_t umask;
 	char **depends;		/* absolute paths, n_depends of them */
 	size_t n_depends;
-	bool has_nice;
-	int nice;
 	cpu_set_t *cpus;	/* NULL: no affinity set */
 	struct conf_rlimit *ulimits;	/* room for CONF_MAX_ULIMITS once one is set */
 	size_t n_ulimits;
 	int64_t bounce_ms;	/* 0: never bounced */
 	int64_t stop_timeout_ms;
 	int64_t restart_delay_ms;
+	struct conf_job_more *more;	/* NULL: the defaults (see CONF_MORE) */
+	char *file;		/* the included file it is in; NULL: the main file */
+	/* 4-byte fields, then flags: no holes, 1000 jobs are 1000 of these */
+	mode_t umask;
+	int nice;
 	int stop_signal;	/* sent first by every stop; SIGKILL follows */
 	int order;		/* sort key, default 0 */
+	int line;		/* line of the "job" keyword, for messages */
+	bool has_nice;
 	bool disabled, once, wait;
 	bool essential;		/* its own end ends pmtr, with its status */
-	struct conf_job_more *more;	/* NULL: the defaults (see CONF_MORE) */
-	int line;		/* line of the "job" keyword, for messages */
-	char *file;		/* the included file it is in; NULL: the main file */
 };
 
 struct conf {

@@ -120,13 +120,92 @@ static void signal_job(struct job *job, int sig)
 		log_warn("job %s [%d]: kill", name_of(job), (int)job->pid);
 }
 
+/* A forked child's report pipe, watched until its exec closes it. */
+struct job_report {
+	struct loop_watcher w;
+	struct job *job;
+};
+
 static void close_report(struct jobs *jobs, struct job *job)
 {
-	if (job->report.fd < 0)
+	if (!job->report)
 		return;
-	loop_del(jobs->loop, &job->report);
-	close(job->report.fd);
-	job->report.fd = -1;
+	loop_del(jobs->loop, &job->report->w);
+	close(job->report->w.fd);
+	/* An event for it may still be on its way in this turn of the loop. */
+	job->report->job = NULL;
+	loop_free_later(jobs->loop, job->report);
+	job->report = NULL;
+}
+
+/* Jobs with a process, by pid: a reaped child is found without a scan of the table. */
+static size_t pid_home(const struct jobs *jobs, pid_t pid)
+{
+	return ((uint32_t)pid * 2654435761u) & (jobs->by_pid_cap - 1);
+}
+
+static struct job *find_pid(struct jobs *jobs, pid_t pid)
+{
+	struct job *job;
+
+	if (!jobs->by_pid_cap) {
+		/* the index could not be made: the table it is */
+		for (size_t i = 0; i < jobs->n; i++)
+			if (jobs->v[i]->pid == pid)
+				return jobs->v[i];
+		return NULL;
+	}
+	for (job = jobs->by_pid[pid_home(jobs, pid)]; job && job->pid != pid; job = job->pid_next)
+		;
+	return job;
+}
+
+/* job->pid is set: index it, with about two jobs per bucket. */
+static void pid_index_add(struct jobs *jobs, struct job *job)
+{
+	size_t home;
+
+	if (jobs->by_pid_n >= 2 * jobs->by_pid_cap) {
+		size_t cap = jobs->by_pid_cap ? 2 * jobs->by_pid_cap : 32, old_cap = jobs->by_pid_cap;
+		struct job **old = jobs->by_pid, **by_pid = calloc(cap, sizeof(*by_pid));
+
+		if (!by_pid && !old) {
+			log_warn("jobs by pid");
+			return;
+		}
+		if (by_pid) {
+			jobs->by_pid = by_pid;
+			jobs->by_pid_cap = cap;
+			for (size_t i = 0; i < old_cap; i++) {
+				for (struct job *j = old[i], *after; j; j = after) {
+					after = j->pid_next;
+					home = pid_home(jobs, j->pid);
+					j->pid_next = by_pid[home];
+					by_pid[home] = j;
+				}
+			}
+			free(old);
+		}
+	}
+	home = pid_home(jobs, job->pid);
+	job->pid_next = jobs->by_pid[home];
+	jobs->by_pid[home] = job;
+	jobs->by_pid_n++;
+}
+
+/* Before job->pid is cleared. */
+static void pid_index_remove(struct jobs *jobs, struct job *job)
+{
+	if (!jobs->by_pid_cap)
+		return;
+	for (struct job **at = &jobs->by_pid[pid_home(jobs, job->pid)]; *at; at = &(*at)->pid_next) {
+		if (*at == job) {
+			*at = job->pid_next;
+			job->pid_next = NULL;
+			jobs->by_pid_n--;
+			return;
+		}
+	}
 }
 
 static void log_failed_start(struct job *job, const struct spawn_report *report)
@@ -141,7 +220,7 @@ static void log_failed_start(struct job *job, const struct spawn_report *report)
 static bool read_report(struct jobs *jobs, struct job *job)
 {
 	struct spawn_report report;
-	ssize_t n = read(job->report.fd, &report, sizeof(report));
+	ssize_t n = read(job->report->w.fd, &report, sizeof(report));
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return false;
@@ -153,17 +232,32 @@ static bool read_report(struct jobs *jobs, struct job *job)
 
 static void report_cb(struct loop_watcher *w, uint32_t events)
 {
-	struct job *job = container_of(w, struct job, report);
+	struct job *job = container_of(w, struct job_report, w)->job;
 
 	(void)events;
-	read_report(job->table, job);
+	if (job)
+		read_report(job->table, job);
+}
+
+static void watch_report(struct jobs *jobs, struct job *job, int fd)
+{
+	job->report = malloc(sizeof(*job->report));
+	if (job->report) {
+		*job->report = (struct job_report){ .w = { .fd = fd, .cb = report_cb }, .job = job };
+		if (loop_add(jobs->loop, &job->report->w, EPOLLIN) == 0)
+			return;
+		free(job->report);
+		job->report = NULL;
+	}
+	log_warn("job %s [%d]: watching its start", name_of(job), (int)job->pid);
+	close(fd);
 }
 
 static void close_process_fds(struct jobs *jobs, struct job *job)
 {
 	struct spawn_report report;
 
-	if (job->report.fd >= 0)
+	if (job->report)
 		read_report(jobs, job);
 	else if (job->pid > 0 && spawn_take_failure(job->pid, &report))
 		log_failed_start(job, &report);
@@ -251,18 +345,14 @@ static void start(struct jobs *jobs, struct job *job)
 		return;
 	}
 	job->pid = job->pgid = child.pid;
+	pid_index_add(jobs, job);
 	job->kill_sent = false;
 	job->started_ms = util_now_ms();
 	job->started_wall = (int64_t)time(NULL);
 	if (job->has_exited)
 		job->restarts++;
-	job->report.fd = child.report_fd;
-	job->report.cb = report_cb;
-	if (job->report.fd >= 0 && loop_add(jobs->loop, &job->report, EPOLLIN) < 0) {
-		log_warn("job %s [%d]: watching its start", name_of(job), (int)job->pid);
-		close(job->report.fd);
-		job->report.fd = -1;
-	}
+	if (child.report_fd >= 0)
+		watch_report(jobs, job, child.report_fd);
 	if (child.output_fd >= 0) {
 		job->output = output_open(jobs->loop, child.output_fd, name_of(job), child.pid,
 					  &job->log);
@@ -422,6 +512,7 @@ static void act_exited(struct jobs *jobs, struct job *job)
 	close_process_fds(jobs, job);
 	log_job_exit(job);
 	resources_note_exit(jobs, job);
+	pid_index_remove(jobs, job);
 	job->pid = 0;
 	job->pgid = 0;
 	job->deadline = 0;
@@ -448,6 +539,7 @@ static void act_stopped(struct jobs *jobs, struct job *job)
 	close_process_fds(jobs, job);
 	log_job_exit(job);
 	resources_note_exit(jobs, job);
+	pid_index_remove(jobs, job);
 	job->pid = 0;
 	if (!group_alive(job)) {
 		finish_stop(jobs, job);
@@ -654,6 +746,9 @@ void jobs_exit(struct jobs *jobs)
 	free(jobs->v);
 	jobs->v = NULL;
 	jobs->n = jobs->cap = 0;
+	free(jobs->by_pid);
+	jobs->by_pid = NULL;
+	jobs->by_pid_cap = jobs->by_pid_n = 0;
 	resources_exit(jobs);
 }
 
@@ -665,7 +760,6 @@ static struct job *job_new(struct jobs *jobs, struct conf_job *conf)
 		return NULL;
 	job->table = jobs;
 	job->conf = conf;
-	job->report.fd = -1;
 	job->events_wd = -1;
 	job->state = conf->disabled ? JOB_DISABLED : JOB_PENDING;
 	return job;
@@ -873,14 +967,6 @@ done:
 	free(kept);
 	free(v);
 	return rc;
-}
-
-static struct job *find_pid(struct jobs *jobs, pid_t pid)
-{
-	for (size_t i = 0; i < jobs->n; i++)
-		if (jobs->v[i]->pid == pid)
-			return jobs->v[i];
-	return NULL;
 }
 
 void jobs_reap(struct jobs *jobs)

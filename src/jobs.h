@@ -48,39 +48,41 @@ struct joblog;
 
 struct jobs;
 
+/* Pointers, then 4-byte fields, then flags as bits: 1000 jobs are 1000 of these. */
 struct job {
 	struct jobs *table;		/* the table it belongs to */
 	struct conf_job *conf;		/* what it runs (or ran) with */
 	struct conf_job *next;		/* a newer configuration, adopted once stopped */
-	enum job_state state;
-	enum job_then then;		/* where STOPPING leads */
-	pid_t pid;			/* 0 when no process */
-	pid_t pgid;			/* its process group, kept until the group is empty */
+	struct job *pid_next;		/* in its jobs->by_pid chain while it has a pid */
 	int64_t deadline;		/* CLOCK_MONOTONIC ms, 0 for none */
 	int64_t started_ms;
 	int64_t started_wall;		/* time(NULL) at the last start, for people */
-	unsigned restarts;
-	int last_status;		/* wait(2) status of the last exit */
-	bool has_exited;
-	bool kill_sent;
-	bool dep_missing_logged;
-	bool udp_override;		/* enabled or disabled by UDP: undone by the next edit */
-	bool in_cgroup;			/* its processes are in a cgroup of their own */
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct joblog *log;		/* its recent output lines; NULL until it writes */
 	struct probe *probe;		/* ready probe or health check; NULL until needed */
 	int64_t probe_at;		/* CLOCK_MONOTONIC ms of the next attempt, 0: none */
+	char *note;			/* the last STATUS= it sent in this run, or NULL */
+	uint64_t oom_kills;		/* memory.events oom_kill of its cgroup, last seen */
+	int64_t oom_at;			/* CLOCK_MONOTONIC ms to look at a new OOM kill, 0: none */
+	struct job_report *report;	/* a forked child's report pipe until exec, or NULL */
+	enum job_state state;
+	enum job_then then;		/* where STOPPING leads */
+	pid_t pid;			/* 0 when no process */
+	pid_t pgid;			/* its process group, kept until the group is empty */
+	unsigned restarts;
+	int last_status;		/* wait(2) status of the last exit */
 	unsigned check_failures;	/* in a row */
 	unsigned checks_done;		/* in this run */
-	char *note;			/* the last STATUS= it sent in this run, or NULL */
-	bool after_logged;		/* said that it waits for an "after" job */
-	bool limits_set;		/* its cgroup holds limits written by pmtr */
-	bool last_exit_oom;		/* its last process was killed by the OOM killer */
-	uint64_t oom_kills;		/* memory.events oom_kill of its cgroup, last seen */
 	int events_wd;			/* inotify watch of its memory.events, or -1 */
-	int64_t oom_at;			/* CLOCK_MONOTONIC ms to look at a new OOM kill, 0: none */
-	struct loop_watcher report;	/* the child's report pipe until exec */
+	bool has_exited : 1;
+	bool kill_sent : 1;
+	bool dep_missing_logged : 1;
+	bool udp_override : 1;		/* enabled or disabled by UDP: undone by the next edit */
+	bool in_cgroup : 1;		/* its processes are in a cgroup of their own */
+	bool after_logged : 1;		/* said that it waits for an "after" job */
+	bool limits_set : 1;		/* its cgroup holds limits written by pmtr */
+	bool last_exit_oom : 1;		/* its last process was killed by the OOM killer */
 };
 
 struct cgroup_base;
@@ -98,6 +100,9 @@ struct jobs {
 	void (*freed_cb)(void *arg, struct job *job);
 	void *freed_arg;
 	struct loop_watcher oom_watch;	/* inotify on the jobs' memory.events, or fd -1 */
+	struct job **by_pid;		/* jobs with a process, chained by pid_next in
+					 * by_pid_cap (a power of two, or 0) buckets */
+	size_t by_pid_cap, by_pid_n;
 };
 
 void jobs_init(struct jobs *jobs, struct loop *loop);

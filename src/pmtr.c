@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
@@ -309,8 +312,14 @@ static void reload(struct pmtr *p, bool force)
 {
 	struct conf *conf = read_conf(p, force);
 
-	if (conf)
-		apply(p, conf);
+	if (!conf)
+		return;
+	apply(p, conf);
+#ifdef __GLIBC__
+	/* The old and the new tables were both alive: without this, the heap keeps
+	 * the larger size for good (10,000 jobs: 8.9 MiB grew to 13.6 MiB). */
+	malloc_trim(0);
+#endif
 }
 
 /* Read (forced or if anything changed) and apply the configuration, then watch
@@ -528,7 +537,7 @@ static void run(struct pmtr *p)
 	int64_t ready_by = boot_deadline(&p->jobs);
 
 	for (;;) {
-		int64_t deadline = jobs_tick(&p->jobs);
+		int64_t deadline = jobs_tick(&p->jobs), collect_at;
 		int64_t others[] = { ctl_tick(&p->ctl), udp_tick(&p->udp) };
 
 		for (size_t i = 0; i < ARRAY_SIZE(others); i++)
@@ -555,7 +564,9 @@ static void run(struct pmtr *p)
 		}
 		if (!ready && (!deadline || ready_by < deadline))
 			deadline = ready_by;
-		spawn_collect();
+		collect_at = spawn_collect();
+		if (collect_at && (!deadline || collect_at < deadline))
+			deadline = collect_at;
 		loop_set_deadline(&p->loop, deadline);
 		if (loop_run_once(&p->loop) < 0) {
 			/* epoll_wait only fails on a broken set; nothing else can be done. */

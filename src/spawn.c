@@ -931,24 +931,40 @@ static struct start_slot *take_slot(void)
 
 /* A few stacks stay warm for the next restart; a burst's are given back. */
 #define TRIM_AFTER 4
+#define COLLECT_AGAIN_MS 5
+#define COLLECT_AGAIN_MAX_MS 1000
 
-void spawn_collect(void)
+int64_t spawn_collect(void)
 {
-	bool all_free = true;
+	static int64_t again_ms = COLLECT_AGAIN_MS;
+	bool all_free = true, released = false;
 
 	for (unsigned i = 0; i < START_SLOTS && shared.on; i++) {
 		struct start_slot *slot = &shared.slot[i];
 
-		if (!slot_free(slot))
+		if (!slot_free(slot)) {
 			all_free = false;
-		else if (slot->plan || slot->fds_taken)
+		} else if (slot->plan || slot->fds_taken) {
 			slot_release(slot, false);
+			released = true;
+		}
 	}
-	if (!all_free || shared.taken <= TRIM_AFTER)
-		return;
-	if (madvise(shared.stacks, shared.stacks_len, MADV_DONTNEED) < 0)
-		log_warn("spawn: giving back child stacks");
-	shared.taken = 0;
+	/* No event tells pmtr of an exec: look again soon while a child is on its
+	 * way, less and less often while none gets there (stuck before exec). */
+	if (!all_free) {
+		if (released)
+			again_ms = COLLECT_AGAIN_MS;
+		else if (again_ms < COLLECT_AGAIN_MAX_MS)
+			again_ms *= 2;
+		return util_now_ms() + again_ms;
+	}
+	again_ms = COLLECT_AGAIN_MS;
+	if (shared.taken > TRIM_AFTER) {
+		if (madvise(shared.stacks, shared.stacks_len, MADV_DONTNEED) < 0)
+			log_warn("spawn: giving back child stacks");
+		shared.taken = 0;
+	}
+	return 0;
 }
 
 bool spawn_take_failure(pid_t pid, struct spawn_report *report)

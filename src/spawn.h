@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -51,8 +52,10 @@ bool spawn_take_failure(pid_t pid, struct spawn_report *report);
 
 /* Let go of what children that have exec'd held (their descriptors, so that
  * their pipes see their end; their plans), and once none is on its way, of the
- * memory a burst of starts used. Cheap: call it before each wait. */
-void spawn_collect(void);
+ * memory a burst of starts used. Cheap: call it before each wait. Returns when
+ * (CLOCK_MONOTONIC ms) to call it again, since no event tells of an exec: 0
+ * once no child is on its way. */
+int64_t spawn_collect(void);
 
 /* The NOTIFY_SOCKET that jobs with "ready notify" get (notify_listen's name). */
 void spawn_set_notify_socket(const char *name);
