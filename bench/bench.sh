@@ -3,12 +3,18 @@
 # floor (a C loop that fork+execs, a process idle in epoll_wait).
 # SPDX-License-Identifier: MIT
 #
-#   bench/bench.sh [--quick] [--json FILE] [--pmtr PATH] [--pmtrctl PATH]
+#   bench/bench.sh [--quick] [--json FILE] [--svg FILE] [--pmtr PATH] [--pmtrctl PATH]
 #                  [--peers "pmtr supervisord runit s6"] [--no-install] [--keep]
+#   (--svg: the chart, by bench/chart.sh; default: FILE of --json, .svg for .json)
 #
 # Needs root (the process events connector, SO_RCVBUFFORCE, apt-get for missing
 # peers). Everything runs in a temporary directory; nothing in /etc or /run is
-# touched. doc/performance.md explains each figure.
+# touched. doc/performance.md explains each figure. The sizes can be changed for a
+# trial: BENCH_NS (default "1 100 1000"), BENCH_BUSY_N (the start with one CPU
+# busy, 1000), BENCH_BIG_N (pmtr and the floor only, 10000 in a full run, none
+# with --quick).
+# pid lists and launch commands are split on purpose; sh -c scripts in single quotes
+# shellcheck disable=SC2086,SC2046,SC2016
 set -u
 export LC_ALL=C
 
@@ -16,18 +22,20 @@ SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$SRC_DIR/.." && pwd)
 QUICK=0
 JSON=""
+SVG=""
 PMTR=""
 PMTRCTL=""
 PEERS="pmtr supervisord runit s6"
 INSTALL=1
 KEEP=0
 
-usage() { sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,2\}//'; }
+usage() { sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,2\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--json) JSON=$2; shift ;;
 	--json=*) JSON=${1#*=} ;;
+	--svg) SVG=$2; shift ;;
 	--pmtr) PMTR=$2; shift ;;
 	--pmtrctl) PMTRCTL=$2; shift ;;
 	--peers) PEERS=$2; shift ;;
@@ -41,12 +49,15 @@ done
 : "${PMTR:=${BENCH_BUILDDIR:-$TOP}/src/pmtr}"
 : "${PMTRCTL:=$(dirname "$PMTR")/pmtrctl}"
 : "${JSON:=$SRC_DIR/results.json}"
+: "${SVG:=${JSON%.json}.svg}"
 
 if [ "$QUICK" = 1 ]; then
-	REPS=3 CELL_CAP=12 IDLE_WIN=6 IDLE_N=3 CRASH_SEC=10
+	REPS=3 CELL_CAP=12 IDLE_WIN=6 IDLE_N=3 CRASH_SEC=10 BIG_N=${BENCH_BIG_N-}
 else
-	REPS=5 CELL_CAP=150 IDLE_WIN=12 IDLE_N=5 CRASH_SEC=10
+	REPS=5 CELL_CAP=150 IDLE_WIN=12 IDLE_N=5 CRASH_SEC=10 BIG_N=${BENCH_BIG_N-10000}
 fi
+BUSY_N=${BENCH_BUSY_N:-1000}
+EDITS=30	# one-job edits of the file of BIG_N jobs
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -79,8 +90,9 @@ cleanup() {
 		fi
 		for p in $("$OBS" markers "$PREFIX"); do kill -9 "$p" 2>/dev/null; done
 	fi
+	[ -n "${BUSY:-}" ] && wait "$BUSY" 2>/dev/null	# reaped quietly
 	say "clean-up: killed leftovers ($((SECONDS - T_START))s)"
-	[ "$KEEP" = 1 ] && say "kept $TMP" || rm -rf "$TMP"
+	if [ "$KEEP" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 	say "clean-up: done ($((SECONDS - T_START))s)"
 }
 trap cleanup EXIT
@@ -245,10 +257,20 @@ kill_instance() {	# root key [tag]: the root, its descendants, the tag's jobs
 	esac
 }
 
+# One CPU kept busy by a plain shell loop (issue 17) while a start is measured.
+# Its command line names $TMP, so that the clean-up finds it on any exit.
+busy_start() {
+	sh -c 'while :; do :; done' "$TMP/busy" </dev/null >/dev/null 2>&1 &
+	BUSY=$!
+	echo "$BUSY $TMP/busy" >>"$TMP/roots"
+	sleep 0.1
+}
+busy_stop() { kill -9 "$BUSY" 2>/dev/null; wait "$BUSY" 2>/dev/null; }
+
 # Start an instance; sets ROOT and START_MS (or fails).
 launch() {	# peer dir n
 	local out
-	echo "$(launch_cmd "$@")" >"$2/cmd"
+	launch_cmd "$@" >"$2/cmd"
 	out=$("$OBS" -t 180000 -m "$TAG" -n "$(($3 > 0 ? $3 : 1))" -o "$2/log" start $(launch_cmd "$@"))
 	ROOT=${out%% *}
 	echo "$ROOT $([ "$1" = floor ] && echo "$TAG" || echo "$2")" >>"$TMP/roots"
@@ -263,21 +285,33 @@ age_at_least() {	# ms since
 	while [ $((${EPOCHREALTIME/./} / 1000 - $2)) -lt "$1" ]; do sleep 0.05; done
 }
 
-# One full instance: start, memory, status, reload and restart (100 jobs), shutdown.
-instance() {	# peer n
-	local peer=$1 n=$2 dir sup u t status_ms out
+# One full instance: start, memory, status, reload and restart (100 jobs), edits
+# (BIG_N jobs), shutdown. With "busy": the start only, with one CPU kept busy.
+instance() {	# peer n [busy]
+	local peer=$1 n=$2 busy=${3:-} dir sup t status_ms out ok=0
 	new_tag
 	dir=$TMP/$peer-$n-$SEQ
 	mkdir -p "$dir"
 	JOBCMD=/bin/sleep
 	[ "$peer" = floor ] || "setup_$peer" "$dir" "$n" "  restart delay 0"$'\n'
 	local ready_ms
-	if ! launch "$peer" "$dir" "$n"; then
+	[ -n "$busy" ] && busy_start
+	launch "$peer" "$dir" "$n" && ok=1
+	[ -n "$busy" ] && busy_stop
+	if [ "$ok" = 0 ]; then
 		kill_instance "$ROOT" "$dir" "$TAG"
 		return 1
 	fi
-	add "$peer" start_ms "$n" "$START_MS"
+	add "$peer" "start${busy:+_busy}_ms" "$n" "$START_MS"
 	ready_ms=$((${EPOCHREALTIME/./} / 1000))
+	[ -n "$busy" ] || measure_running
+	stop_instance
+	return 0
+}
+
+# The figures of a running instance (instance's variables): memory, status,
+# reload and restart, edits.
+measure_running() {
 	sleep 0.3
 	if [ "$peer" != floor ]; then
 		sup=$("$OBS" tree "$ROOT" "$TAG")
@@ -309,6 +343,34 @@ instance() {	# peer n
 		case $out in *timeout*) say "$peer: restart timed out" ;; *) add "$peer" restart_ms 100 "$out" ;; esac
 		sleep 0.2
 	fi
+	if [ "$n" = "$BIG_N" ] && [ "$peer" = pmtr ]; then
+		edit_jobs "$dir" "$n"
+	fi
+}
+
+# One-job edits of pmtr's file of N jobs (issue 17), saved as an editor does: a
+# copy with one more job changed is renamed over the file. Each gives a job an
+# environment variable, which restarts it; the time is from the rename until its
+# new exec. pmtr's RSS before and after the edits shows what reloads leave behind.
+edit_jobs() {	# dir n (pmtr in ROOT, its jobs marked TAG)
+	local k out before after times=()
+	read -r before _ <<<"$("$OBS" usage "$ROOT")"
+	for ((k = 1; k <= EDITS && k <= $2; k++)); do
+		sed "s/^  name j$k\$/&\n  env BENCH_EDIT=$k/" "$1/pmtr.conf" >"$1/edit.conf"
+		out=$("$OBS" -t 20000 -m "$TAG" -n 1 act rename "$1/edit.conf" "$1/pmtr.conf")
+		case $out in *timeout*) say "pmtr: edit $k of $2 jobs timed out" ;; *) times+=("$out") ;; esac
+	done
+	sleep 0.3
+	read -r after _ <<<"$("$OBS" usage "$ROOT")"
+	[ ${#times[@]} -gt 0 ] && add pmtr edit_ms "$2" "$(median "${times[@]}")"
+	add pmtr edit_rss_before_kb "$2" "$before"
+	add pmtr edit_rss_after_kb "$2" "$after"
+	add pmtr edit_rss_ratio "$2" "$(awk "BEGIN {printf \"%.3f\", $after / $before}")"
+}
+
+# Shutdown (instance's variables): recorded except after a busy start.
+stop_instance() {
+	local left
 	# jobs that have run 1 s: runit, s6 and supervisord treat younger ones as starting
 	age_at_least 1200 "$ready_ms"
 	stop_actions "$peer" "$dir" "$ROOT"
@@ -317,13 +379,12 @@ instance() {	# peer n
 	read -r t left <<<"$out"
 	if [ "$t" = "-1.000" ]; then
 		say "$peer: shutdown of $n jobs did not finish in 30 s ($left jobs left)"
-	else
+	elif [ -z "$busy" ]; then
 		add "$peer" shutdown_ms "$n" "$t"
 	fi
-	add "$peer" left "$n" "$left"
+	[ -n "$busy" ] || add "$peer" left "$n" "$left"
 	kill_instance "$ROOT" "$dir" "$TAG"
 	[ "$KEEP" = 1 ] || rm -rf "$dir"
-	return 0
 }
 
 machine() {
@@ -340,34 +401,58 @@ say "pmtr: $PMTR"
 
 # ---- 1. start, memory, status, reload, restart, shutdown ----
 # Repeats are interleaved (floor, pmtr, peers, floor, pmtr, ...) so that a machine
-# whose speed drifts (shared hosts) biases every column alike.
-declare -A CELL_T LAST
-for n in ${BENCH_NS:-1 100 1000}; do
+# whose speed drifts (shared hosts) biases every column alike. A case is N jobs, or
+# busyN: the start of N jobs with one CPU kept busy. Skips and short cells are
+# recorded by case (R[peer|skip|case], R[peer|runs|case]), the figures by N.
+declare -A CELL_T LAST WHY
+skip() {	# peer case why
+	R["$1|skip|$2"]=1 WHY["$1|$2"]=$3
+}
+case_of() {	# metric n -> the case that measures it
+	case $1 in start_busy_ms) echo "busy$2" ;; *) echo "$2" ;; esac
+}
+for c in ${BENCH_NS:-1 100 1000} "busy$BUSY_N" $BIG_N; do
+	n=${c#busy} busy=${c%%[0-9]*}
+	what="$n jobs${busy:+, one CPU busy}"
+	# pmtr takes its hard open-file limit and holds a pipe per job: room for two
+	# where it can be had (CAP_SYS_RESOURCE), one at least
+	hard=$(ulimit -Hn)
+	if [ "$n" = "$BIG_N" ] && [ "$hard" != unlimited ] && [ "$hard" -lt $((2 * n + 1024)) ] &&
+		! ulimit -Hn $((2 * n + 1024)) 2>/dev/null && [ "$hard" -lt $((n + 1024)) ]; then
+		say "$n jobs: open-file limit $hard, cannot raise it to $((2 * n + 1024)): pmtr may fail"
+	fi
 	for peer in $ACTIVE; do
 		CELL_T[$peer]=0 LAST[$peer]=0
 		if [ "$QUICK" = 1 ] && [ "$peer" = supervisord ] && [ "$n" = 1000 ]; then
-			say "supervisord, 1000 jobs: not in --quick (one run takes 10 to 40 s)"
-			R["$peer|skip|$n"]=1
+			say "supervisord, $what: not in --quick (one run takes 10 to 40 s)"
+			skip "$peer" "$c" "not in --quick"
+		elif [ "$c" = "$BIG_N" ] && [ "$peer" != pmtr ] && [ "$peer" != floor ]; then
+			say "$peer, $what: not run (pmtr and the floor only)"
+			skip "$peer" "$c" "not run"
 		fi
 	done
 	for ((rep = 1; rep <= REPS; rep++)); do
 		for peer in $ACTIVE; do
-			[ -n "${R["$peer|skip|$n"]:-}" ] && continue
-			[ -n "${R["$peer|runs|$n"]:-}" ] && continue
+			[ -n "${R["$peer|skip|$c"]:-}" ] && continue
+			[ -n "${R["$peer|runs|$c"]:-}" ] && continue
 			if [ $rep -gt 1 ] && [ $((CELL_T[$peer] + LAST[$peer])) -gt $CELL_CAP ]; then
-				say "$peer, $n jobs: $((rep - 1)) runs only (each takes ${LAST[$peer]}s)"
-				R["$peer|runs|$n"]=$((rep - 1))
+				say "$peer, $what: $((rep - 1)) runs only (each takes ${LAST[$peer]}s)"
+				R["$peer|runs|$c"]=$((rep - 1))
 				continue
 			fi
 			t_rep=$SECONDS
-			instance "$peer" "$n"
+			instance "$peer" "$n" "$busy"
 			LAST[$peer]=$((SECONDS - t_rep))
 			CELL_T[$peer]=$((CELL_T[$peer] + LAST[$peer]))
 		done
 	done
 	for peer in $ACTIVE; do
-		[ -n "${R["$peer|skip|$n"]:-}" ] && continue
-		say "$peer, $n jobs: start $(med "$peer" start_ms "$n") ms, rss $(med "$peer" rss_kb "$n") kB, shutdown $(med "$peer" shutdown_ms "$n") ms ($((SECONDS - T_START))s)"
+		[ -n "${R["$peer|skip|$c"]:-}" ] && continue
+		if [ -n "$busy" ]; then
+			say "$peer, $what: start $(med "$peer" start_busy_ms "$n") ms ($((SECONDS - T_START))s)"
+		else
+			say "$peer, $n jobs: start $(med "$peer" start_ms "$n") ms, rss $(med "$peer" rss_kb "$n") kB, shutdown $(med "$peer" shutdown_ms "$n") ms ($((SECONDS - T_START))s)"
+		fi
 	done
 done
 
@@ -379,7 +464,7 @@ for peer in $PEER_LIST; do
 	mkdir -p "$dir"
 	JOBCMD=/bin/sleep
 	"setup_$peer" "$dir" 100
-	echo "$(launch_cmd "$peer" "$dir" 100)" >"$dir/cmd"
+	launch_cmd "$peer" "$dir" 100 >"$dir/cmd"
 	"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 100) >"$dir/start"
 	ROOT=$(cut -d' ' -f1 "$dir/start")
 	echo "$ROOT $dir" >>"$TMP/roots"
@@ -435,7 +520,7 @@ for ((rep = 1; rep <= crash_reps; rep++)); do
 			mkdir -p "$dir"
 			JOBCMD=/bin/false
 			"setup_$peer" "$dir" 50
-			echo "$(launch_cmd "$peer" "$dir" 50)" >"$dir/cmd"
+			launch_cmd "$peer" "$dir" 50 >"$dir/cmd"
 			"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 50) >"$dir/start"
 			root=$(cut -d' ' -f1 "$dir/start")
 			echo "$root $dir" >>"$TMP/roots"
@@ -478,12 +563,13 @@ fmt() {	# value unit-kind -> text
 	esac
 }
 cell() {	# peer metric n kind
-	local v p
+	local v p c
 	v=$(med "$1" "$2" "$3")
-	[ -n "${R["$1|skip|$3"]:-}" ] && { echo "not in --quick"; return; }
+	c=$(case_of "$2" "$3")
+	[ -n "${R["$1|skip|$c"]:-}" ] && { echo "${WHY["$1|$c"]}"; return; }
 	[ -z "$v" ] && { echo "–"; return; }
 	printf '%s' "$(fmt "$v" "$4")"
-	[ -n "${R["$1|runs|$3"]:-}" ] && case $2 in start_ms|rss_kb|pss_kb|shutdown_ms|status_ms) printf ' (%s run%s)' "${R["$1|runs|$3"]}" "$([ "${R["$1|runs|$3"]}" = 1 ] || echo s)" ;; esac
+	[ -n "${R["$1|runs|$c"]:-}" ] && case $2 in start_ms|start_busy_ms|rss_kb|pss_kb|shutdown_ms|status_ms|edit_*) printf ' (%s run%s)' "${R["$1|runs|$c"]}" "$([ "${R["$1|runs|$c"]}" = 1 ] || echo s)" ;; esac
 	[ "$1" = pmtr ] && return
 	p=$(med pmtr "$2" "$3")
 	if [ -n "$p" ]; then
@@ -494,35 +580,45 @@ ROWS=(
 	"start, 1 job|start_ms|1|ms"
 	"start, 100 jobs|start_ms|100|ms"
 	"start, 1000 jobs|start_ms|1000|ms"
+	"start, $BUSY_N jobs, one CPU busy|start_busy_ms|$BUSY_N|ms"
+	"start, $BIG_N jobs|start_ms|$BIG_N|ms"
 	"RSS, 1 job|rss_kb|1|mb"
 	"RSS, 100 jobs|rss_kb|100|mb"
 	"RSS, 1000 jobs|rss_kb|1000|mb"
+	"RSS, $BIG_N jobs|rss_kb|$BIG_N|mb"
 	"PSS, 1 job|pss_kb|1|mb"
 	"PSS, 100 jobs|pss_kb|100|mb"
 	"PSS, 1000 jobs|pss_kb|1000|mb"
+	"PSS, $BIG_N jobs|pss_kb|$BIG_N|mb"
 	"supervisor processes, 1000 jobs|procs|1000|n"
 	"idle CPU per minute, 100 jobs|idle_cpu_ms_min|100|ms3"
 	"idle context switches per minute, 100 jobs|idle_csw_min|100|n"
 	"reload: job added until it runs|reload_ms|100|ms"
+	"edit of one job of $BIG_N until it runs again (median of $EDITS)|edit_ms|$BIG_N|ms"
+	"RSS before $EDITS one-job edits, $BIG_N jobs|edit_rss_before_kb|$BIG_N|mb"
+	"RSS after $EDITS one-job edits, $BIG_N jobs|edit_rss_after_kb|$BIG_N|mb"
 	"restart: SIGKILL until the new one runs|restart_ms|100|ms"
 	"crash loop: CPU in ${CRASH_SEC} s, 50 × /bin/false|crash_cpu_ms|50|ms"
 	"crash loop: restarts in ${CRASH_SEC} s|crash_restarts|50|n"
 	"crash loop: CPU per restart|crash_cpu_per_restart_ms|50|ms3"
 	"status client, 100 jobs|status_ms|100|ms"
 	"status client, 1000 jobs|status_ms|1000|ms"
+	"status client, $BIG_N jobs|status_ms|$BIG_N|ms"
 	"shutdown, 1 job|shutdown_ms|1|ms"
 	"shutdown, 100 jobs|shutdown_ms|100|ms"
 	"shutdown, 1000 jobs|shutdown_ms|1000|ms"
+	"shutdown, $BIG_N jobs|shutdown_ms|$BIG_N|ms"
 	"jobs left behind after shutdown (100 / 1000)|left|100+1000|n"
 )
 header_name() { case $1 in floor) echo "floor (C fork+exec / epoll / true)" ;; runit) echo "runit (runsvdir)" ;; s6) echo "s6 (s6-svscan)" ;; *) echo "$1" ;; esac; }
 {
 	echo "pmtr benchmark, $([ $QUICK = 1 ] && echo "--quick" || echo "full") run: $NPROC CPUs ($CPU), ${MEM_MB} MiB, Linux $KERNEL, load average $LOAD at the start, $DATE; medians of $REPS runs (fewer where marked); took ${TOTAL}s"
 	echo
-	printf '| figure |'; for p in $ACTIVE; do printf ' %s |' "$(header_name $p)"; done; echo
+	printf '| figure |'; for p in $ACTIVE; do printf ' %s |' "$(header_name "$p")"; done; echo
 	printf '|---|'; for p in $ACTIVE; do printf -- '---|'; done; echo
 	for row in "${ROWS[@]}"; do
 		IFS='|' read -r label metric n kind <<<"$row"
+		[ -n "$n" ] || continue	# no BIG_N in --quick
 		printf '| %s |' "$label"
 		for p in $ACTIVE; do
 			if [ "$n" = "100+1000" ]; then
@@ -536,6 +632,8 @@ header_name() { case $1 in floor) echo "floor (C fork+exec / epoll / true)" ;; r
 	done
 	echo
 	echo "Ratios in parentheses are to pmtr. floor column: start and shutdown of a C loop that fork+execs N /bin/sleep; memory and idle of a process blocked in epoll_wait; status = /bin/true."
+	echo "One CPU busy: a shell loop \`while :; do :; done\` runs from before the start until the last job's exec."
+	[ -n "$BIG_N" ] && echo "$BIG_N jobs: pmtr and the floor only (supervisord, runit and s6 not run: runit and s6 would start $BIG_N supervisor processes). An edit gives one more job an env line in a copy of pmtr's file, renamed over it."
 } >"$TMP/table.md"
 
 # ---- targets of issue 7 ----
@@ -566,6 +664,22 @@ chk() { awk "BEGIN {exit !($1)}" && echo 1 || echo 0; }
 	[ -n "$r" ] && [ -n "$f" ] && target "pmtrctl status with 1000 jobs ≤ 3× /bin/true: $(fmt "$r" ms) vs $(fmt "$f" ms) = $(awk "BEGIN {printf \"%.1f\", $r / $f}")×" "$(chk "$r <= 3 * $f")"
 	r=$(med pmtr shutdown_ms 100) l=$(med pmtr left 100)
 	[ -n "$r" ] && target "shutdown of 100 jobs ≤ 50 ms, 0 left: $(fmt "$r" ms), ${l:-?} left" "$(chk "$r <= 50 && ${l:-1} == 0")"
+	echo
+	echo "Targets (issue 17):"
+	s=$(med pmtr start_busy_ms "$BUSY_N") f=$(med floor start_busy_ms "$BUSY_N")
+	[ -n "$s" ] && [ -n "$f" ] && target "start of $BUSY_N jobs with one CPU busy ≤ 1.3× the floor's: $(fmt "$s" ms) vs $(fmt "$f" ms) = $(awk "BEGIN {printf \"%.2f\", $s / $f}")×" "$(chk "$s <= 1.3 * $f")"
+	if [ -n "$BIG_N" ]; then
+		s=$(med pmtr start_ms "$BIG_N") f=$(med floor start_ms "$BIG_N")
+		[ -n "$s" ] && [ -n "$f" ] && target "start of $BIG_N jobs ≤ 1.2× the fork+exec floor: $(fmt "$s" ms) vs $(fmt "$f" ms) = $(awk "BEGIN {printf \"%.2f\", $s / $f}")×" "$(chk "$s <= 1.2 * $f")"
+		r=$(med pmtr rss_kb "$BIG_N")
+		[ -n "$r" ] && target "RSS with $BIG_N jobs ≤ 12 MiB: $(fmt "$r" mb)" "$(chk "$r <= 12288")"
+		r=$(med pmtr status_ms "$BIG_N")
+		[ -n "$r" ] && target "pmtrctl status with $BIG_N jobs ≤ 15 ms: $(fmt "$r" ms)" "$(chk "$r <= 15")"
+		r=$(med pmtr edit_ms "$BIG_N")
+		[ -n "$r" ] && target "one-job edit of the $BIG_N-job file ≤ 20 ms: $(fmt "$r" ms)" "$(chk "$r <= 20")"
+		r=$(med pmtr edit_rss_ratio "$BIG_N")
+		[ -n "$r" ] && target "RSS after $EDITS one-job edits within 20% of before: $(fmt "$(med pmtr edit_rss_before_kb "$BIG_N")" mb) → $(fmt "$(med pmtr edit_rss_after_kb "$BIG_N")" mb) = $(awk "BEGIN {printf \"%.2f\", $r}")×" "$(chk "$r >= 0.8 && $r <= 1.2")"
+	fi
 } >>"$TMP/table.md"
 cat "$TMP/table.md"
 say "table: done ($((SECONDS - T_START))s)"
@@ -588,10 +702,11 @@ say "table: done ($((SECONDS - T_START))s)"
 			[ $first = 1 ] || printf ','
 			first=0
 			printf '\n      "%s.%s": {"median": %s, "runs": [%s]}' "$metric" "$n" \
-				"$(med "$p" "$metric" "$n")" "$(echo ${R[$key]} | sed 's/ /, /g')"
+				"$(med "$p" "$metric" "$n")" "${R[$key]// /, }"
 		done
 		printf '\n    }'
 	done
 	printf '\n  }\n}\n'
 } >"$JSON"
 say "wrote $JSON"
+bash "$SRC_DIR/chart.sh" "$JSON" "$SVG" || say "chart: not drawn"

@@ -4,12 +4,19 @@
 # namespace where cgroup2 is unmounted, so that pmtr runs without them) and with
 # the fork+exec floor, interleaved; prints the median wall time until the last
 # job's exec and the median CPU time of the supervisor process over that start.
+# With --busy, one CPU is kept busy by a shell loop during each run (issue 17).
 # SPDX-License-Identifier: MIT
 #
-#   bench/start-cost.sh [N [REPEATS]]     (root; after `make bench` built the helpers)
+#   bench/start-cost.sh [--busy] [N [REPEATS]]  (root; after `make bench` built the helpers)
+# shellcheck disable=SC2016	# sh -c scripts in single quotes
 set -u
 export LC_ALL=C
 
+BUSY=""
+if [ "${1:-}" = --busy ]; then
+	BUSY=1
+	shift
+fi
 N=${1:-1000}
 REPS=${2:-5}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,13 +34,17 @@ CG=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
 
 TMP=$(mktemp -d /dev/shm/pmtr-start-cost.XXXXXX 2>/dev/null || mktemp -d) || die "mktemp"
 MARK=86400.$$$RANDOM
-ROOT=""
+BUSY_PID=""
+# The supervisor of the run under way is in $TMP/root (one() runs in a subshell).
 cleanup() {
-	[ -n "$ROOT" ] && kill -9 "$ROOT" 2>/dev/null
+	trap - EXIT INT TERM
+	[ -n "$BUSY_PID" ] && kill -9 "$BUSY_PID" 2>/dev/null && wait "$BUSY_PID" 2>/dev/null
+	[ -s "$TMP/root" ] && kill -9 "$(cat "$TMP/root")" 2>/dev/null
 	for p in $("$OBS" markers "$MARK"); do kill -9 "$p" 2>/dev/null; done
 	rm -rf "$TMP"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 for ((i = 1; i <= N; i++)); do
 	printf 'job {\n  name j%d\n  cmd /bin/sleep %s\n}\n' "$i" "$MARK"
@@ -51,23 +62,34 @@ one() {
 			"$OBS" -m "$MARK" -n "$N" -o /dev/null start "${cmd[@]}") ;;
 	esac
 	ROOT=${out%% *}
+	echo "$ROOT" >"$TMP/root"
 	echo "${out#* } $(awk '{printf "%.1f", $1 / 1e6}' "/proc/$ROOT/schedstat" 2>/dev/null)"
 	kill -TERM "$ROOT" 2>/dev/null
 	for _ in $(seq 200); do kill -0 "$ROOT" 2>/dev/null || break; sleep 0.05; done
 	kill -9 "$ROOT" 2>/dev/null
-	ROOT=""
+	: >"$TMP/root"
 	for p in $("$OBS" markers "$MARK"); do kill -9 "$p" 2>/dev/null; done
 }
 
 declare -A WALL CPU
 for ((r = 1; r <= REPS; r++)); do
 	for kind in floor pmtr nocgroup; do
+		if [ -n "$BUSY" ]; then
+			sh -c 'while :; do :; done' "$TMP/busy" </dev/null >/dev/null 2>&1 &
+			BUSY_PID=$!
+			sleep 0.1
+		fi
 		read -r w c <<<"$(one $kind)"
+		if [ -n "$BUSY" ]; then
+			kill -9 "$BUSY_PID"
+			wait "$BUSY_PID" 2>/dev/null
+			BUSY_PID=""
+		fi
 		WALL[$kind]+="$w " CPU[$kind]+="$c "
 	done
 done
 median() { tr ' ' '\n' <<<"$1" | grep -v '^-\?$' | sort -n | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]; else print "-"}'; }
-echo "start of $N jobs of /bin/sleep, medians of $REPS: $(nproc) CPUs, Linux $(uname -r)"
+echo "start of $N jobs of /bin/sleep, medians of $REPS: $(nproc) CPUs, Linux $(uname -r)${BUSY:+, one CPU busy (a shell loop)}"
 echo "| | wall until the last exec | supervisor CPU |"
 echo "|---|---|---|"
 for kind in floor pmtr nocgroup; do
