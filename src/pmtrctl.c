@@ -390,19 +390,19 @@ static int print_table(struct ctl_job_status *st, size_t n, bool usage)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i + 1];
-		char (*num)[24] = r->number - C_PID;
+		char (*num)[24] = r->number;	/* column C_PID + k is num[k] */
 
-		snprintf(num[C_PID], sizeof(num[C_PID]), st[i].pid ? "%ld" : "-", st[i].pid);
-		format_uptime(&st[i], num[C_UPTIME], sizeof(num[C_UPTIME]));
-		snprintf(num[C_RESTARTS], sizeof(num[C_RESTARTS]), "%lu", st[i].restarts);
-		format_last_exit(&st[i], num[C_EXIT], sizeof(num[C_EXIT]));
-		format_bytes(&st[i], num[C_MEMORY], sizeof(num[C_MEMORY]));
-		format_cpu(&st[i], num[C_CPU], sizeof(num[C_CPU]));
-		snprintf(num[C_PIDS], sizeof(num[C_PIDS]), st[i].has_pids ? "%llu" : "-", st[i].pids);
+		snprintf(num[C_PID - C_PID], sizeof(num[0]), st[i].pid ? "%ld" : "-", st[i].pid);
+		format_uptime(&st[i], num[C_UPTIME - C_PID], sizeof(num[0]));
+		snprintf(num[C_RESTARTS - C_PID], sizeof(num[0]), "%lu", st[i].restarts);
+		format_last_exit(&st[i], num[C_EXIT - C_PID], sizeof(num[0]));
+		format_bytes(&st[i], num[C_MEMORY - C_PID], sizeof(num[0]));
+		format_cpu(&st[i], num[C_CPU - C_PID], sizeof(num[0]));
+		snprintf(num[C_PIDS - C_PID], sizeof(num[0]), st[i].has_pids ? "%llu" : "-", st[i].pids);
 		set_cell(r, C_NAME, st[i].name);
 		set_cell(r, C_STATE, state_cell(&st[i], r->state, sizeof(r->state)));
 		for (int c = C_PID; c <= C_PIDS; c++)
-			set_cell(r, c, num[c]);
+			set_cell(r, c, num[c - C_PID]);
 		set_cell(r, C_STATUS, has_note(&st[i]) ? st[i].note : none);
 		if (r->width[C_STATUS] > STATUS_MAX_WIDTH) {
 			cut(r->cell[C_STATUS], r->width[C_STATUS], STATUS_MAX_WIDTH);
