@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "util.h"
+#include "values.h"
 
 static void free_strv(char **v, size_t n)
 {
@@ -357,5 +358,181 @@ char *conf_job_command(const struct conf_job *job)
 			*out++ = '"';
 	}
 	*out = '\0';
+	return text;
+}
+
+/* ---- a job written back as a configuration block ---- */
+
+/* A word as the configuration would take it: in double quotes, with \" and \\,
+ * when it holds anything that would split or end it. */
+static void put_word(FILE *f, const char *w)
+{
+	if (!needs_quotes(w)) {
+		fputs(w, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *w; w++) {
+		if (*w == '"' || *w == '\\')
+			fputc('\\', f);
+		fputc(*w, f);
+	}
+	fputc('"', f);
+}
+
+static void put_line(FILE *f, const char *kw, const char *value)
+{
+	if (!value)
+		return;
+	fprintf(f, "  %s ", kw);
+	put_word(f, value);
+	fputc('\n', f);
+}
+
+static void put_words(FILE *f, const char *kw, char *const *v)
+{
+	if (!v)
+		return;
+	fprintf(f, "  %s", kw);
+	for (; *v; v++) {
+		fputc(' ', f);
+		put_word(f, *v);
+	}
+	fputc('\n', f);
+}
+
+static void put_limit(FILE *f, const char *kw, uint64_t v)
+{
+	if (v == CONF_LIMIT_INFINITY)
+		fprintf(f, "  %s infinity\n", kw);
+	else if (v)
+		fprintf(f, "  %s %llu\n", kw, (unsigned long long)v);
+}
+
+static void put_cpus(FILE *f, const cpu_set_t *cpus)
+{
+	const char *sep = "";
+
+	fputs("  cpu ", f);
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		int end = c;
+
+		if (!CPU_ISSET(c, cpus))
+			continue;
+		while (end + 1 < CPU_SETSIZE && CPU_ISSET(end + 1, cpus))
+			end++;
+		fprintf(f, end > c ? "%s%d-%d" : "%s%d", sep, c, end);
+		sep = ",";
+		c = end;
+	}
+	fputc('\n', f);
+}
+
+static void put_ulimits(FILE *f, const struct conf_job *job)
+{
+	static const char flags[] = "cdefilmnqrstuv";
+
+	for (size_t i = 0; i < job->n_ulimits; i++) {
+		for (const char *fl = flags; *fl; fl++) {
+			if (parse_ulimit_flag(*fl) != job->ulimits[i].resource)
+				continue;
+			if (job->ulimits[i].value == RLIM_INFINITY)
+				fprintf(f, "  ulimit -%c infinity\n", *fl);
+			else
+				fprintf(f, "  ulimit -%c %llu\n", *fl,
+					(unsigned long long)job->ulimits[i].value);
+		}
+	}
+}
+
+static void put_more(FILE *f, const struct conf_job_more *m)
+{
+	if (m->ready == CONF_READY_NOTIFY)
+		fputs("  ready notify\n", f);
+	else if (m->ready == CONF_READY_TCP)
+		fprintf(f, strchr(m->ready_host, ':') ? "  ready tcp [%s]:%d\n" : "  ready tcp %s:%d\n",
+			m->ready_host, m->ready_port);
+	else if (m->ready == CONF_READY_CMD)
+		put_words(f, "ready cmd", m->ready_argv);
+	fprintf(f, "  ready timeout %lldms\n", (long long)m->ready_timeout_ms);
+	if (m->n_after) {
+		fputs("  after", f);
+		for (size_t i = 0; i < m->n_after; i++)
+			fprintf(f, " %s", m->after[i]);
+		fputc('\n', f);
+	}
+	if (m->check_argv) {
+		fprintf(f, "  check every %lldms timeout %lldms retries %u cmd",
+			(long long)m->check_every_ms, (long long)m->check_timeout_ms,
+			m->check_retries);
+		for (char *const *v = m->check_argv; *v; v++) {
+			fputc(' ', f);
+			put_word(f, *v);
+		}
+		fputc('\n', f);
+	}
+	put_limit(f, "memory max", m->memory_max);
+	put_limit(f, "memory high", m->memory_high);
+	put_limit(f, "pids max", m->pids_max);
+	if (m->cpu_max_percent == CONF_CPU_INFINITY)
+		fputs("  cpu max infinity\n", f);
+	else if (m->cpu_max_percent)
+		fprintf(f, "  cpu max %u%%\n", m->cpu_max_percent);
+	if (m->cpu_weight)
+		fprintf(f, "  cpu weight %u\n", m->cpu_weight);
+}
+
+char *conf_job_text(const struct conf_job *job)
+{
+	char *text = NULL, *cmd = conf_job_command(job);
+	size_t len;
+	FILE *f;
+
+	if (!cmd)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		free(cmd);
+		return NULL;
+	}
+	fprintf(f, "job {\n  name %s\n  cmd %s\n", job->name, cmd);
+	free(cmd);
+	put_line(f, "dir", job->dir);
+	put_line(f, "in", job->in);
+	put_line(f, "out", job->out);
+	put_line(f, "err", job->err);
+	for (size_t i = 0; i < job->n_env; i++)
+		put_line(f, "env", job->env[i]);
+	put_line(f, "env file", job->env_file);
+	put_line(f, "user", job->user);
+	put_line(f, "group", job->group);
+	fprintf(f, "  umask %03o\n", (unsigned)job->umask);
+	if (job->has_nice)
+		fprintf(f, "  nice %d\n", job->nice);
+	if (job->cpus)
+		put_cpus(f, job->cpus);
+	put_ulimits(f, job);
+	if (job->n_depends) {
+		fputs("  depends {", f);
+		for (size_t i = 0; i < job->n_depends; i++) {
+			fputc(' ', f);
+			put_word(f, job->depends[i]);
+		}
+		fputs(" }\n", f);
+	}
+	if (job->bounce_ms)
+		fprintf(f, "  bounce every %lldms\n", (long long)job->bounce_ms);
+	fprintf(f, "  stop timeout %lldms\n  stop signal %d\n  restart delay %lldms\n",
+		(long long)job->stop_timeout_ms, job->stop_signal,
+		(long long)job->restart_delay_ms);
+	fprintf(f, "  order %d\n%s%s%s%s", job->order, job->disabled ? "  disable\n" : "",
+		job->wait ? "  wait\n" : "", job->once ? "  once\n" : "",
+		job->essential ? "  essential\n" : "");
+	put_more(f, CONF_MORE(job));
+	fputs("}\n", f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
 	return text;
 }

@@ -132,4 +132,9 @@ const char *conf_size_text(uint64_t bytes, char *buf, size_t len);
  * (line, file) and their order. */
 bool conf_job_equal(const struct conf_job *a, const struct conf_job *b);
 
+/* The job as a configuration block that parses back to an equal job (where it
+ * is written, file and line, aside): what a pmtr hands to the binary it
+ * executes on an upgrade. malloc'd; NULL on ENOMEM. */
+char *conf_job_text(const struct conf_job *job);
+
 #endif

@@ -1454,6 +1454,62 @@ END_TEST
 
 #define NAMED(name, body) "job {\n  name " name "\n  cmd /bin/true\n" body "}\n"
 
+/* The jobs written back as blocks, one after the other, parse to equal jobs. */
+static void round_trip(struct conf *c)
+{
+	size_t cap = 1, len = 0;
+	char *all = calloc(1, 1);
+	struct parse_errors e;
+	struct conf *back;
+
+	for (size_t i = 0; i < c->n_jobs; i++) {
+		char *text = conf_job_text(c->jobs[i]);
+
+		ck_assert_ptr_nonnull(text);
+		cap += strlen(text);
+		all = realloc(all, cap);
+		ck_assert_ptr_nonnull(all);
+		memcpy(all + len, text, strlen(text) + 1);
+		len += strlen(text);
+		free(text);
+	}
+	back = parse_conf(all, len, "state", &e, NULL);
+	ck_assert_msg(back && back->n_jobs == c->n_jobs, "the jobs written as:\n%s\ndo not parse:%s",
+		      all, joined(&e));
+	for (size_t i = 0; i < c->n_jobs; i++) {
+		struct conf_job *same = NULL;
+
+		for (size_t j = 0; j < back->n_jobs; j++)
+			if (strcmp(back->jobs[j]->name, c->jobs[i]->name) == 0)
+				same = back->jobs[j];
+		ck_assert_msg(same && conf_job_equal(c->jobs[i], same) &&
+			      conf_job_same_process(c->jobs[i], same),
+			      "job %s, written as part of:\n%s\nparses to another job", c->jobs[i]->name, all);
+	}
+	conf_free(back);
+	parse_errors_free(&e);
+	free(all);
+}
+
+START_TEST(test_job_text_round_trip)
+{
+	struct conf *c = ok_file("full.conf");
+
+	round_trip(c);
+	conf_free(c);
+	c = ok(NAMED("db", "  ready cmd /usr/bin/pg_isready -h \"a b\"\n  ready timeout 2m\n"
+		     "  memory max 1G\n  memory high 512M\n  pids max infinity\n  cpu max 250%\n"
+		     "  cpu weight 50\n  check every 5s timeout 2s retries 7 cmd /bin/sh -c "
+		     "\"test -f /run/x \\\"y\\\"\"\n  stop signal QUIT\n  umask 077\n  once\n")
+	       NAMED("web", "  after db\n  ready tcp [::1]:8080\n  env A=\"b c\"\n  dir \"/srv/a b\"\n"
+		     "  cpu 0-1,3\n  nice -5\n  bounce every 1h\n  disable\n  order -3\n")
+	       NAMED("n", "  ready notify\n  wait\n  essential\n"));
+	round_trip(c);
+	conf_free(c);
+}
+END_TEST
+
+
 START_TEST(test_after_graph)
 {
 	struct conf *c = ok(NAMED("db", "") NAMED("web", "  after db\n  after cache\n")
@@ -2076,6 +2132,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_after_long_chain);
 	tcase_add_test(tc, test_resource_limits);
 	tcase_add_test(tc, test_limits_live);
+	tcase_add_test(tc, test_job_text_round_trip);
 	tcase_add_test(tc, test_umask_group_env_file);
 	suite_add_tcase(s, tc);
 
