@@ -1,0 +1,167 @@
+/* check_state.c: unit tests of the re-exec state text (src/state.c): round trip, and what a reader makes of damaged state. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state.h"
+
+/* A state with two jobs, every field used. */
+static void sample(struct state *st)
+{
+	state_init(st);
+	st->listener_fd = 3;
+	st->notify_fd = 5;
+	st->cgroup_fd = 6;
+	st->reply_fd = 9;
+	st->end_status = -1;
+	st->jobs = calloc(2, sizeof(*st->jobs));
+	ck_assert_ptr_nonnull(st->jobs);
+	st->n_jobs = 2;
+	st->jobs[0] = (struct state_job){
+		.name = strdup("web"), .pid = 2199, .pgid = 2199, .has_run = true,
+		.run = { .state = "running", .then = "start", .deadline = 123456789, .started_ms = 1000,
+			 .started_wall = 1796225478, .probe_at = 0, .restarts = 4,
+			 .check_failures = 1, .checks_done = 17, .last_status = 256,
+			 .flags = STATE_HAS_EXITED | STATE_IN_CGROUP, .oom_kills = 2 },
+		.output_fd = 12, .partial = strdup("half a line \\ with\ttab"),
+		.note = strdup("serving 3 clients"),
+		.conf_text = strdup("job {\n  name web\n  cmd /bin/web \"a b\"\n}\n"),
+		.file = strdup("/etc/pmtr.d/web.conf"),
+	};
+	st->jobs[1] = (struct state_job){
+		.name = strdup("batch"), .pid = 3100, .pgid = 0, .has_run = true,
+		.run = { .state = "waiting to restart", .then = "retry", .last_status = -1 },
+		.output_fd = -1,
+		.conf_text = strdup("job {\n  name batch\n  cmd /bin/batch\n}\n"),
+		.next_text = strdup("job {\n  name batch\n  cmd /bin/batch --new\n}\n"),
+	};
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return a ? b && strcmp(a, b) == 0 : !b;
+}
+
+START_TEST(round_trip)
+{
+	struct state st, back;
+	char *text;
+
+	sample(&st);
+	text = state_format(&st);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(state_parse(text, strlen(text), &back), 0);
+	ck_assert_msg(!back.partial, "a whole state read as partial:\n%s", text);
+	ck_assert_int_eq(back.listener_fd, 3);
+	ck_assert_int_eq(back.notify_fd, 5);
+	ck_assert_int_eq(back.cgroup_fd, 6);
+	ck_assert_int_eq(back.udp_listen_fd, -1);
+	ck_assert_int_eq(back.reply_fd, 9);
+	ck_assert_uint_eq(back.n_jobs, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct state_job *a = &st.jobs[i], *b = &back.jobs[i];
+
+		ck_assert_str_eq(a->name, b->name);
+		ck_assert_int_eq(a->pid, b->pid);
+		ck_assert_int_eq(a->pgid, b->pgid);
+		ck_assert(b->has_run);
+		ck_assert_str_eq(a->run.state, b->run.state);
+		ck_assert_str_eq(a->run.then, b->run.then);
+		ck_assert(a->run.deadline == b->run.deadline && a->run.started_ms == b->run.started_ms &&
+			  a->run.started_wall == b->run.started_wall && a->run.restarts == b->run.restarts &&
+			  a->run.check_failures == b->run.check_failures &&
+			  a->run.checks_done == b->run.checks_done &&
+			  a->run.last_status == b->run.last_status && a->run.flags == b->run.flags &&
+			  a->run.oom_kills == b->run.oom_kills);
+		ck_assert_int_eq(a->output_fd, b->output_fd);
+		ck_assert(same_str(a->partial, b->partial) && same_str(a->note, b->note) &&
+			  same_str(a->conf_text, b->conf_text) && same_str(a->next_text, b->next_text) &&
+			  same_str(a->file, b->file));
+	}
+	state_free(&back);
+	state_free(&st);
+	free(text);
+}
+END_TEST
+
+START_TEST(damaged)
+{
+	struct state st, back;
+	char *text, *p;
+	size_t len;
+
+	sample(&st);
+	text = state_format(&st);
+	len = strlen(text);
+	/* cut anywhere after the first line: still a state, partial, the jobs whose job
+	 * line is whole are there */
+	for (size_t cut = strlen("pmtr-state 1\n"); cut < len; cut++) {
+		ck_assert_int_eq(state_parse(text, cut, &back), 0);
+		ck_assert(back.partial);
+		ck_assert_uint_le(back.n_jobs, 2);
+		for (size_t i = 0; i < back.n_jobs; i++)
+			ck_assert((back.jobs[i].pid == 2199 && back.jobs[i].pgid == 2199) ||
+				  (back.jobs[i].pid == 3100 && back.jobs[i].pgid == 0));
+		state_free(&back);
+	}
+	/* a line of a newer format: the rest is still read */
+	p = malloc(len + 64);
+	ck_assert_ptr_nonnull(p);
+	memcpy(p, text, len);
+	strcpy(p + len - 4, "future thing 1 2\nend\n");
+	ck_assert_int_eq(state_parse(p, strlen(p), &back), 0);
+	ck_assert(back.partial);
+	ck_assert_uint_eq(back.n_jobs, 2);
+	ck_assert_str_eq(back.jobs[1].next_text, st.jobs[1].next_text);
+	state_free(&back);
+	/* another version: read as far as it goes, partial */
+	memcpy(p, "pmtr-state 7", 12);
+	ck_assert_int_eq(state_parse(p, strlen(p), &back), 0);
+	ck_assert(back.partial);
+	state_free(&back);
+	/* a NUL byte ends it */
+	memcpy(p, text, len + 1);
+	p[len / 2] = '\0';
+	ck_assert_int_eq(state_parse(p, len, &back), 0);
+	ck_assert(back.partial);
+	state_free(&back);
+	/* not a state at all */
+	ck_assert_int_eq(state_parse("hello\n", 6, &back), -1);
+	ck_assert_int_eq(state_parse("", 0, &back), -1);
+	ck_assert_int_eq(state_parse("pmtr-state x\n", 13, &back), -1);
+	/* a bad job line is skipped; a good one after it is read */
+	{
+		static const char two[] = "pmtr-state 1\njob bad/name 1 1\njob ok 42 42\nend\n";
+
+		ck_assert_int_eq(state_parse(two, strlen(two), &back), 0);
+		ck_assert(back.partial);
+		ck_assert_uint_eq(back.n_jobs, 1);
+		ck_assert_str_eq(back.jobs[0].name, "ok");
+		ck_assert_int_eq(back.jobs[0].pid, 42);
+		ck_assert(!back.jobs[0].has_run);
+		state_free(&back);
+	}
+	free(p);
+	free(text);
+	state_free(&st);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, damaged);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
