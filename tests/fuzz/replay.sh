@@ -19,7 +19,7 @@ LIMIT=
 command -v timeout >/dev/null 2>&1 && LIMIT="timeout 600"
 
 status=0
-for t in conf ctl udp notify; do
+for t in conf ctl udp notify state; do
 	prog=$BIN/replay_$t
 	if [ ! -x "$prog" ]; then
 		echo "FAIL - $prog is missing (make check builds it)"

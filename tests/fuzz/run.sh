@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh: builds the libFuzzer harnesses with clang and runs each for SECONDS, keeping what they find. SPDX-License-Identifier: MIT
 #
-# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]    (targets: conf ctl udp notify; default all)
+# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]    (targets: conf ctl udp notify state; default all)
 # Environment:
 #   CLANG           the compiler (default clang)
 #   FUZZ_BUILDDIR   where config.h is (default: the source tree, for in-tree builds)
@@ -17,7 +17,7 @@ set -u
 
 SECONDS_EACH=${1:-600}
 [ $# -gt 0 ] && shift
-TARGETS=${*:-conf ctl udp notify}
+TARGETS=${*:-conf ctl udp notify state}
 CLANG=${CLANG:-clang}
 FUZZ_DIR=$(cd "$(dirname "$0")" && pwd)
 SRCDIR=$(cd "$FUZZ_DIR/../.." && pwd)
