@@ -2,6 +2,8 @@
 # .ci/package.sh: build the .deb and the .rpm from this tree, check them, install and purge the .deb. SPDX-License-Identifier: MIT
 #
 # Run as root on Debian 12, from anywhere: bash .ci/package.sh
+# Between install and purge, an upgrade in place (dpkg -i of the same .deb)
+# must leave a running pmtr and its job running, re-executed (pmtrctl reexec).
 # Works in a temporary directory; the checkout is left as it is. Every step
 # that cannot run here says so and is skipped; any other failure stops it.
 # DEB_BUILD_OPTIONS=nocheck is the default here, since .ci/run already runs the
@@ -33,7 +35,39 @@ if dpkg-query -W pmtr >/dev/null 2>&1; then
 fi
 
 tmp=$(mktemp -d /tmp/pmtr-package.XXXXXX)
+# What the upgrade proof starts or writes: the pmtr started by hand (a child of
+# this shell), its job, and the job's drop-in file.
+proof_pmtr_pid='' proof_job_pid='' proof_marker='' proof_dropin=''
+alive() { # PID: it exists and is not a zombie
+	[ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+is_proof_job() { # PID: it is still the job's /bin/sleep with its marker
+	[ -n "$proof_marker" ] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -qF "$proof_marker"
+}
+proof_stop() {
+	# The drop-in first: a pmtr still running stops its job at once.
+	[ -z "$proof_dropin" ] || rm -f "$proof_dropin"
+	if [ -n "$proof_pmtr_pid" ]; then
+		kill -TERM "$proof_pmtr_pid" 2>/dev/null || true
+		for _ in $(seq 300); do alive "$proof_pmtr_pid" || break; sleep 0.1; done
+		if alive "$proof_pmtr_pid"; then
+			echo "package.sh: pmtr ($proof_pmtr_pid) still running 30 s after SIGTERM: SIGKILL" >&2
+			kill -KILL "$proof_pmtr_pid" 2>/dev/null || true
+		fi
+		wait "$proof_pmtr_pid" 2>/dev/null || true
+		proof_pmtr_pid=
+	fi
+	if [ -n "$proof_job_pid" ]; then
+		for _ in $(seq 100); do is_proof_job "$proof_job_pid" || break; sleep 0.1; done
+		if is_proof_job "$proof_job_pid"; then
+			echo "package.sh: the job ($proof_job_pid) outlived its pmtr: SIGKILL" >&2
+			kill -KILL "$proof_job_pid" 2>/dev/null || true
+		fi
+		proof_job_pid=
+	fi
+}
 cleanup() {
+	proof_stop
 	# Never leave the package installed after a failure half way.
 	if dpkg-query -W pmtr >/dev/null 2>&1; then
 		dpkg -P pmtr >/dev/null 2>&1 || true
@@ -98,6 +132,24 @@ step "lintian --fail-on error,warning"
 lintian --fail-on error,warning --display-info "$deb" || fail "lintian"
 echo "lintian: clean"
 
+step "maintainer scripts: an upgrade neither stops nor restarts pmtr.service"
+dpkg-deb -e "$deb" "$tmp/deb/DEBIAN"
+( cd "$tmp/deb/DEBIAN" && grep -n 'deb-systemd-invoke\|"$1" = remove\|=.*pmtrctl reexec\|_dh_action' \
+	preinst postinst prerm postrm 2>/dev/null ) || true
+# preinst: no stop before the upgrade.
+! grep -qs 'deb-systemd-invoke' "$tmp/deb/DEBIAN/preinst" || fail "the preinst stops or starts the service"
+# postinst: start (on a first install; a no-op for a running unit), never restart.
+grep -Eq "deb-systemd-invoke start '?pmtr.service" "$tmp/deb/DEBIAN/postinst" ||
+	fail "the postinst does not start the unit on a first install"
+! grep -E 'deb-systemd-invoke|_dh_action=' "$tmp/deb/DEBIAN/postinst" | grep -q 'restart' ||
+	fail "the postinst restarts the service on an upgrade"
+grep -q 'pmtrctl reexec' "$tmp/deb/DEBIAN/postinst" || fail "the postinst has no pmtrctl reexec"
+# prerm: stop on remove only (the line before each stop checks for it).
+awk '/deb-systemd-invoke stop/ { n++; if (prev !~ /"\$1" = remove/) bad = 1 } { prev = $0 }
+	END { exit !(n > 0 && !bad) }' "$tmp/deb/DEBIAN/prerm" ||
+	fail "the prerm does not stop the service on remove, or stops it on an upgrade too"
+echo "no stop nor restart on upgrade: start on install, stop on remove, pmtrctl reexec on upgrade"
+
 step "dpkg -i"
 dpkg -i "$deb"
 for f in /usr/bin/pmtr /usr/bin/pmtrctl /usr/bin/onconnect \
@@ -137,6 +189,97 @@ if command -v systemd-analyze >/dev/null; then
 	echo "systemd-analyze verify: clean"
 else
 	echo "skipped: systemd-analyze is not installed"
+fi
+
+# pmtr runs with a job, the same .deb is installed again (an upgrade to the same
+# version: the postinst's "configure" gets the old version), and the postinst
+# has pmtr re-execute the binary just unpacked: pmtr and its job keep their pids.
+# Without systemd (as in CI) pmtr is started here by hand on the package's
+# socket; under systemd it is the pmtr.service that dpkg -i started.
+step "upgrade in place: dpkg -i again, pmtr re-executes, its job keeps running"
+sock=/run/pmtr.sock
+if ! /usr/bin/pmtrctl -h 2>&1 | grep -qw reexec; then
+	echo "skipped: this pmtrctl has no reexec command (pmtrctl -h does not list it)"
+else
+	under_systemd=no
+	[ -d /run/systemd/system ] && under_systemd=yes
+	rc=0
+	/usr/bin/pmtrctl status >/dev/null 2>&1 || rc=$?
+	if [ "$under_systemd" = no ] && [ "$rc" != 2 ]; then
+		fail "a pmtr already answers on $sock (pmtrctl status: exit status $rc): stop it first"
+	fi
+	proof_marker="86400.$$"
+	proof_dropin=/etc/pmtr.d/zz-package-proof.conf
+	printf 'job {\n  name package-proof\n  cmd /bin/sleep %s\n}\n' "$proof_marker" >"$proof_dropin"
+	chmod 644 "$proof_dropin"
+	if [ "$under_systemd" = yes ]; then
+		/usr/bin/systemctl is-active --quiet pmtr.service || fail "pmtr.service is not active after dpkg -i"
+		pmtr_pid=$(/usr/bin/systemctl show -P MainPID pmtr.service)
+		echo "pmtr.service: pid $pmtr_pid"
+	else
+		mkdir -p "$(dirname "$sock")"
+		/usr/bin/pmtr -F -c /etc/pmtr.conf </dev/null >"$tmp/pmtr.log" 2>&1 &
+		proof_pmtr_pid=$!
+		pmtr_pid=$proof_pmtr_pid
+		echo "started /usr/bin/pmtr -F -c /etc/pmtr.conf: pid $pmtr_pid"
+	fi
+	show_log() { [ ! -s "$tmp/pmtr.log" ] || { echo "--- pmtr's log"; tail -n 30 "$tmp/pmtr.log"; }; }
+	job_pid=
+	for _ in $(seq 100); do
+		job_pid=$(/usr/bin/pmtrctl status --json package-proof 2>/dev/null |
+			sed -n 's/.*"name":"package-proof","state":"running".*"pid":\([0-9][0-9]*\).*/\1/p') ||
+			true # exit status 2 until pmtr answers
+		[ -n "$job_pid" ] && is_proof_job "$job_pid" && break
+		job_pid=
+		alive "$pmtr_pid" || { show_log; fail "pmtr ($pmtr_pid) exited"; }
+		sleep 0.1
+	done
+	[ -n "$job_pid" ] || { show_log; fail "the job package-proof did not run within 10 s"; }
+	proof_job_pid=$job_pid
+	start_time() { sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20; }
+	pmtr_start=$(start_time "$pmtr_pid")
+	job_start=$(start_time "$job_pid")
+	echo "job package-proof: pid $job_pid (/bin/sleep $proof_marker)"
+	echo "pmtr's binary before: $(readlink "/proc/$pmtr_pid/exe")"
+
+	echo "--- dpkg -i $deb (again)"
+	dpkg -i "$deb" 2>&1 | tee "$tmp/deb/upgrade.log" || { show_log; fail "dpkg -i (the upgrade)"; }
+	echo "---"
+	alive "$pmtr_pid" && [ "$(start_time "$pmtr_pid")" = "$pmtr_start" ] ||
+		{ show_log; fail "pmtr ($pmtr_pid) did not survive the upgrade"; }
+	is_proof_job "$job_pid" && [ "$(start_time "$job_pid")" = "$job_start" ] ||
+		{ show_log; fail "the job ($job_pid) did not survive the upgrade"; }
+	# dpkg replaced /usr/bin/pmtr by a new file: the old pmtr's would read
+	# "/usr/bin/pmtr (deleted)"; the re-executed one runs the new file.
+	exe=$(readlink "/proc/$pmtr_pid/exe")
+	echo "pmtr's binary after: $exe"
+	[ "$exe" = /usr/bin/pmtr ] || { show_log; fail "pmtr ($pmtr_pid) still runs the replaced binary: no re-exec"; }
+	grep -A3 '^pmtr re-executed, jobs kept running' "$tmp/deb/upgrade.log" | grep -qF "pmtr $version" ||
+		{ show_log; fail "the postinst did not report pmtr $version re-executed"; }
+	rc=0
+	status=$(/usr/bin/pmtrctl status package-proof) || rc=$?
+	printf '%s\n' "$status"
+	[ "$rc" = 0 ] && printf '%s\n' "$status" | grep -qw "$job_pid" ||
+		fail "pmtrctl status after the upgrade (exit status $rc) does not show the job's pid $job_pid"
+	echo "upgrade in place: pmtr $pmtr_pid and job $job_pid kept running, pmtr runs the new binary"
+
+	rm -f "$proof_dropin"
+	proof_dropin=
+	if [ "$under_systemd" = no ]; then
+		proof_stop
+		echo "pmtr stopped (SIGTERM), its job with it"
+	else
+		# Without its drop-in, pmtr stops the job; dpkg -r stops the service.
+		for _ in $(seq 150); do is_proof_job "$job_pid" || break; sleep 0.1; done
+		is_proof_job "$job_pid" && fail "the job ($job_pid) still runs 15 s after its drop-in was removed"
+		proof_job_pid=
+	fi
+	for p in "$pmtr_pid" "$job_pid"; do
+		[ "$under_systemd" = yes ] && [ "$p" = "$pmtr_pid" ] && continue
+		! alive "$p" || fail "process $p is still running"
+	done
+	[ "$under_systemd" = yes ] || [ ! -e "$sock" ] || fail "$sock is left after pmtr stopped"
+	echo "nothing left running"
 fi
 
 step "dpkg -r, then dpkg -P"
@@ -192,6 +335,11 @@ grep -qxF 'include /etc/pmtr.d/*.conf' "$tmp/rpm/pmtr.conf" ||
 	fail "the rpm's /etc/pmtr.conf has no line 'include /etc/pmtr.d/*.conf'"
 echo "drop-ins: /etc/pmtr.d (0755), included by /etc/pmtr.conf"
 echo "--- rpm -qp --scripts"
-rpm -qp --scripts "$rpmfile" 2>/dev/null
+rpm -qp --scripts "$rpmfile" 2>/dev/null | tee "$tmp/rpm/scripts"
+! grep -Eq 'try-restart|mark-restart|systemctl (--[a-z-]+ )*restart' "$tmp/rpm/scripts" ||
+	fail "the rpm's scriptlets restart the service on an upgrade"
+sed -n '/^posttrans scriptlet/,$p' "$tmp/rpm/scripts" | grep -q 'pmtrctl reexec' ||
+	fail "the rpm's %posttrans has no pmtrctl reexec"
+echo "rpm: no restart on upgrade, pmtrctl reexec in %posttrans"
 
 step "all packaging checks passed"

@@ -34,6 +34,7 @@ static const char *const command_names[] = {
 	[CTL_FOLLOW] = "follow",
 	[CTL_SIGNAL] = "signal",
 	[CTL_DETAILS] = "details",
+	[CTL_REEXEC] = "reexec",
 };
 
 static const char *const error_names[] = {
@@ -429,11 +430,12 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 	}
 	if (has_arg)
 		n_words--;
-	if (command == CTL_RELOAD && n_words) {
-		say_why(why, why_len, "reload takes no job names");
+	if ((command == CTL_RELOAD || command == CTL_REEXEC) && n_words) {
+		say_why(why, why_len, "%s takes no job names", ctl_command_name(command));
 		return -1;
 	}
-	if (command != CTL_STATUS && command != CTL_DETAILS && command != CTL_RELOAD && !n_words) {
+	if (command != CTL_STATUS && command != CTL_DETAILS && command != CTL_RELOAD &&
+	    command != CTL_REEXEC && !n_words) {
 		say_why(why, why_len, "%s needs at least one job name", ctl_command_name(command));
 		return -1;
 	}

@@ -29,6 +29,8 @@ enum ctl_command {
 	CTL_FOLLOW,			/* "follow LINES JOB...": the same, then new ones */
 	CTL_SIGNAL,			/* "signal NUMBER JOB...": to each main process */
 	CTL_DETAILS,			/* "details [JOB...]": status and cgroup usage */
+	CTL_REEXEC,			/* "reexec": pmtr executes its binary anew, keeping
+					 * its jobs; the new one answers "version pmtr X" */
 };
 
 /* Error kinds on the wire, and pmtrctl's exit status for each. */

@@ -89,20 +89,38 @@ static int own_cgroup(char *path, size_t len)
 	return rc;
 }
 
-int cgroup_init(struct cgroup_base *cg, const char *conf_path)
+int cgroup_init(struct cgroup_base *cg, const char *conf_path, int inherited)
 {
-	char mount[PATH_MAX], own[PATH_MAX];
+	char mount[PATH_MAX], own[PATH_MAX], self[64];
 	uint64_t key = util_hash(UTIL_HASH_INIT, conf_path, strlen(conf_path));
+	size_t own_len;
 
 	cg->dir_fd = -1;
-	if (find_mount(mount, sizeof(mount)) < 0 || own_cgroup(own, sizeof(own)) < 0)
+	if (find_mount(mount, sizeof(mount)) < 0 || own_cgroup(own, sizeof(own)) < 0) {
+		if (inherited >= 0)
+			close(inherited);
 		return -1;
+	}
+	/* A re-executed pmtr is in the cgroup it moved itself into. */
+	snprintf(self, sizeof(self), "/pmtr-%016llx.self", (unsigned long long)key);
+	own_len = strlen(own);
+	if (own_len > strlen(self) && strcmp(own + own_len - strlen(self), self) == 0)
+		own[own_len - strlen(self)] = '\0';
+	if (!own[0])
+		strcpy(own, "/");
 	cg->mount_len = strlen(mount);
 	if (snprintf(cg->path, sizeof(cg->path), "%s%s%spmtr-%016llx", mount,
 		     strcmp(own, "/") == 0 ? "" : own, "/", (unsigned long long)key) >=
 	    (int)sizeof(cg->path)) {
 		errno = ENAMETOOLONG;
 		return -1;
+	}
+	if (inherited >= 0) {
+		/* it holds the lock: the jobs in there stay ours */
+		cg->dir_fd = inherited;
+		if (fcntl(inherited, F_SETFD, FD_CLOEXEC) < 0)
+			return -1;
+		return 0;
 	}
 	if (mkdir(cg->path, 0755) < 0 && errno != EEXIST)
 		return -1;

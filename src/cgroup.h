@@ -26,8 +26,9 @@ struct cgroup_base {
 /* Find the cgroup2 hierarchy, create the base directory and lock it. -1 with errno
  * EBUSY when another live pmtr holds it (same configuration file); -1 with another
  * errno when cgroups cannot be used (not mounted, read-only in a container, not
- * permitted): pmtr then works with process groups alone. */
-int cgroup_init(struct cgroup_base *cg, const char *conf_path);
+ * permitted): pmtr then works with process groups alone. After a re-exec,
+ * inherited is the directory the old image held locked (else -1). */
+int cgroup_init(struct cgroup_base *cg, const char *conf_path, int inherited);
 /* Remove the job cgroups that are empty, and the base if it is. */
 void cgroup_exit(struct cgroup_base *cg);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +328,15 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 	case CTL_SIGNAL:
 		send_signal(req, found, r);
 		break;
+	case CTL_REEXEC: {
+		char why[512] = "not supported here";
+
+		log_info("control: reexec");
+		if (ctl->reexec_cb)
+			ctl->reexec_cb(ctl->arg, c->w.fd, why, sizeof(why));
+		reply_error(r, CTL_ERR_REFUSED, why);
+		break;
+	}
 	case CTL_RELOAD:
 		log_info("control: reload");
 		ctl->reload_cb(ctl->arg);
@@ -702,13 +712,20 @@ static int claim_path(const struct sockaddr_un *addr)
 	return 0;
 }
 
-int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
-	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len)
+static int listen_on(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
+		     int fd)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	mode_t old_umask;
-	int fd, rc;
+	ctl->path = strdup(path);
+	ctl->listener.fd = fd;
+	ctl->listener.cb = listener_cb;
+	jobs->freed_cb = job_freed_cb;
+	jobs->freed_arg = ctl;
+	return ctl->path && loop_add(loop, &ctl->listener, EPOLLIN) == 0 ? 0 : -1;
+}
 
+static void ctl_reset(struct ctl *ctl, struct loop *loop, struct jobs *jobs,
+		      void (*reload_cb)(void *arg), void *arg)
+{
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->listener.fd = -1;
 	ctl->loop = loop;
@@ -716,6 +733,41 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 	ctl->reload_cb = reload_cb;
 	ctl->arg = arg;
 	ctl->fed_seq = joblog_next_seq();
+}
+
+int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
+	      void (*reload_cb)(void *arg), void *arg)
+{
+	ctl_reset(ctl, loop, jobs, reload_cb, arg);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || listen_on(ctl, loop, jobs, path, fd) < 0) {
+		free(ctl->path);
+		ctl->path = NULL;
+		ctl->listener.fd = -1;
+		close(fd);
+		return -1;
+	}
+	return 0;
+}
+
+void ctl_answer_reexec(int fd, const char *version)
+{
+	char answer[128];
+	int len = snprintf(answer, sizeof(answer), "%s\nok\nversion %s\n", CTL_HELLO, version);
+
+	/* a short answer to a client that waits for it: one write */
+	if (write(fd, answer, (size_t)len) != len)
+		log_warn("re-exec: answering pmtrctl");
+	close(fd);
+}
+
+int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
+	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	mode_t old_umask;
+	int fd, rc;
+
+	ctl_reset(ctl, loop, jobs, reload_cb, arg);
 	if (strlen(path) >= sizeof(addr.sun_path)) {
 		errno = ENAMETOOLONG;
 		snprintf(why, why_len, "%s: path too long", path);
@@ -747,12 +799,7 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 		close(fd);
 		return -1;
 	}
-	ctl->path = strdup(path);
-	ctl->listener.fd = fd;
-	ctl->listener.cb = listener_cb;
-	jobs->freed_cb = job_freed_cb;
-	jobs->freed_arg = ctl;
-	if (!ctl->path || loop_add(loop, &ctl->listener, EPOLLIN) < 0) {
+	if (listen_on(ctl, loop, jobs, path, fd) < 0) {
 		snprintf(why, why_len, "%s: %s", path, strerror(errno));
 		ctl_exit(ctl);
 		return -1;

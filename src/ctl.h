@@ -28,6 +28,9 @@ struct ctl {
 	size_t n_clients, n_followers;
 	uint64_t fed_seq;		/* joblog_next_seq() when followers were last fed */
 	void (*reload_cb)(void *arg);	/* "reload": read the configuration now */
+	/* "reexec": returns only when the exec failed, saying why; fd is the
+	 * requester's connection, which the new image answers */
+	void (*reexec_cb)(void *arg, int fd, char *why, size_t why_len);
 	void *arg;
 	bool refuse_changes;		/* pmtr is shutting down: status only */
 };
@@ -36,6 +39,13 @@ struct ctl {
  * pmtr on it is an error (EADDRINUSE). 0, or -1 with errno and a reason in why. */
 int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
 	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len);
+/* After a re-exec: listen on the inherited listener fd (the socket file is there). */
+int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
+	      void (*reload_cb)(void *arg), void *arg);
+
+/* After a re-exec: answer the pmtrctl that asked for it on fd, and close fd. */
+void ctl_answer_reexec(int fd, const char *version);
+
 /* Close every connection and remove the socket file. Safe on an unused ctl. */
 void ctl_exit(struct ctl *ctl);
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@
 #include "log.h"
 #include "notify.h"
 #include "output.h"
+#include "parse.h"
 #include "resources.h"
 #include "spawn.h"
+#include "state.h"
 #include "util.h"
 
 /* While a stopped job's leader is gone but its group lingers, how often to look. */
@@ -1186,4 +1189,221 @@ void jobs_summary(const struct jobs *jobs, char *buf, size_t len)
 		snprintf(buf + used, len - used, "%s %zu %s", sep, count[s], state_names[s]);
 		sep = ",";
 	}
+}
+
+static const char *const then_names[] = {
+	[JOB_THEN_START] = "start", [JOB_THEN_RETRY] = "retry",
+	[JOB_THEN_DISABLE] = "disable", [JOB_THEN_REMOVE] = "remove",
+};
+
+static char *strdup_or_null(const char *s, bool *failed)
+{
+	char *copy = s ? strdup(s) : NULL;
+
+	if (s && !copy)
+		*failed = true;
+	return copy;
+}
+
+int jobs_save(const struct jobs *jobs, struct state *st)
+{
+	bool failed = false;
+
+	st->end_status = jobs->end_status;
+	st->jobs = calloc(jobs->n ? jobs->n : 1, sizeof(*st->jobs));
+	if (!st->jobs)
+		return -1;
+	for (size_t i = 0; i < jobs->n; i++) {
+		const struct job *job = jobs->v[i];
+		struct state_job *sj = &st->jobs[st->n_jobs];
+		struct state_run *r = &sj->run;
+		const char *line;
+		size_t len;
+
+		if (job->state == JOB_GONE)
+			continue;
+		st->n_jobs++;
+		sj->name = strdup_or_null(name_of(job), &failed);
+		sj->pid = job->pid;
+		sj->pgid = job->pgid;
+		sj->has_run = true;
+		snprintf(r->state, sizeof(r->state), "%s", job_state_name(job->state));
+		snprintf(r->then, sizeof(r->then), "%s", then_names[job->then]);
+		r->deadline = job->deadline;
+		r->started_ms = job->started_ms;
+		r->started_wall = job->started_wall;
+		r->probe_at = job->probe_at;
+		r->restarts = job->restarts;
+		r->check_failures = job->check_failures;
+		r->checks_done = job->checks_done;
+		r->last_status = job->last_status;
+		r->oom_kills = job->oom_kills;
+		r->flags = (job->has_exited ? STATE_HAS_EXITED : 0) |
+			   (job->kill_sent ? STATE_KILL_SENT : 0) |
+			   (job->udp_override ? STATE_UDP_OVERRIDE : 0) |
+			   (job->in_cgroup ? STATE_IN_CGROUP : 0) |
+			   (job->last_exit_oom ? STATE_LAST_EXIT_OOM : 0);
+		sj->output_fd = output_fd(job->output);
+		len = output_pending(job->output, &line);
+		if (line && !(sj->partial = strndup(line, len)))
+			failed = true;
+		sj->note = strdup_or_null(job->note, &failed);
+		sj->file = strdup_or_null(job->conf->file, &failed);
+		if (!(sj->conf_text = conf_job_text(job->conf)))
+			failed = true;
+		if (job->next && !(sj->next_text = conf_job_text(job->next)))
+			failed = true;
+	}
+	return failed ? -1 : 0;
+}
+
+/* A job block of the state read by this binary's parser; NULL when it cannot. */
+static struct conf_job *conf_from_text(const char *text)
+{
+	struct parse_errors errs = { 0 };
+	struct conf *conf;
+	struct conf_job *job = NULL;
+
+	if (!text)
+		return NULL;
+	conf = parse_conf(text, strlen(text), "state", &errs, NULL);
+	for (size_t i = 0; i < errs.n; i++)
+		log_warnx("re-exec: %s", errs.msgs[i]);
+	parse_errors_free(&errs);
+	if (conf && conf->n_jobs == 1) {
+		job = conf->jobs[0];
+		conf->n_jobs = 0;
+	}
+	conf_free(conf);
+	return job;
+}
+
+/* A job the state names but does not describe in a way this binary reads: the
+ * file's job of that name (a copy), or one that runs nothing, which the next
+ * apply stops as gone from the file. */
+static struct conf_job *conf_for(const char *name, const struct conf *file)
+{
+	struct conf_job *job = NULL;
+	char *text;
+
+	for (size_t i = 0; file && i < file->n_jobs && !job; i++) {
+		if (strcmp(file->jobs[i]->name, name) != 0)
+			continue;
+		text = conf_job_text(file->jobs[i]);
+		job = conf_from_text(text);
+		free(text);
+	}
+	if (!job && (text = malloc(strlen(name) + 64))) {
+		sprintf(text, "job {\n  name %s\n  cmd /bin/false\n}\n", name);
+		job = conf_from_text(text);
+		free(text);
+	}
+	return job;
+}
+
+static int state_named(const char *name)
+{
+	for (int s = 0; s < JOB_N_STATES; s++)
+		if (strcmp(name, state_names[s]) == 0)
+			return s;
+	return -1;
+}
+
+static void restore_run(struct jobs *jobs, struct job *job, const struct state_job *sj)
+{
+	const struct state_run *r = &sj->run;
+	int state = sj->has_run ? state_named(r->state) : -1;
+
+	job->deadline = r->deadline;
+	job->started_ms = r->started_ms;
+	job->started_wall = r->started_wall;
+	job->restarts = r->restarts;
+	job->check_failures = r->check_failures;
+	job->checks_done = r->checks_done;
+	job->last_status = r->last_status;
+	job->oom_kills = r->oom_kills;
+	job->has_exited = r->flags & STATE_HAS_EXITED;
+	job->kill_sent = r->flags & STATE_KILL_SENT;
+	job->udp_override = r->flags & STATE_UDP_OVERRIDE;
+	job->in_cgroup = r->flags & STATE_IN_CGROUP;
+	job->last_exit_oom = r->flags & STATE_LAST_EXIT_OOM;
+	for (int t = 0; t < (int)ARRAY_SIZE(then_names); t++)
+		if (strcmp(r->then, then_names[t]) == 0)
+			job->then = (enum job_then)t;
+	if (state < 0 || state == JOB_GONE) {
+		/* What only the pid says: a job with a process runs. */
+		state = job->pid ? JOB_RUNNING : JOB_PENDING;
+		job->started_ms = job->started_ms ? job->started_ms : util_now_ms();
+		job->started_wall = job->started_wall ? job->started_wall : (int64_t)time(NULL);
+	}
+	if (!job->pid && (state == JOB_STARTING || state == JOB_RUNNING ||
+			  state == JOB_UNHEALTHY || state == JOB_STOPPING))
+		state = JOB_PENDING;
+	job->state = (enum job_state)state;
+	/* A probe or check in flight was cancelled before the exec: at once. */
+	if (job_is_up(job) && (CONF_MORE(job->conf)->ready != CONF_READY_STARTED ||
+			       CONF_MORE(job->conf)->check_argv))
+		job->probe_at = r->probe_at ? util_now_ms() : 0;
+	(void)jobs;
+}
+
+int jobs_restore(struct jobs *jobs, struct state *st, const struct conf *file)
+{
+	jobs->end_status = st->end_status;
+	for (size_t i = 0; i < st->n_jobs; i++) {
+		struct state_job *sj = &st->jobs[i];
+		struct conf_job *conf = conf_from_text(sj->conf_text);
+		struct job *job;
+
+		if (!conf)
+			conf = conf_for(sj->name, file);
+		if (!conf) {
+			log_warnx("re-exec: job %s [%d]: out of memory, left running unsupervised",
+				  sj->name, (int)sj->pid);
+			continue;
+		}
+		if (sj->file && !conf->file)
+			conf->file = strdup(sj->file);
+		if (jobs->n == jobs->cap) {
+			size_t cap = jobs->cap ? 2 * jobs->cap : 16;
+			struct job **v = realloc(jobs->v, cap * sizeof(*v));
+
+			if (!v) {
+				conf_job_free(conf);
+				return -1;
+			}
+			jobs->v = v;
+			jobs->cap = cap;
+		}
+		job = job_new(jobs, conf);
+		if (!job) {
+			conf_job_free(conf);
+			return -1;
+		}
+		jobs->v[jobs->n++] = job;
+		job->pid = sj->pid;
+		job->pgid = sj->pgid;
+		job->next = conf_from_text(sj->next_text);
+		restore_run(jobs, job, sj);
+		if (job->pid)
+			pid_index_add(jobs, job);
+		if (sj->note)
+			job->note = strdup(sj->note);
+		if (sj->output_fd >= 0) {
+			if (fcntl(sj->output_fd, F_SETFD, FD_CLOEXEC) < 0)
+				log_warn("re-exec: job %s: output pipe", name_of(job));
+			job->output = output_open(jobs->loop, sj->output_fd, name_of(job), job->pid,
+						  &job->log);
+			if (!job->output)
+				close(sj->output_fd);
+			else if (sj->partial && output_resume(job->output, sj->partial,
+							      strlen(sj->partial)) < 0)
+				log_warnx("re-exec: job %s: its unfinished line is lost", name_of(job));
+			sj->output_fd = -1;
+		}
+		if (job->pid && job->in_cgroup)
+			resources_watch_oom(jobs, job);
+	}
+	jobs->need_advance = true;
+	return 0;
 }

@@ -116,6 +116,16 @@ void job_event(struct jobs *jobs, struct job *job, enum job_event ev);
  * changed ones, leave the others alone. Takes the jobs out of conf. -1 on ENOMEM. */
 int jobs_apply(struct jobs *jobs, struct conf *conf);
 
+struct state;
+
+/* For a re-exec: every job as state (doc/state-format.md); -1 on ENOMEM. */
+int jobs_save(const struct jobs *jobs, struct state *st);
+
+/* After a re-exec: take over the jobs of st, their processes untouched. A job
+ * block this binary cannot read takes the file's job of that name. The output
+ * descriptors move from st to the jobs. -1 on ENOMEM. */
+int jobs_restore(struct jobs *jobs, struct state *st, const struct conf *file);
+
 /* Collect every exited child without blocking (jobs and orphans alike). */
 void jobs_reap(struct jobs *jobs);
 

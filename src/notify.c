@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ static struct {
 	int fd;
 	struct sockaddr_un addr;
 	socklen_t addr_len;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];	/* as NOTIFY_SOCKET said */
 } notifier = { .fd = -1 };
 
 int notify_init(void)
@@ -37,6 +39,7 @@ int notify_init(void)
 		return 0;
 	}
 	notifier.addr.sun_family = AF_UNIX;
+	memcpy(notifier.path, path, len + 1);
 	memcpy(notifier.addr.sun_path, path, len);
 	if (path[0] == '@')
 		notifier.addr.sun_path[0] = '\0';	/* abstract namespace */
@@ -48,6 +51,11 @@ int notify_init(void)
 		return -1;
 	}
 	return 0;
+}
+
+const char *notify_socket(void)
+{
+	return notifier.fd >= 0 ? notifier.path : NULL;
 }
 
 void notify_exit(void)
@@ -170,22 +178,29 @@ static void listener_cb(struct loop_watcher *w, uint32_t events)
 
 int notify_listen(struct notify_listener *l, struct loop *loop,
 		  void (*message_cb)(void *arg, pid_t sender, const struct notify_message *msg),
-		  void *arg)
+		  void *arg, int inherited)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(addr);
-	int on = 1, fd;
+	int on = 1, fd = inherited;
 
 	memset(l, 0, sizeof(*l));
 	l->w.fd = -1;
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -1;
-	/* An address of the family alone: the kernel picks a free abstract name. */
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-	    bind(fd, (struct sockaddr *)&addr, sizeof(sa_family_t)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
-		goto fail;
+	if (fd >= 0) {
+		/* a re-exec: jobs know its name; it stays */
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+			goto fail;
+	} else {
+		fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return -1;
+		/* An address of the family alone: the kernel picks a free abstract name. */
+		if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+		    bind(fd, (struct sockaddr *)&addr, sizeof(sa_family_t)) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+			goto fail;
+	}
 	len -= (socklen_t)offsetof(struct sockaddr_un, sun_path);
 	if (len < 2 || len >= sizeof(l->name) || addr.sun_path[0] != '\0') {
 		errno = EINVAL;

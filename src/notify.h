@@ -14,6 +14,8 @@
 /* Take NOTIFY_SOCKET from the environment (and remove it, so jobs do not inherit
  * it). Without it every notify_send is a no-op. 0, or -1 with errno. */
 int notify_init(void);
+/* The NOTIFY_SOCKET pmtr was given (a re-exec hands it to the new image), or NULL. */
+const char *notify_socket(void);
 void notify_exit(void);
 
 /* Send one state string such as "READY=1\nSTATUS=3 jobs running"; never blocks. */
@@ -42,10 +44,11 @@ struct notify_listener {
 	int64_t said_ms;
 };
 
-/* 0, or -1 with errno (logged by the caller). */
+/* A new socket, or after a re-exec the inherited one (inherited >= 0). 0, or -1
+ * with errno (logged by the caller). */
 int notify_listen(struct notify_listener *l, struct loop *loop,
 		  void (*message_cb)(void *arg, pid_t sender, const struct notify_message *msg),
-		  void *arg);
+		  void *arg, int inherited);
 void notify_listen_exit(struct notify_listener *l, struct loop *loop);
 
 /* A datagram nobody could take, counted, and said at most once per 10 s. */

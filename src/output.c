@@ -167,6 +167,28 @@ struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pi
 	return out;
 }
 
+int output_fd(const struct output *out)
+{
+	return out ? out->w.fd : -1;
+}
+
+size_t output_pending(const struct output *out, const char **line)
+{
+	*line = out && out->len ? out->partial : NULL;
+	return out ? out->len : 0;
+}
+
+int output_resume(struct output *out, const char *line, size_t len)
+{
+	if (!len)
+		return 0;
+	if (len > OUTPUT_LINE_MAX || !(out->partial = malloc(OUTPUT_LINE_MAX)))
+		return -1;
+	memcpy(out->partial, line, len);
+	out->len = len;
+	return 0;
+}
+
 void output_close(struct loop *loop, struct output *out)
 {
 	if (!out)

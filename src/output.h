@@ -2,6 +2,7 @@
 #ifndef PMTR_OUTPUT_H
 #define PMTR_OUTPUT_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "loop.h"
@@ -18,6 +19,14 @@ struct joblog;
  * the first line; it and name must outlive the output). NULL on failure. */
 struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid,
 			   struct joblog **kept);
+
+/* For a re-exec: the pipe's read end (-1 for none), and the line the job has
+ * not ended yet (*line points into out, NULL when there is none). */
+int output_fd(const struct output *out);
+size_t output_pending(const struct output *out, const char **line);
+
+/* After a re-exec: the line the old image had not logged yet comes first. */
+int output_resume(struct output *out, const char *line, size_t len);
 
 /* Log what is still in the pipe, close it and free the output. */
 void output_close(struct loop *loop, struct output *out);

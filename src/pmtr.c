@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -30,6 +31,7 @@
 #include "notify.h"
 #include "spawn.h"
 #include "parse.h"
+#include "state.h"
 #include "udp.h"
 #include "util.h"
 #include "watch.h"
@@ -75,6 +77,10 @@ struct pmtr {
 	int64_t orphans_deadline;	/* at shutdown: SIGKILL to what jobs left behind */
 	char status[256];
 	char user_socket[PATH_MAX];	/* the socket of a pmtr that is not root's */
+	char self[PATH_MAX];	/* this binary's path, executed again by a re-exec */
+	char **argv;
+	struct state *restored;	/* what the image before this one handed over, or NULL */
+	bool conf_invalid;	/* at a re-exec: the jobs run as handed over */
 };
 
 static void usage(FILE *to)
@@ -342,6 +348,130 @@ static void ctl_reload_cb(void *arg)
 
 	if (!p->stopping)
 		reload_and_watch(p, true);
+}
+
+/* The descriptors a re-exec hands over: close-on-exec cleared for the exec, set
+ * again when it fails. */
+static void set_cloexec(const int *fds, size_t n, bool on)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, on ? FD_CLOEXEC : 0) < 0)
+			log_warn("re-exec: descriptor %d", fds[i]);
+}
+
+static int write_state(const struct state *st)
+{
+	char *text = state_format(st);
+	size_t len = text ? strlen(text) : 0, done = 0;
+	int fd = text ? memfd_create("pmtr-state", 0) : -1;
+
+	while (fd >= 0 && done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno != EINTR) {
+			close(fd);
+			fd = -1;
+		} else if (n > 0) {
+			done += (size_t)n;
+		}
+	}
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	free(text);
+	return fd;
+}
+
+/* pmtrctl reexec: the binary as it is on disk now takes over in this process.
+ * Returns only when that failed, with everything as it was. */
+static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
+{
+	struct pmtr *p = arg;
+	struct state st;
+	int *fds = NULL, state_fd = -1, err;
+	size_t n_fds = 0;
+	char number[16];
+	const char *systemd = notify_socket();
+
+	state_init(&st);
+	st.listener_fd = p->ctl.listener.fd;
+	st.notify_fd = p->job_notify.w.fd;
+	st.cgroup_fd = p->cgroup.dir_fd;
+	st.reply_fd = reply_fd;
+	if (jobs_save(&p->jobs, &st) < 0 || !(fds = calloc(st.n_jobs + 4, sizeof(*fds)))) {
+		snprintf(why, why_len, "out of memory");
+		goto out;
+	}
+	state_fd = write_state(&st);
+	if (state_fd < 0) {
+		snprintf(why, why_len, "state: %s", strerror(errno));
+		goto out;
+	}
+	fds[n_fds++] = st.listener_fd;
+	fds[n_fds++] = st.notify_fd;
+	fds[n_fds++] = st.cgroup_fd;
+	fds[n_fds++] = st.reply_fd;
+	for (size_t i = 0; i < st.n_jobs; i++)
+		fds[n_fds++] = st.jobs[i].output_fd;
+	snprintf(number, sizeof(number), "%d", state_fd);
+	if (setenv("PMTR_STATE_FD", number, 1) < 0 ||
+	    (systemd && setenv("NOTIFY_SOCKET", systemd, 1) < 0)) {
+		snprintf(why, why_len, "environment: %s", strerror(errno));
+		goto out;
+	}
+	log_info("pmtr: re-executing %s", p->self);
+	notify_send("RELOADING=1");
+	set_cloexec(fds, n_fds, false);
+	execv(p->self, p->argv);
+	err = errno;
+	set_cloexec(fds, n_fds, true);
+	snprintf(why, why_len, "exec %s: %s", p->self, strerror(err));
+	log_warnx("pmtr: re-exec failed, running on: %s", why);
+	notify_send("READY=1");
+out:
+	unsetenv("PMTR_STATE_FD");
+	unsetenv("NOTIFY_SOCKET");
+	if (state_fd >= 0)
+		close(state_fd);
+	free(fds);
+	/* the descriptors in st are the live ones: only its memory goes */
+	state_free(&st);
+}
+
+/* The state the image before this one left in PMTR_STATE_FD, if any. */
+static struct state *take_state(void)
+{
+	const char *number = getenv("PMTR_STATE_FD");
+	struct state *st;
+	struct stat sb;
+	char *text;
+	int fd;
+
+	if (!number)
+		return NULL;
+	fd = atoi(number);
+	unsetenv("PMTR_STATE_FD");
+	st = calloc(1, sizeof(*st));
+	if (fd < 3 || !st || fstat(fd, &sb) < 0 || sb.st_size <= 0 ||
+	    !(text = malloc((size_t)sb.st_size))) {
+		fprintf(stderr, "pmtr: re-exec state %s unreadable\n", number);
+		free(st);
+		if (fd >= 3)
+			close(fd);
+		return NULL;
+	}
+	if (pread(fd, text, (size_t)sb.st_size, 0) != sb.st_size ||
+	    state_parse(text, (size_t)sb.st_size, st) < 0) {
+		fprintf(stderr, "pmtr: re-exec state unreadable\n");
+		free(text);
+		free(st);
+		close(fd);
+		return NULL;
+	}
+	free(text);
+	close(fd);
+	return st;
 }
 
 static void files_changed_cb(void *arg)
@@ -617,9 +747,18 @@ static int open_control_socket(struct pmtr *p)
 	}
 	if (strcmp(p->opt.socket_path, "none") == 0)
 		return 0;
+	if (p->restored && p->restored->listener_fd >= 0) {
+		if (ctl_adopt(&p->ctl, &p->loop, &p->jobs, p->opt.socket_path,
+			      p->restored->listener_fd, ctl_reload_cb, p) < 0)
+			log_warn("re-exec: control socket %s", p->opt.socket_path);
+		p->restored->listener_fd = -1;
+		p->ctl.reexec_cb = reexec_cb;
+		return 0;
+	}
 	if (ctl_init(&p->ctl, &p->loop, &p->jobs, p->opt.socket_path, ctl_reload_cb, p,
 		     why, sizeof(why)) == 0) {
 		log_debug("control socket %s", p->opt.socket_path);
+		p->ctl.reexec_cb = reexec_cb;
 		return 0;
 	}
 	if (p->opt.socket_given || errno == EADDRINUSE || errno == EEXIST) {
@@ -658,7 +797,11 @@ static void raise_fd_limit(void)
  * (killed without stopping its jobs) left there is killed, not run twice. */
 static int set_up_cgroups(struct pmtr *p)
 {
-	if (cgroup_init(&p->cgroup, p->conf_path) < 0) {
+	int inherited = p->restored ? p->restored->cgroup_fd : -1;
+
+	if (p->restored)
+		p->restored->cgroup_fd = -1;
+	if (cgroup_init(&p->cgroup, p->conf_path, inherited) < 0) {
 		if (errno == EBUSY) {
 			log_warnx("pmtr: another pmtr is running with %s", p->conf_path);
 			return -1;
@@ -667,7 +810,9 @@ static int set_up_cgroups(struct pmtr *p)
 		return 0;
 	}
 	log_debug("job cgroups under %s", p->cgroup.path);
-	cgroup_sweep(&p->cgroup, leftover_cb);
+	/* after a re-exec, what is in there is the jobs taken over */
+	if (inherited < 0)
+		cgroup_sweep(&p->cgroup, leftover_cb);
 	p->jobs.cgroup = &p->cgroup;
 	return 0;
 }
@@ -691,6 +836,12 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	p->conf_hash = p->input.hash;
 	print_errors(&errs);
 	parse_errors_free(&errs);
+	if (!*conf && p->restored) {
+		/* the jobs handed over run on as they are; the next good edit applies */
+		fprintf(stderr, "pmtr: %s: invalid, keeping the jobs as they run\n", p->conf_path);
+		*conf = calloc(1, sizeof(**conf));
+		p->conf_invalid = true;
+	}
 	if (!*conf) {
 		if (!errs.n && errno == ENOMEM)
 			fprintf(stderr, "pmtr: %s: %s\n", p->conf_path, strerror(errno));
@@ -711,7 +862,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "%s\n", why);
 		return -1;
 	}
-	if (!p->opt.foreground && daemonize() < 0) {
+	if (!p->opt.foreground && !p->restored && daemonize() < 0) {
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
 		return -1;
 	}
@@ -728,7 +879,8 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
 	notify_init();
-	if (notify_listen(&p->job_notify, &p->loop, job_notify_cb, p) < 0)
+	if (notify_listen(&p->job_notify, &p->loop, job_notify_cb, p,
+			  p->restored ? p->restored->notify_fd : -1) < 0)
 		log_warn("cannot open the notify socket: jobs with \"ready notify\" never get ready");
 	else
 		spawn_set_notify_socket(p->job_notify.name);
@@ -751,6 +903,17 @@ int main(int argc, char **argv)
 	if (p.opt.test_only)
 		return test_config(p.opt.conf_path, p.opt.verbosity);
 	p.ctl.listener.fd = -1;
+	p.argv = argv;
+	if (readlink("/proc/self/exe", p.self, sizeof(p.self) - 1) < 0)
+		snprintf(p.self, sizeof(p.self), "%s", argv[0]);
+	/* dpkg replaced the file under us: its path is what runs next */
+	{
+		char *deleted = strstr(p.self, " (deleted)");
+
+		if (deleted && !deleted[10])
+			*deleted = '\0';
+	}
+	p.restored = take_state();
 	p.udp.report_fd = p.udp.listener.fd = -1;
 	p.cgroup.dir_fd = -1;
 	p.job_notify.w.fd = -1;
@@ -765,8 +928,26 @@ int main(int argc, char **argv)
 		parse_input_free(&p.input);
 		return 1;
 	}
-	log_info("pmtr: starting");
-	apply(&p, conf);
+	if (p.restored) {
+		size_t n = p.restored->n_jobs;
+
+		if (jobs_restore(&p.jobs, p.restored, conf) < 0)
+			log_warn("re-exec: taking the jobs over");
+		log_info("pmtr: re-executed, %zu job%s taken over%s", n, n == 1 ? "" : "s",
+			 p.restored->partial ? " (part of the state was not understood)" : "");
+		if (p.restored->reply_fd >= 0)
+			ctl_answer_reexec(p.restored->reply_fd, PACKAGE_STRING);
+		state_free(p.restored);
+		free(p.restored);
+		p.restored = NULL;
+		jobs_reap(&p.jobs);
+	} else {
+		log_info("pmtr: starting");
+	}
+	if (p.conf_invalid)
+		conf_free(conf);
+	else
+		apply(&p, conf);
 	/* what changed between the first reading and its watches is read now */
 	if (watch_everything(&p))
 		reload_and_watch(&p, false);

@@ -68,6 +68,7 @@ static void usage(FILE *to)
 		"  enable JOB...             the same as start\n"
 		"  disable JOB...            the same as stop\n"
 		"  reload                    read the configuration file now\n"
+		"  reexec                    run pmtr's binary as it is on disk now, keeping every job\n"
 		"  logs [-f] [-n N] JOB...   the last N (20) lines of output of jobs;\n"
 		"                            -f: then follow new lines until Ctrl-C\n"
 		"  signal SIG JOB...         send SIG (HUP, SIGHUP, 1) to each job's process\n"
@@ -814,6 +815,13 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 		complain("%s: malformed answer from the daemon", path);
 		return EXIT_UNREACHABLE;
 	}
+	if (command == CTL_REEXEC) {
+		/* the new pmtr says what it is */
+		while ((line = next_line(&pos, end)))
+			if (strncmp(line, "version ", 8) == 0)
+				printf("%s\n", line + 8);
+		return EXIT_OK;
+	}
 	if (command != CTL_STATUS && command != CTL_DETAILS)
 		return EXIT_OK;
 	/* Body lines of a kind this client does not know are for newer clients. */
@@ -968,7 +976,7 @@ static int request(const char *path, struct ctl_request *req, struct buf *reply,
 			req->command = CTL_STATUS;
 		if (req->command > CTL_RELOAD) {
 			complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
-				 path, req->command == CTL_SIGNAL ? "signal" : "logs");
+				 path, ctl_command_name(req->command));
 			return ctl_error_exit_status(CTL_ERR_REFUSED);
 		}
 		req->version = 1;

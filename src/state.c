@@ -157,7 +157,7 @@ static int add_job(struct state *st, char **field)
 	struct state_job *bigger, *job;
 	int64_t pid, pgid;
 
-	if (!ctl_valid_job_name(field[1]) || number(field[2], 1, INT32_MAX, &pid) < 0 ||
+	if (!ctl_valid_job_name(field[1]) || number(field[2], 0, INT32_MAX, &pid) < 0 ||
 	    number(field[3], 0, INT32_MAX, &pgid) < 0 || find(st, field[1]))
 		return 1;
 	bigger = realloc(st->jobs, (st->n_jobs + 1) * sizeof(*st->jobs));

@@ -1,0 +1,126 @@
+#!/bin/bash
+# reexec.sh: pmtrctl reexec runs pmtr's binary anew in the same process: jobs keep their pids, counters, output (no line lost or logged twice) and timers; a crash-looping job through ten reexecs in a row; a missing binary leaves the old pmtr running (exit 4); as process 1 too. SPDX-License-Identifier: MIT
+TEST_TIMEOUT=120
+. "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
+
+PMTRCTL=$(dirname "$PMTR")/pmtrctl
+SOCK=$T/ctl.sock
+use_pmtr_copy	# the binary this test may remove
+
+script counter.sh <<'EOF'
+#!/bin/sh
+# one numbered line every 20 ms, the last one without its newline for a while
+i=0
+while :; do
+	i=$((i + 1))
+	printf 'n=%d' "$i"
+	sleep 0.01
+	printf '\n'
+	sleep 0.01
+done
+EOF
+write_conf <<EOF
+job {
+  name steady
+  cmd /bin/sleep 300
+}
+job {
+  name counter
+  cmd $T/counter.sh
+}
+job {
+  name crash
+  cmd /bin/sh -c "exit 3"
+  restart delay 100ms
+}
+job {
+  name later
+  cmd /bin/sh -c "exit 4"
+  restart delay 3s
+}
+EOF
+
+reexec() {	# expected exit status
+	run_cmd 20 "$PMTRCTL" -s "$SOCK" reexec
+	[ "$RC" = "$1" ] || { cat "$T/err"; fail "pmtrctl reexec: exit $RC, expected $1"; }
+}
+status_of() { "$PMTRCTL" -s "$SOCK" status "$1" | awk -v j="$1" '$1 == j'; }
+
+start_pmtr_raw -F -c "$CONF" -s "$SOCK"
+wait_job steady
+STEADY=$JOB_PID
+wait_job counter
+COUNTER=$JOB_PID
+wait_for_log "job later .* exited" 5
+wait_for_log "job later restarts in 3 sec" 5
+LATER_EXIT=$(now_ms)
+wait_for_log_count "started job crash \[" 3 10
+restarts_before=$(status_of steady | awk '{print $5}')
+
+reexec 0
+grep -qx "pmtr [0-9.]*" "$T/out" || fail "pmtrctl reexec printed '$(cat "$T/out")', not the new pmtr's version"
+ok "pmtrctl reexec waits for the new pmtr and prints its version: $(cat "$T/out")"
+assert_log "pmtr: re-executed, 4 jobs taken over" "the new image takes over every job"
+kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after the reexec"
+[ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after the reexec"
+[ "$(status_of counter | awk '{print $3}')" = "$COUNTER" ] || fail "job counter has another pid after the reexec"
+[ "$(status_of steady | awk '{print $5}')" = "$restarts_before" ] || fail "job steady's restarts changed"
+grep -qx sleep "/proc/$STEADY/comm" || fail "job steady's process is not the same sleep"
+ok "jobs keep their pids and counters, and were not signalled"
+
+# The job in its 3 s restart delay starts again on time, not at once, not late.
+wait_for_log_count "started job later \[" 2 8
+late=$(($(now_ms) - LATER_EXIT))
+[ "$late" -ge 2500 ] && [ "$late" -le 4500 ] || fail "job later restarted after $late ms, not about 3000"
+ok "a job in its restart delay across the reexec restarts on time ($late ms)"
+
+# Ten reexecs in a row while job crash exits every 100 ms.
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	reexec 0
+done
+kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after ten reexecs"
+[ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after ten reexecs"
+n=$(log_count "started job crash \[")
+wait_for_log_count "started job crash \[" $((n + 3)) 10
+[ "$(log_count "re-executed, 4 jobs taken over")" = 11 ] || fail "not every reexec took the four jobs over"
+ok "ten reexecs under a crash-looping job: pmtr and every job carry on"
+
+# Job output: every number once, in order, across the eleven reexecs.
+sleep 0.3
+seq_ok=$(sed -n "s/.*counter\[$COUNTER\]: n=\([0-9]*\)\$/\1/p" "$LOG" |
+	awk 'NR == 1 {prev = $1; next} $1 != prev + 1 {print "after " prev ": " $1; exit} {prev = $1}')
+[ -z "$seq_ok" ] || fail "job counter's lines were lost or repeated: $seq_ok"
+[ "$(grep -c "counter\[$COUNTER\]: n=" "$LOG")" -gt 20 ] || fail "too few lines of job counter were logged"
+ok "job output continues across reexecs: no line lost or logged twice"
+
+# A binary that is gone: the old pmtr runs on and says why.
+mv "$PMTR" "$PMTR.gone"
+reexec 4
+grep -q "exec .*: No such file or directory" "$T/err" || fail "pmtrctl did not say why: $(cat "$T/err")"
+kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after a failed reexec"
+run_cmd 10 "$PMTRCTL" -s "$SOCK" status steady
+[ "$RC" = 0 ] && grep -q " $STEADY " "$T/out" || fail "pmtr does not answer with its jobs after a failed reexec"
+assert_log "re-exec failed, running on" "pmtr logs the failed reexec"
+ok "a missing binary: pmtrctl exits 4 with the reason, the old pmtr runs on"
+mv "$PMTR.gone" "$PMTR"
+stop_pmtr TERM 10
+assert_no_marked "after the reexecs and a stop, nothing left"
+
+# As process 1 of a PID namespace (the way tests/pid1.sh runs it).
+if [ "$(id -u)" = 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
+	PMTR_LAUNCH=(unshare --pid --fork --mount-proc --kill-child env --default-signal)
+	start_pmtr_raw -F -c "$CONF" -s "$SOCK"
+	wait_for_log "pmtr\[1\]: started job steady \[" 5
+	P1=$(children_of "$PMTR_PID" | head -n 1)
+	first=$(job_pid steady)
+	reexec 0
+	assert_log "pmtr\[1\]: pmtr: re-executed, 4 jobs taken over" "as process 1: the new image is process 1"
+	[ "$(status_of steady | awk '{print $3}')" = "$first" ] || fail "as process 1: job steady has another pid"
+	ok "as process 1 in a PID namespace: reexec keeps the jobs"
+	kill -TERM "$P1"
+	wait_pmtr_exit 10
+	PMTR_LAUNCH=(env --default-signal)
+	assert_no_marked "as process 1: nothing left"
+else
+	say "SKIP - as process 1: unshare --pid is not permitted here"
+fi
