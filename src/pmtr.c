@@ -399,7 +399,12 @@ static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	st.notify_fd = p->job_notify.w.fd;
 	st.cgroup_fd = p->cgroup.dir_fd;
 	st.reply_fd = reply_fd;
-	if (jobs_save(&p->jobs, &st) < 0 || !(fds = calloc(st.n_jobs + 4, sizeof(*fds)))) {
+	if (p->udp.listen_spec && p->udp.listener.fd >= 0) {
+		st.udp_listen_fd = p->udp.listener.fd;
+		st.udp_listen_spec = strdup(p->udp.listen_spec);
+	}
+	if (jobs_save(&p->jobs, &st) < 0 || !(fds = calloc(st.n_jobs + 5, sizeof(*fds))) ||
+	    (st.udp_listen_fd >= 0 && !st.udp_listen_spec)) {
 		snprintf(why, why_len, "out of memory");
 		goto out;
 	}
@@ -412,6 +417,7 @@ static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	fds[n_fds++] = st.notify_fd;
 	fds[n_fds++] = st.cgroup_fd;
 	fds[n_fds++] = st.reply_fd;
+	fds[n_fds++] = st.udp_listen_fd;
 	for (size_t i = 0; i < st.n_jobs; i++)
 		fds[n_fds++] = st.jobs[i].output_fd;
 	snprintf(number, sizeof(number), "%d", state_fd);
@@ -858,9 +864,18 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		return -1;
 	/* Names are resolved now, where an error still reaches the caller. */
 	udp_init(&p->udp, &p->loop, &p->jobs);
-	if (udp_apply(&p->udp, *conf, p->opt.conf_path, why, sizeof(why)) < 0) {
+	if (p->restored && p->restored->udp_listen_fd >= 0) {
+		if (!p->restored->udp_listen_spec ||
+		    udp_adopt_listener(&p->udp, p->restored->udp_listen_fd,
+				       p->restored->udp_listen_spec) < 0)
+			log_warn("re-exec: udp listener");
+		p->restored->udp_listen_fd = -1;
+	}
+	if (!p->conf_invalid && udp_apply(&p->udp, *conf, p->opt.conf_path, why, sizeof(why)) < 0) {
 		fprintf(stderr, "%s\n", why);
-		return -1;
+		/* after a re-exec the jobs run on whatever the file says */
+		if (!p->restored)
+			return -1;
 	}
 	if (!p->opt.foreground && !p->restored && daemonize() < 0) {
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));

@@ -936,6 +936,9 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+#define REEXEC_RETRIES 20
+#define REEXEC_RETRY_NS (50 * 1000 * 1000L)
+
 /* Send req and read its answer: whole into reply, the job lines of status into
  * *jobs; or line by line through stream. A daemon that speaks only version 1 is
  * asked again in it, and req->version stays 1. Returns the exit status. */
@@ -965,6 +968,14 @@ static int request(const char *path, struct ctl_request *req, struct buf *reply,
 		ctl_request_free(&check);
 		reply->len = 0;
 		rc = exchange(path, text, reply, stream);
+		/* A connection closed with not a byte of answer: pmtr was executing
+		 * itself anew (pmtrctl reexec) and had not read the request. A request
+		 * that changes nothing is sent again. */
+		for (int tries = 0; rc == EXIT_OK && !stream && !reply->len &&
+		     !ctl_command_mutates(req->command) && tries < REEXEC_RETRIES; tries++) {
+			nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
+			rc = exchange(path, text, reply, stream);
+		}
 		free(text);
 		if (rc == EXIT_OK && !stream)
 			rc = read_answer(path, req->version, req->command, reply, jobs);

@@ -37,6 +37,8 @@ void state_free(struct state *st)
 	free(st->jobs);
 	st->jobs = NULL;
 	st->n_jobs = 0;
+	free(st->udp_listen_spec);
+	st->udp_listen_spec = NULL;
 }
 
 /* ---- writing ---- */
@@ -76,6 +78,11 @@ char *state_format(const struct state *st)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			fprintf(f, "fd %s %d\n", fd_kinds[i], fds[i]);
+	if (st->udp_listen_spec) {
+		fputs("udp-listen", f);
+		put_field(f, st->udp_listen_spec);
+		fputc('\n', f);
+	}
 	fprintf(f, "end-status %d\n", st->end_status);
 	for (size_t i = 0; i < st->n_jobs; i++) {
 		const struct state_job *job = &st->jobs[i];
@@ -251,6 +258,8 @@ static int read_line(struct state *st, char *line, bool *ended)
 	}
 	if (n == 3 && strcmp(field[0], "fd") == 0)
 		return read_fd(st, field);
+	if (n == 2 && strcmp(field[0], "udp-listen") == 0)
+		return read_text(field[1], &st->udp_listen_spec);
 	if (n == 2 && strcmp(field[0], "end-status") == 0) {
 		if (number(field[1], -1, 255, &v) < 0)
 			return 1;

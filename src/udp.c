@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -226,6 +227,21 @@ void udp_init(struct udp *udp, struct loop *loop, struct jobs *jobs)
 	udp->report_fd = -1;
 	udp->listener.fd = -1;
 	udp->listener.cb = listener_cb;
+}
+
+int udp_adopt_listener(struct udp *udp, int fd, const char *spec)
+{
+	udp->listener.fd = fd;
+	udp->listen_spec = strdup(spec);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || !udp->listen_spec ||
+	    loop_add(udp->loop, &udp->listener, EPOLLIN) < 0) {
+		free(udp->listen_spec);
+		udp->listen_spec = NULL;
+		udp->listener.fd = -1;
+		close(fd);
+		return -1;
+	}
+	return 0;
 }
 
 static void close_report(struct udp *udp)

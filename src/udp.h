@@ -61,6 +61,11 @@ void udp_init(struct udp *udp, struct loop *loop, struct jobs *jobs);
 /* Close both sockets. */
 void udp_exit(struct udp *udp);
 
+/* After a re-exec: the "listen on" socket the old image opened for spec; the next
+ * udp_apply keeps it while the file still says spec. 0, or -1 (logged by the
+ * caller; fd is closed). */
+int udp_adopt_listener(struct udp *udp, int fd, const char *spec);
+
 /* Make the sockets match conf: resolve names, open, reopen or close. Nothing changes
  * when it fails: -1 with "FILE:LINE: message" in why (file is the name for messages). */
 int udp_apply(struct udp *udp, const struct conf *conf, const char *file, char *why,

@@ -19,7 +19,14 @@ while :; do
 	sleep 0.01
 done
 EOF
+UPORT=$((20000 + RANDOM % 40000))
 write_conf <<EOF
+listen on udp://127.0.0.1:$UPORT
+job {
+  name spare
+  cmd /bin/sleep 300
+  disable
+}
 job {
   name steady
   cmd /bin/sleep 300
@@ -60,7 +67,7 @@ restarts_before=$(status_of steady | awk '{print $5}')
 reexec 0
 grep -qx "pmtr [0-9.]*" "$T/out" || fail "pmtrctl reexec printed '$(cat "$T/out")', not the new pmtr's version"
 ok "pmtrctl reexec waits for the new pmtr and prints its version: $(cat "$T/out")"
-assert_log "pmtr: re-executed, 4 jobs taken over" "the new image takes over every job"
+assert_log "pmtr: re-executed, 5 jobs taken over" "the new image takes over every job"
 kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after the reexec"
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after the reexec"
 [ "$(status_of counter | awk '{print $3}')" = "$COUNTER" ] || fail "job counter has another pid after the reexec"
@@ -68,22 +75,39 @@ kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after the reexec"
 grep -qx sleep "/proc/$STEADY/comm" || fail "job steady's process is not the same sleep"
 ok "jobs keep their pids and counters, and were not signalled"
 
+# The UDP control socket is handed over, not opened again.
+[ "$(log_count "udp: listening on")" = 1 ] || fail "the UDP socket was opened again by the new image"
+printf 'enable spare' >/dev/udp/127.0.0.1/"$UPORT"
+wait_job spare 5
+ok "the UDP control socket carries on: a datagram after the reexec enables a job"
+
 # The job in its 3 s restart delay starts again on time, not at once, not late.
 wait_for_log_count "started job later \[" 2 8
 late=$(($(now_ms) - LATER_EXIT))
 [ "$late" -ge 2500 ] && [ "$late" -le 4500 ] || fail "job later restarted after $late ms, not about 3000"
 ok "a job in its restart delay across the reexec restarts on time ($late ms)"
 
-# Ten reexecs in a row while job crash exits every 100 ms.
+# Ten reexecs in a row while job crash exits every 100 ms, and a client asks
+# for the status all along: none of its requests is refused or lost.
+(
+	fails=0
+	for _ in $(seq 80); do
+		timeout 10 "$PMTRCTL" -s "$SOCK" status >/dev/null 2>>"$T/status.err" || fails=$((fails + 1))
+	done
+	echo "$fails" >"$T/status.fails"
+) &
+ASKER=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	reexec 0
 done
+wait "$ASKER"
+[ "$(cat "$T/status.fails")" = 0 ] || fail "$(cat "$T/status.fails") status requests failed during the reexecs: $(head -n 3 "$T/status.err")"
 kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after ten reexecs"
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after ten reexecs"
 n=$(log_count "started job crash \[")
 wait_for_log_count "started job crash \[" $((n + 3)) 10
-[ "$(log_count "re-executed, 4 jobs taken over")" = 11 ] || fail "not every reexec took the four jobs over"
-ok "ten reexecs under a crash-looping job: pmtr and every job carry on"
+[ "$(log_count "re-executed, 5 jobs taken over")" = 11 ] || fail "not every reexec took the five jobs over"
+ok "ten reexecs under a crash-looping job: pmtr and every job carry on, status asked meanwhile always answered"
 
 # Job output: every number once, in order, across the eleven reexecs.
 sleep 0.3
@@ -114,7 +138,7 @@ if [ "$(id -u)" = 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; the
 	P1=$(children_of "$PMTR_PID" | head -n 1)
 	first=$(job_pid steady)
 	reexec 0
-	assert_log "pmtr\[1\]: pmtr: re-executed, 4 jobs taken over" "as process 1: the new image is process 1"
+	assert_log "pmtr\[1\]: pmtr: re-executed, 5 jobs taken over" "as process 1: the new image is process 1"
 	[ "$(status_of steady | awk '{print $3}')" = "$first" ] || fail "as process 1: job steady has another pid"
 	ok "as process 1 in a PID namespace: reexec keeps the jobs"
 	kill -TERM "$P1"

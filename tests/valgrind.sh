@@ -11,7 +11,12 @@ case $(head -c 2 "$PMTR") in '#!') skip "$PMTR is a libtool wrapper script" ;; e
 grep -qa -e __asan_init -e __ubsan_handle "$PMTR" && skip "$PMTR is built with a sanitizer"
 
 VG=$T/valgrind.log
-PMTR_WRAP=(valgrind --log-file="$VG" --error-exitcode=99
+# One log for both images of a reexec: valgrind follows the exec into the new
+# one (--trace-children; not into the jobs, all in /bin or $T) and both write to
+# descriptor 9.
+exec 9>>"$VG"
+PMTR_WRAP=(valgrind --log-fd=9 --trace-children=yes --trace-children-skip="/bin/*,/usr/*,$T/*"
+	--error-exitcode=99
 	--leak-check=full --show-leak-kinds=definite,indirect,possible
 	--errors-for-leak-kinds=definite,indirect,possible
 	--child-silent-after-fork=yes)
@@ -128,10 +133,24 @@ wait_for_log_since "$m" "udp control from 127.0.0.1:[0-9]*: disable job a" 20
 wait_for_log_since "$m" "stopping job a \[" 20
 ok "under valgrind: UDP datagrams"
 
+if [ -x "$PMTRCTL" ]; then
+	m=$(log_lines)
+	run_cmd 60 "$PMTRCTL" -s "$SOCK" reexec
+	[ "$RC" = 0 ] || { cat "$T/err"; fail "pmtrctl reexec under valgrind: exit $RC"; }
+	wait_for_log_since "$m" "re-executed, [0-9]* jobs taken over" 30
+	run_cmd 30 "$PMTRCTL" -s "$SOCK" status
+	[ "$RC" = 0 ] || fail "pmtrctl status after a reexec under valgrind: exit $RC"
+	ok "under valgrind: a reexec (both images under valgrind)"
+fi
+
 stop_pmtr TERM 30
 if [ "$PMTR_RC" != 0 ]; then
 	sed 's/^/  vg| /' "$VG" | tail -n 60
 	fail "pmtr under valgrind: exit status $PMTR_RC (99: valgrind found errors or leaks)"
+fi
+if grep -Eq "== (Invalid|Conditional jump|Use of uninitialised|Syscall param|Mismatched|Source and destination)" "$VG"; then
+	sed 's/^/  vg| /' "$VG" | tail -n 60
+	fail "valgrind reports errors (before a reexec)"
 fi
 grep -q "ERROR SUMMARY: 0 errors" "$VG" || {
 	sed 's/^/  vg| /' "$VG" | tail -n 60
