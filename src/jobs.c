@@ -1403,6 +1403,9 @@ int jobs_restore(struct jobs *jobs, struct state *st, const struct conf *file)
 		}
 		if (job->pid && job->in_cgroup)
 			resources_watch_oom(jobs, job);
+		/* a depends file changed from here on restarts the job, as before */
+		if (job->pid)
+			hash_depends(job);
 	}
 	jobs->need_advance = true;
 	return 0;

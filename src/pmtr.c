@@ -399,6 +399,7 @@ static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	st.notify_fd = p->job_notify.w.fd;
 	st.cgroup_fd = p->cgroup.dir_fd;
 	st.reply_fd = reply_fd;
+	st.nofile_soft = spawn_nofile_soft();
 	if (p->udp.listen_spec && p->udp.listener.fd >= 0) {
 		st.udp_listen_fd = p->udp.listener.fd;
 		st.udp_listen_spec = strdup(p->udp.listen_spec);
@@ -900,6 +901,8 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	else
 		spawn_set_notify_socket(p->job_notify.name);
 	raise_fd_limit();
+	if (p->restored && p->restored->nofile_soft >= 0)
+		spawn_set_nofile_soft((rlim_t)p->restored->nofile_soft);
 	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;

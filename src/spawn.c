@@ -296,6 +296,11 @@ void spawn_init(void)
 	set_up_shared_start();
 }
 
+int64_t spawn_nofile_soft(void)
+{
+	return nofile.restore ? (int64_t)nofile.soft : -1;
+}
+
 void spawn_set_nofile_soft(rlim_t soft)
 {
 	nofile.restore = true;

@@ -62,6 +62,8 @@ void spawn_set_notify_socket(const char *name);
 
 /* pmtr raised its own open-file limit: jobs get this soft limit back. */
 void spawn_set_nofile_soft(rlim_t soft);
+/* That limit, for a re-exec; -1 when pmtr did not raise its own. */
+int64_t spawn_nofile_soft(void);
 
 /* Text for a child's report: "chdir /srv: No such file or directory". */
 void spawn_describe(const struct conf_job *job, const struct spawn_report *report,

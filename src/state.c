@@ -17,6 +17,7 @@ void state_init(struct state *st)
 	st->version = STATE_VERSION;
 	st->listener_fd = st->notify_fd = st->cgroup_fd = -1;
 	st->udp_listen_fd = st->udp_report_fd = st->reply_fd = -1;
+	st->nofile_soft = -1;
 	st->end_status = -1;
 }
 
@@ -83,6 +84,8 @@ char *state_format(const struct state *st)
 		put_field(f, st->udp_listen_spec);
 		fputc('\n', f);
 	}
+	if (st->nofile_soft >= 0)
+		fprintf(f, "nofile-soft %" PRId64 "\n", st->nofile_soft);
 	fprintf(f, "end-status %d\n", st->end_status);
 	for (size_t i = 0; i < st->n_jobs; i++) {
 		const struct state_job *job = &st->jobs[i];
@@ -260,6 +263,12 @@ static int read_line(struct state *st, char *line, bool *ended)
 		return read_fd(st, field);
 	if (n == 2 && strcmp(field[0], "udp-listen") == 0)
 		return read_text(field[1], &st->udp_listen_spec);
+	if (n == 2 && strcmp(field[0], "nofile-soft") == 0) {
+		if (number(field[1], 0, INT64_MAX, &v) < 0)
+			return 1;
+		st->nofile_soft = v;
+		return 0;
+	}
 	if (n == 2 && strcmp(field[0], "end-status") == 0) {
 		if (number(field[1], -1, 255, &v) < 0)
 			return 1;

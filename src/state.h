@@ -40,6 +40,7 @@ struct state {
 	int version;
 	int listener_fd, notify_fd, cgroup_fd, udp_listen_fd, udp_report_fd, reply_fd;
 	char *udp_listen_spec;		/* what udp_listen_fd was opened for, or NULL */
+	int64_t nofile_soft;		/* the open-file soft limit jobs get, -1: none */
 	int end_status;
 	struct state_job *jobs;
 	size_t n_jobs;

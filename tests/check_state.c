@@ -17,6 +17,7 @@ static void sample(struct state *st)
 	st->reply_fd = 9;
 	st->udp_listen_fd = 7;
 	st->udp_listen_spec = strdup("udp://127.0.0.1:3000");
+	st->nofile_soft = 1024;
 	st->end_status = -1;
 	st->jobs = calloc(2, sizeof(*st->jobs));
 	ck_assert_ptr_nonnull(st->jobs);
@@ -62,6 +63,7 @@ START_TEST(round_trip)
 	ck_assert_int_eq(back.udp_listen_fd, 7);
 	ck_assert_str_eq(back.udp_listen_spec, "udp://127.0.0.1:3000");
 	ck_assert_int_eq(back.udp_report_fd, -1);
+	ck_assert(back.nofile_soft == 1024);
 	ck_assert_int_eq(back.reply_fd, 9);
 	ck_assert_uint_eq(back.n_jobs, 2);
 	for (size_t i = 0; i < 2; i++) {

@@ -58,13 +58,13 @@ has() { [[ " $GOT " == *" $1 "* ]]; }
 
 # ---- without a daemon: what the command line alone decides -----------------
 P=$PMTRCTL
-expect "disable enable logs reload restart signal start status stop wait" "commands" "$P" ""
+expect "disable enable logs reexec reload restart signal start status stop wait" "commands" "$P" ""
 expect "start status stop" "commands starting with st" "$P" st
-expect "reload restart" "commands starting with re" "$P" re
+expect "reexec reload restart" "commands starting with re" "$P" re
 expect "" "no such command" "$P" x
 expect "--help --socket --version -V -h -s" "options before the command" "$P" -
 expect "--help --socket --version" "long options" "$P" --
-expect "disable enable logs reload restart signal start status stop wait" \
+expect "disable enable logs reexec reload restart signal start status stop wait" \
 	"commands after -s SOCKET" "$P" -s "$SOCK" ""
 expect "--json --long -l" "the options of status" "$P" -s "$SOCK" status -
 expect "-f -n" "the options of logs" "$P" -s "$SOCK" logs -

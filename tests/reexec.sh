@@ -53,7 +53,11 @@ reexec() {	# expected exit status
 }
 status_of() { "$PMTRCTL" -s "$SOCK" status "$1" | awk -v j="$1" '$1 == j'; }
 
+# pmtr raises its soft open-file limit and gives jobs the one it was started with
+# shellcheck disable=SC2016
+PMTR_LAUNCH=(sh -c 'ulimit -Sn 1000 && exec env --default-signal "$@"' sh)
 start_pmtr_raw -F -c "$CONF" -s "$SOCK"
+PMTR_LAUNCH=(env --default-signal)
 wait_job steady
 STEADY=$JOB_PID
 wait_job counter
@@ -80,6 +84,11 @@ ok "jobs keep their pids and counters, and were not signalled"
 printf 'enable spare' >/dev/udp/127.0.0.1/"$UPORT"
 wait_job spare 5
 ok "the UDP control socket carries on: a datagram after the reexec enables a job"
+nofile() { awk '/^Max open files/ {print $4}' "/proc/$1/limits"; }
+[ "$(nofile "$STEADY")" = 1000 ] || fail "job steady has the open-file limit '$(nofile "$STEADY")', not 1000"
+[ "$(nofile "$JOB_PID")" = 1000 ] ||
+	fail "job spare, started after the reexec, has the open-file limit '$(nofile "$JOB_PID")', not 1000"
+ok "a job started after the reexec gets pmtr's first open-file limit back, as before"
 
 # The job in its 3 s restart delay starts again on time, not at once, not late.
 wait_for_log_count "started job later \[" 2 8
