@@ -378,7 +378,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 		grep -q "^web  *running  *$WEB " "$T/out" || fail "status as $PEER_USER: $(cat "$T/out")"
 		run_cmd 15 "${PEER[@]}" "$PMTRCTL" -s "$SOCK" logs web
 		expect 0 "user $PEER_USER may read logs, as status"
-		for cmd in "stop web" "start off" "restart web" "enable off" "disable web" "reload" \
+		for cmd in "stop web" "start off" "restart web" "enable off" "disable web" "reload" "reexec" \
 			"signal HUP web"; do
 			# shellcheck disable=SC2086
 			run_cmd 15 "${PEER[@]}" "$PMTRCTL" -s "$SOCK" $cmd

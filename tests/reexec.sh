@@ -139,6 +139,34 @@ mv "$PMTR.gone" "$PMTR"
 stop_pmtr TERM 10
 assert_no_marked "after the reexecs and a stop, nothing left"
 
+# Under systemd: RELOADING=1 before the exec, READY=1 after. A job that becomes
+# ready only after the reexec tells the notify socket the old image opened.
+RECV=$(helper notify-recv) || fail "no notify-recv helper"
+SEND=$(helper notify-send) || fail "no notify-send helper"
+"$RECV" "$T/sd.sock" >"$T/sd.out" 2>"$T/sd.err" &
+EXTRA_PIDS+=($!)
+wait_until 3 "notify-recv to listen" grep -q listening "$T/sd.err"
+cat >"$T/sd.conf" <<EOF
+job {
+  name late-ready
+  cmd $SEND -d 1500 -w 300000 READY=1
+  ready notify
+  ready timeout 30s
+}
+EOF
+PMTR_LAUNCH=(env --default-signal NOTIFY_SOCKET="$T/sd.sock")
+start_pmtr_raw -F -c "$T/sd.conf" -s "$SOCK"
+PMTR_LAUNCH=(env --default-signal)
+wait_job late-ready
+reexec 0
+wait_for_log "job late-ready \[$JOB_PID\] is ready" 10
+grep -q "re-executed" "$LOG" && [ "$(grep -n "re-executed" "$LOG" | cut -d: -f1)" -lt "$(grep -n "late-ready .* is ready" "$LOG" | cut -d: -f1)" ] ||
+	fail "job late-ready was ready before the reexec: the test did not test the hand-over"
+ok "a job that is starting across the reexec gets ready through the socket the old image opened"
+wait_until 10 "READY=1 after RELOADING=1" eval '[ "$(grep -x -e RELOADING=1 -e READY=1 "$T/sd.out" | tr "\n" " ")" = "RELOADING=1 READY=1 " ]'
+ok "under systemd: RELOADING=1 before the exec, READY=1 once the new image's jobs are ready"
+stop_pmtr TERM 10
+
 # As process 1 of a PID namespace (the way tests/pid1.sh runs it).
 if [ "$(id -u)" = 0 ] && unshare --pid --fork --mount-proc true 2>/dev/null; then
 	PMTR_LAUNCH=(unshare --pid --fork --mount-proc --kill-child env --default-signal)
