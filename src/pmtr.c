@@ -81,6 +81,7 @@ struct pmtr {
 	char **argv;
 	struct state *restored;	/* what the image before this one handed over, or NULL */
 	bool conf_invalid;	/* at a re-exec: the jobs run as handed over */
+	bool restored_jobs;	/* this image took jobs over from the one before */
 };
 
 static void usage(FILE *to)
@@ -949,6 +950,7 @@ int main(int argc, char **argv)
 	if (p.restored) {
 		size_t n = p.restored->n_jobs;
 
+		p.restored_jobs = true;
 		if (jobs_restore(&p.jobs, p.restored, conf) < 0)
 			log_warn("re-exec: taking the jobs over");
 		log_info("pmtr: re-executed, %zu job%s taken over%s", n, n == 1 ? "" : "s",
@@ -966,6 +968,11 @@ int main(int argc, char **argv)
 		conf_free(conf);
 	else
 		apply(&p, conf);
+#ifdef __GLIBC__
+	/* the state text and the jobs read from it were one more table of jobs */
+	if (p.restored_jobs)
+		malloc_trim(0);
+#endif
 	/* what changed between the first reading and its watches is read now */
 	if (watch_everything(&p))
 		reload_and_watch(&p, false);
