@@ -123,8 +123,10 @@ int jobs_save(const struct jobs *jobs, struct state *st);
 
 /* After a re-exec: take over the jobs of st, their processes untouched. A job
  * block this binary cannot read takes the file's job of that name. The output
- * descriptors move from st to the jobs. -1 on ENOMEM. */
-int jobs_restore(struct jobs *jobs, struct state *st, const struct conf *file);
+ * descriptors move from st to the jobs. 1 when the file says exactly what st
+ * does: the jobs took the file's jobs out of file, and nothing is left to
+ * apply; 0 when file is still to be applied; -1 on ENOMEM. */
+int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file);
 
 /* Collect every exited child without blocking (jobs and orphans alike). */
 void jobs_reap(struct jobs *jobs);

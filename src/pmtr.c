@@ -915,6 +915,7 @@ int main(int argc, char **argv)
 {
 	static struct pmtr p;
 	struct conf *conf = NULL;
+	int same_file = 0;
 
 	if (parse_options(argc, argv, &p.opt) < 0)
 		return 1;
@@ -951,7 +952,9 @@ int main(int argc, char **argv)
 		size_t n = p.restored->n_jobs;
 
 		p.restored_jobs = true;
-		if (jobs_restore(&p.jobs, p.restored, conf) < 0)
+		same_file = !p.conf_invalid ? jobs_restore(&p.jobs, p.restored, conf) :
+			jobs_restore(&p.jobs, p.restored, NULL);
+		if (same_file < 0)
 			log_warn("re-exec: taking the jobs over");
 		log_info("pmtr: re-executed, %zu job%s taken over%s", n, n == 1 ? "" : "s",
 			 p.restored->partial ? " (part of the state was not understood)" : "");
@@ -964,10 +967,15 @@ int main(int argc, char **argv)
 	} else {
 		log_info("pmtr: starting");
 	}
-	if (p.conf_invalid)
+	if (p.conf_invalid) {
 		conf_free(conf);
-	else
+	} else if (same_file == 1) {
+		/* the jobs have the file's own jobs: nothing differs */
+		log_info("%s: %zu job%s", p.conf_path, conf->n_jobs, conf->n_jobs == 1 ? "" : "s");
+		conf_free(conf);
+	} else {
 		apply(&p, conf);
+	}
 #ifdef __GLIBC__
 	/* the state text and the jobs read from it were one more table of jobs */
 	if (p.restored_jobs)

@@ -126,6 +126,18 @@ seq_ok=$(sed -n "s/.*counter\[$COUNTER\]: n=\([0-9]*\)\$/\1/p" "$LOG" |
 [ "$(grep -c "counter\[$COUNTER\]: n=" "$LOG")" -gt 20 ] || fail "too few lines of job counter were logged"
 ok "job output continues across reexecs: no line lost or logged twice"
 
+# A file that does not parse at the reexec: the jobs run on as handed over.
+cp "$CONF" "$T/good.conf"
+echo "job {" >>"$CONF"
+wait_for_log "invalid, keeping the running configuration" 5
+reexec 0
+wait_for_log "invalid, keeping the jobs as they run" 5
+[ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after a reexec with a bad file"
+cp "$T/good.conf" "$T/new.conf" && mv "$T/new.conf" "$CONF"
+wait_for_log "$CONF: 5 jobs" 5
+[ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady was restarted by the good file after the reexec"
+ok "a file that does not parse at the reexec: the jobs run on, the next good file applies"
+
 # A binary that is gone: the old pmtr runs on and says why.
 mv "$PMTR" "$PMTR.gone"
 reexec 4
