@@ -936,7 +936,7 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-#define REEXEC_RETRIES 20
+#define REEXEC_RETRIES 40
 #define REEXEC_RETRY_NS (50 * 1000 * 1000L)
 
 /* Send req and read its answer: whole into reply, the job lines of status into
