@@ -127,15 +127,35 @@ seq_ok=$(sed -n "s/.*counter\[$COUNTER\]: n=\([0-9]*\)\$/\1/p" "$LOG" |
 [ "$(grep -c "counter\[$COUNTER\]: n=" "$LOG")" -gt 20 ] || fail "too few lines of job counter were logged"
 ok "job output continues across reexecs: no line lost or logged twice"
 
+# A stop in progress goes on in the new image: its SIGKILL comes on time.
+printf 'job {\n  name stubborn\n  cmd /bin/sh -c "trap \\"\\" TERM; while :; do sleep 0.1; done"\n  stop timeout 2s\n}\n' >>"$CONF"
+wait_job stubborn 5
+STUBBORN=$JOB_PID
+run_cmd 10 "$PMTRCTL" -s "$SOCK" stop stubborn
+[ "$RC" = 0 ] || fail "pmtrctl stop stubborn: exit $RC"
+t0=$(now_ms)
+reexec 0
+[ "$(status_of stubborn | awk '{print $2}')" = stopping ] || fail "job stubborn is not stopping after the reexec: $(status_of stubborn)"
+wait_for_pid_gone "$STUBBORN" 6
+took=$(($(now_ms) - t0))
+[ "$took" -ge 1500 ] || fail "job stubborn went after $took ms: before its stop timeout"
+assert_log "job stubborn \[$STUBBORN\] exited after .*: signal SIGKILL" "the new image sends SIGKILL at the old image's deadline"
+ok "a stop in progress across the reexec: SIGKILL at its deadline ($took ms after the stop)"
+m=$(log_lines)
+head -n -5 "$CONF" >"$T/trim.conf" && mv "$T/trim.conf" "$CONF"
+wait_for_log_since "$m" "$CONF: 5 jobs" 5
+
 # A file that does not parse at the reexec: the jobs run on as handed over.
 cp "$CONF" "$T/good.conf"
+m=$(log_lines)
 echo "job {" >>"$CONF"
-wait_for_log "invalid, keeping the running configuration" 5
+wait_for_log_since "$m" "invalid, keeping the running configuration" 5
 reexec 0
-wait_for_log "invalid, keeping the jobs as they run" 5
+wait_for_log_since "$m" "invalid, keeping the jobs as they run" 5
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after a reexec with a bad file"
+m=$(log_lines)
 cp "$T/good.conf" "$T/new.conf" && mv "$T/new.conf" "$CONF"
-wait_for_log "$CONF: 5 jobs" 5
+wait_for_log_since "$m" "$CONF: 5 jobs" 5
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady was restarted by the good file after the reexec"
 ok "a file that does not parse at the reexec: the jobs run on, the next good file applies"
 
