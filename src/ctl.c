@@ -735,7 +735,7 @@ static void ctl_reset(struct ctl *ctl, struct loop *loop, struct jobs *jobs,
 	ctl->fed_seq = joblog_next_seq();
 }
 
-int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
+COLD int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
 	      void (*reload_cb)(void *arg), void *arg)
 {
 	ctl_reset(ctl, loop, jobs, reload_cb, arg);
@@ -749,7 +749,7 @@ int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char 
 	return 0;
 }
 
-void ctl_answer_reexec(int fd, const char *version)
+COLD void ctl_answer_reexec(int fd, const char *version)
 {
 	char answer[128];
 	int len = snprintf(answer, sizeof(answer), "%s\nok\nversion %s\n", CTL_HELLO, version);

@@ -1196,7 +1196,7 @@ static const char *const then_names[] = {
 	[JOB_THEN_DISABLE] = "disable", [JOB_THEN_REMOVE] = "remove",
 };
 
-static char *strdup_or_null(const char *s, bool *failed)
+COLD static char *strdup_or_null(const char *s, bool *failed)
 {
 	char *copy = s ? strdup(s) : NULL;
 
@@ -1205,7 +1205,7 @@ static char *strdup_or_null(const char *s, bool *failed)
 	return copy;
 }
 
-int jobs_save(const struct jobs *jobs, struct state *st)
+COLD int jobs_save(const struct jobs *jobs, struct state *st)
 {
 	bool failed = false;
 
@@ -1258,7 +1258,7 @@ int jobs_save(const struct jobs *jobs, struct state *st)
 }
 
 /* A job block of the state read by this binary's parser; NULL when it cannot. */
-static struct conf_job *conf_from_text(const char *text)
+COLD static struct conf_job *conf_from_text(const char *text)
 {
 	struct parse_errors errs = { 0 };
 	struct conf *conf;
@@ -1281,7 +1281,7 @@ static struct conf_job *conf_from_text(const char *text)
 /* A job the state names but does not describe in a way this binary reads: the
  * file's job of that name (a copy), or one that runs nothing, which the next
  * apply stops as gone from the file. */
-static struct conf_job *conf_for(const char *name, const struct conf *file)
+COLD static struct conf_job *conf_for(const char *name, const struct conf *file)
 {
 	struct conf_job *job = NULL;
 	char *text;
@@ -1301,7 +1301,7 @@ static struct conf_job *conf_for(const char *name, const struct conf *file)
 	return job;
 }
 
-static int state_named(const char *name)
+COLD static int state_named(const char *name)
 {
 	for (int s = 0; s < JOB_N_STATES; s++)
 		if (strcmp(name, state_names[s]) == 0)
@@ -1309,7 +1309,7 @@ static int state_named(const char *name)
 	return -1;
 }
 
-static void restore_run(struct jobs *jobs, struct job *job, const struct state_job *sj)
+COLD static void restore_run(struct job *job, const struct state_job *sj)
 {
 	const struct state_run *r = &sj->run;
 	int state = sj->has_run ? state_named(r->state) : -1;
@@ -1344,7 +1344,6 @@ static void restore_run(struct jobs *jobs, struct job *job, const struct state_j
 	if (job_is_up(job) && (CONF_MORE(job->conf)->ready != CONF_READY_STARTED ||
 			       CONF_MORE(job->conf)->check_argv))
 		job->probe_at = r->probe_at ? util_now_ms() : 0;
-	(void)jobs;
 }
 
 /* A table's jobs by name, each with its slot in the table: a job taken out of
@@ -1354,12 +1353,12 @@ struct named {
 	struct conf_job **slot;
 };
 
-static int by_named(const void *a, const void *b)
+COLD static int by_named(const void *a, const void *b)
 {
 	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
 }
 
-static struct named *index_by_name(struct conf *conf)
+COLD static struct named *index_by_name(struct conf *conf)
 {
 	struct named *ix;
 
@@ -1371,14 +1370,14 @@ static struct named *index_by_name(struct conf *conf)
 	return ix;
 }
 
-static struct named *find_named(struct named *ix, size_t n, const char *name)
+COLD static struct named *find_named(struct named *ix, size_t n, const char *name)
 {
 	struct named key = { .name = name };
 
 	return ix ? bsearch(&key, ix, n, sizeof(*ix), by_named) : NULL;
 }
 
-static struct conf_job *take_named(struct named *ix, size_t n, const char *name)
+COLD static struct conf_job *take_named(struct named *ix, size_t n, const char *name)
 {
 	struct named *hit = find_named(ix, n, name);
 	struct conf_job *job = hit ? *hit->slot : NULL;
@@ -1391,7 +1390,7 @@ static struct conf_job *take_named(struct named *ix, size_t n, const char *name)
 /* Whether the file says what the state says, job for job: then the jobs take the
  * file's own table, and no second table of 10,000 jobs is made and freed (which
  * left 5 MiB of scraps in the heap). */
-static bool file_is_state(struct named *ix, size_t n, const struct state *st)
+COLD static bool file_is_state(struct named *ix, size_t n, const struct state *st)
 {
 	if (!ix || n != st->n_jobs)
 		return false;
@@ -1414,7 +1413,7 @@ static bool file_is_state(struct named *ix, size_t n, const struct state *st)
 
 /* Every job block of the state read at once, into one table as the file's is.
  * NULL when the blocks do not read together: then each is read alone. */
-static struct conf *confs_of_state(const struct state *st)
+COLD static struct conf *confs_of_state(const struct state *st)
 {
 	struct parse_errors errs = { 0 };
 	struct conf *all;
@@ -1438,7 +1437,7 @@ static struct conf *confs_of_state(const struct state *st)
 	return all;
 }
 
-int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
+COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 {
 	struct named *file_ix = index_by_name(file), *all_ix = NULL;
 	bool from_file = file_is_state(file_ix, file ? file->n_jobs : 0, st);
@@ -1485,7 +1484,7 @@ int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 		job->pid = sj->pid;
 		job->pgid = sj->pgid;
 		job->next = conf_from_text(sj->next_text);
-		restore_run(jobs, job, sj);
+		restore_run(job, sj);
 		if (job->pid)
 			pid_index_add(jobs, job);
 		if (sj->note)

@@ -178,7 +178,7 @@ size_t output_pending(const struct output *out, const char **line)
 	return out ? out->len : 0;
 }
 
-int output_resume(struct output *out, const char *line, size_t len)
+COLD int output_resume(struct output *out, const char *line, size_t len)
 {
 	if (!len)
 		return 0;

@@ -353,14 +353,14 @@ static void ctl_reload_cb(void *arg)
 
 /* The descriptors a re-exec hands over: close-on-exec cleared for the exec, set
  * again when it fails. */
-static void set_cloexec(const int *fds, size_t n, bool on)
+COLD static void set_cloexec(const int *fds, size_t n, bool on)
 {
 	for (size_t i = 0; i < n; i++)
 		if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, on ? FD_CLOEXEC : 0) < 0)
 			log_warn("re-exec: descriptor %d", fds[i]);
 }
 
-static int write_state(const struct state *st)
+COLD static int write_state(const struct state *st)
 {
 	char *text = state_format(st);
 	size_t len = text ? strlen(text) : 0, done = 0;
@@ -386,7 +386,7 @@ static int write_state(const struct state *st)
 
 /* pmtrctl reexec: the binary as it is on disk now takes over in this process.
  * Returns only when that failed, with everything as it was. */
-static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
+COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 {
 	struct pmtr *p = arg;
 	struct state st;
@@ -448,7 +448,7 @@ out:
 }
 
 /* The state the image before this one left in PMTR_STATE_FD, if any. */
-static struct state *take_state(void)
+COLD static struct state *take_state(void)
 {
 	const char *number = getenv("PMTR_STATE_FD");
 	struct state *st;

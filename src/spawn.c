@@ -346,11 +346,11 @@ struct plan {
 	int report_pipe[2];	/* a forked child reports a failure through this */
 	pid_t pid;
 	struct spawn_report report;	/* ... a child in a slot here (step -1: none) */
-	int procs_fd;		/* the cgroup's cgroup.procs, for a child that moves
-				 * itself there; -1 when born in it, or no cgroup */
 	struct {		/* the child's descriptors, set before it starts: pmtr
 				 * closes its own copies while the child may still read */
-		int out, report, procs;
+		int out, report;
+		int procs;	/* cgroup.procs, for a child that moves itself into
+				 * its cgroup; -1 when born in it, or no cgroup */
 		int cut;	/* > 0: the table is shared, keep what is below */
 	} fd;
 };
@@ -820,8 +820,6 @@ static void plan_free(struct plan *plan)
 {
 	if (!plan)
 		return;
-	if (plan->procs_fd >= 0)
-		close(plan->procs_fd);
 	close_pair(plan->out_pipe);
 	close_pair(plan->report_pipe);
 	if (plan->envp != environ)
@@ -1056,12 +1054,13 @@ static pid_t start_shared(struct plan *plan, struct start_slot *slot)
 
 static pid_t start_forked(struct plan *plan)
 {
-	pid_t pid;
+	int procs = plan->fd.procs = open_procs(plan);
+	pid_t pid = fork();
 
-	plan->fd.procs = plan->procs_fd = open_procs(plan);
-	pid = fork();
 	if (pid == 0)
 		child(plan);
+	if (procs >= 0)
+		close(procs);
 	return pid;
 }
 
@@ -1078,7 +1077,7 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 		return -1;
 	}
 	*plan = (struct plan){ .job = job, .cgroup_fd = cgroup_fd, .out_pipe = { -1, -1 },
-			       .report_pipe = { -1, -1 }, .procs_fd = -1 };
+			       .report_pipe = { -1, -1 } };
 	if (copy_job(plan, job) < 0) {
 		snprintf(why, why_len, "plan: %s", strerror(errno));
 		goto fail;
@@ -1133,9 +1132,6 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 	 * read until the slot is free. */
 	close_pair(plan->out_pipe);
 	close_pair(plan->report_pipe);
-	if (plan->procs_fd >= 0)
-		close(plan->procs_fd);
-	plan->procs_fd = -1;
 	if (slot)
 		slot->plan = plan;
 	else

@@ -11,7 +11,7 @@
 #include "state.h"
 #include "util.h"
 
-void state_init(struct state *st)
+COLD void state_init(struct state *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->version = STATE_VERSION;
@@ -21,7 +21,7 @@ void state_init(struct state *st)
 	st->end_status = -1;
 }
 
-static void job_free(struct state_job *job)
+COLD static void job_free(struct state_job *job)
 {
 	free(job->name);
 	free(job->partial);
@@ -31,7 +31,7 @@ static void job_free(struct state_job *job)
 	free(job->file);
 }
 
-void state_free(struct state *st)
+COLD void state_free(struct state *st)
 {
 	for (size_t i = 0; i < st->n_jobs; i++)
 		job_free(&st->jobs[i]);
@@ -44,7 +44,7 @@ void state_free(struct state *st)
 
 /* ---- writing ---- */
 
-static void put_field(FILE *f, const char *text)
+COLD static void put_field(FILE *f, const char *text)
 {
 	char *esc = ctl_escape(text ? text : "");
 
@@ -53,7 +53,7 @@ static void put_field(FILE *f, const char *text)
 	free(esc);
 }
 
-static void put_named(FILE *f, const char *kind, const char *name, const char *text)
+COLD static void put_named(FILE *f, const char *kind, const char *name, const char *text)
 {
 	if (!text)
 		return;
@@ -62,7 +62,7 @@ static void put_named(FILE *f, const char *kind, const char *name, const char *t
 	fputc('\n', f);
 }
 
-char *state_format(const struct state *st)
+COLD char *state_format(const struct state *st)
 {
 	static const char *const fd_kinds[] = {
 		"listener", "notify", "cgroup", "udp-listen", "udp-report", "reply",
@@ -125,7 +125,7 @@ char *state_format(const struct state *st)
 
 /* Split line in place at single spaces; the number of fields, or -1 for more than
  * MAX_FIELDS or an empty field. */
-static int split(char *line, char **field)
+COLD static int split(char *line, char **field)
 {
 	int n = 0;
 
@@ -140,7 +140,7 @@ static int split(char *line, char **field)
 	return n;
 }
 
-static int number(const char *s, int64_t min, int64_t max, int64_t *out)
+COLD static int number(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -153,7 +153,7 @@ static int number(const char *s, int64_t min, int64_t max, int64_t *out)
 	return 0;
 }
 
-static struct state_job *find(struct state *st, const char *name)
+COLD static struct state_job *find(struct state *st, const char *name)
 {
 	/* the lines of a job follow its job line: look from the last one */
 	for (size_t i = st->n_jobs; i-- > 0;)
@@ -162,7 +162,7 @@ static struct state_job *find(struct state *st, const char *name)
 	return NULL;
 }
 
-static int add_job(struct state *st, char **field)
+COLD static int add_job(struct state *st, char **field)
 {
 	struct state_job *bigger, *job;
 	int64_t pid, pgid;
@@ -186,7 +186,7 @@ static int add_job(struct state *st, char **field)
 	return 0;
 }
 
-static int read_run(struct state_job *job, char **field)
+COLD static int read_run(struct state_job *job, char **field)
 {
 	struct state_run r = { 0 };
 	int64_t v[10];
@@ -217,7 +217,7 @@ static int read_run(struct state_job *job, char **field)
 }
 
 /* A text field of a job ("note", "conf", ...) into *out. */
-static int read_text(char *field, char **out)
+COLD static int read_text(char *field, char **out)
 {
 	if (*out || ctl_unescape(field) < 0)
 		return 1;
@@ -225,7 +225,7 @@ static int read_text(char *field, char **out)
 	return *out ? 0 : -1;
 }
 
-static int read_fd(struct state *st, char **field)
+COLD static int read_fd(struct state *st, char **field)
 {
 	static const char *const kinds[] = {
 		"listener", "notify", "cgroup", "udp-listen", "udp-report", "reply",
@@ -246,7 +246,7 @@ static int read_fd(struct state *st, char **field)
 }
 
 /* One line: 0 read, 1 not understood, -1 ENOMEM. */
-static int read_line(struct state *st, char *line, bool *ended)
+COLD static int read_line(struct state *st, char *line, bool *ended)
 {
 	char *field[MAX_FIELDS];
 	struct state_job *job;
@@ -298,7 +298,7 @@ static int read_line(struct state *st, char *line, bool *ended)
 	return 1;
 }
 
-int state_parse(const char *text, size_t len, struct state *st)
+COLD int state_parse(const char *text, size_t len, struct state *st)
 {
 	char *copy = malloc(len + 1), *line, *nl;
 	bool ended = false, first = true;

@@ -229,7 +229,7 @@ void udp_init(struct udp *udp, struct loop *loop, struct jobs *jobs)
 	udp->listener.cb = listener_cb;
 }
 
-int udp_adopt_listener(struct udp *udp, int fd, const char *spec)
+COLD int udp_adopt_listener(struct udp *udp, int fd, const char *spec)
 {
 	udp->listener.fd = fd;
 	udp->listen_spec = strdup(spec);

@@ -119,8 +119,10 @@ wait_for_log_count "started job crash \[" $((n + 3)) 10
 [ "$(log_count "re-executed, 5 jobs taken over")" = 11 ] || fail "not every reexec took the five jobs over"
 ok "ten reexecs under a crash-looping job: pmtr and every job carry on, status asked meanwhile always answered"
 
-# Job output: every number once, in order, across the eleven reexecs.
-sleep 0.3
+# Job output: every number once, in order, across the eleven reexecs (and the
+# line that was half written at the last one, ended since).
+m=$(log_lines)
+wait_for_log_since "$m" "counter\[$COUNTER\]: n=" 5
 seq_ok=$(sed -n "s/.*counter\[$COUNTER\]: n=\([0-9]*\)\$/\1/p" "$LOG" |
 	awk 'NR == 1 {prev = $1; next} $1 != prev + 1 {print "after " prev ": " $1; exit} {prev = $1}')
 [ -z "$seq_ok" ] || fail "job counter's lines were lost or repeated: $seq_ok"

@@ -11,16 +11,7 @@
 #include "conf.h"
 #include "ctlproto.h"
 #include "parse.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 #define FUZZ_FILE "fuzz.conf"
 /* Above this many jobs, skip the quadratic checks: they are not what is fuzzed. */

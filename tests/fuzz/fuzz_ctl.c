@@ -8,16 +8,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 /* Up to this length every prefix of a good request is tried; above, a sample. */
 #define PREFIX_ALL_MAX 512

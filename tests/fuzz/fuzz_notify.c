@@ -8,16 +8,7 @@
 #include <string.h>
 
 #include "notify.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 #define DATAGRAM_MAX NOTIFY_MESSAGE_MAX	/* 4096: longer is refused */
 #define STATUS_MAX (sizeof(((struct notify_message *)0)->status) - 1)

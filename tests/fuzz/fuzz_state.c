@@ -8,16 +8,7 @@
 
 #include "ctlproto.h"
 #include "state.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 static int same_str(const char *a, const char *b)
 {

@@ -10,16 +10,7 @@
 #include "ctlproto.h"
 #include "parse.h"
 #include "udp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A broken invariant is a crash, so that libFuzzer keeps the input. */
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 #define MAX_NAMES 128		/* what the daemon passes (UDP_MAX_NAMES in udp.c) */
 #define MAX_LINES 2048		/* report lines taken from one input */
