@@ -384,6 +384,29 @@ COLD static int write_state(const struct state *st)
 	return fd;
 }
 
+/* The environment of the new image: pmtr's own, with PMTR_STATE_FD and the
+ * NOTIFY_SOCKET pmtr took out at its start. A copy, for environ itself must not
+ * change: a child on its way to exec may be reading it. */
+COLD static char **exec_environment(char *state_var, char *notify_var)
+{
+	size_t n = 0, k = 0;
+	char **envp;
+
+	while (environ[n])
+		n++;
+	envp = calloc(n + 3, sizeof(*envp));
+	if (!envp)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "PMTR_STATE_FD=", 14) != 0 &&
+		    strncmp(environ[i], "NOTIFY_SOCKET=", 14) != 0)
+			envp[k++] = environ[i];
+	envp[k++] = state_var;
+	if (notify_var)
+		envp[k++] = notify_var;
+	return envp;
+}
+
 /* pmtrctl reexec: the binary as it is on disk now takes over in this process.
  * Returns only when that failed, with everything as it was. */
 COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
@@ -392,7 +415,7 @@ COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	struct state st;
 	int *fds = NULL, state_fd = -1, err;
 	size_t n_fds = 0;
-	char number[16];
+	char state_var[32], *notify_var = NULL, **envp = NULL;
 	const char *systemd = notify_socket();
 
 	state_init(&st);
@@ -422,24 +445,25 @@ COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	fds[n_fds++] = st.udp_listen_fd;
 	for (size_t i = 0; i < st.n_jobs; i++)
 		fds[n_fds++] = st.jobs[i].output_fd;
-	snprintf(number, sizeof(number), "%d", state_fd);
-	if (setenv("PMTR_STATE_FD", number, 1) < 0 ||
-	    (systemd && setenv("NOTIFY_SOCKET", systemd, 1) < 0)) {
+	snprintf(state_var, sizeof(state_var), "PMTR_STATE_FD=%d", state_fd);
+	if (systemd && asprintf(&notify_var, "NOTIFY_SOCKET=%s", systemd) < 0)
+		notify_var = NULL;
+	if ((systemd && !notify_var) || !(envp = exec_environment(state_var, notify_var))) {
 		snprintf(why, why_len, "environment: %s", strerror(errno));
 		goto out;
 	}
 	log_info("pmtr: re-executing %s", p->self);
 	notify_send("RELOADING=1");
 	set_cloexec(fds, n_fds, false);
-	execv(p->self, p->argv);
+	execve(p->self, p->argv, envp);
 	err = errno;
 	set_cloexec(fds, n_fds, true);
 	snprintf(why, why_len, "exec %s: %s", p->self, strerror(err));
 	log_warnx("pmtr: re-exec failed, running on: %s", why);
 	notify_send("READY=1");
 out:
-	unsetenv("PMTR_STATE_FD");
-	unsetenv("NOTIFY_SOCKET");
+	free(envp);
+	free(notify_var);
 	if (state_fd >= 0)
 		close(state_fd);
 	free(fds);

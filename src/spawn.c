@@ -329,6 +329,7 @@ struct plan {
 	char *copy;		/* what cj points into */
 	int cgroup_fd;		/* the job's cgroup directory, or -1 */
 	char **envp;
+	bool envp_owned;	/* else it is environ */
 	char *env_text;		/* the env file's content, which file_env points into */
 	char **file_env;
 	size_t n_file_env;
@@ -472,6 +473,7 @@ static int build_env(struct plan *plan, const struct passwd *pw)
 			envp[n++] = environ[i];
 	envp[n] = NULL;
 	plan->envp = envp;
+	plan->envp_owned = true;
 	return 0;
 }
 
@@ -822,7 +824,7 @@ static void plan_free(struct plan *plan)
 		return;
 	close_pair(plan->out_pipe);
 	close_pair(plan->report_pipe);
-	if (plan->envp != environ)
+	if (plan->envp_owned)
 		free(plan->envp);
 	free(plan->file_env);
 	free(plan->env_text);

@@ -161,7 +161,13 @@ wait_for_log_since "$m" "$CONF: 5 jobs" 5
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady was restarted by the good file after the reexec"
 ok "a file that does not parse at the reexec: the jobs run on, the next good file applies"
 
-# A binary that is gone: the old pmtr runs on and says why.
+# A binary that is gone: the old pmtr runs on and says why. A job still on its way
+# to exec (its output is a FIFO nobody reads yet) gets there afterwards, and pmtr
+# lets go of what it prepared for that start as usual.
+mkfifo "$T/fifo" || fail "mkfifo"
+printf 'job {\n  name held\n  cmd /bin/sleep 300\n  out %s\n}\n' "$T/fifo" >>"$CONF"
+wait_job held 5
+HELD=$JOB_PID
 mv "$PMTR" "$PMTR.gone"
 reexec 4
 grep -q "exec .*: No such file or directory" "$T/err" || fail "pmtrctl did not say why: $(cat "$T/err")"
@@ -170,6 +176,18 @@ run_cmd 10 "$PMTRCTL" -s "$SOCK" status steady
 [ "$RC" = 0 ] && grep -q " $STEADY " "$T/out" || fail "pmtr does not answer with its jobs after a failed reexec"
 assert_log "re-exec failed, running on" "pmtr logs the failed reexec"
 ok "a missing binary: pmtrctl exits 4 with the reason, the old pmtr runs on"
+exec 7<>"$T/fifo"
+wait_until 10 "job held [$HELD] to exec once its FIFO has a reader" grep -qx sleep "/proc/$HELD/comm"
+# pmtr lets go of the start at the turn of its loop after the exec: after this request
+run_cmd 10 "$PMTRCTL" -s "$SOCK" status held
+kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after a job held across a failed reexec exec'd"
+run_cmd 10 "$PMTRCTL" -s "$SOCK" status held
+[ "$RC" = 0 ] && grep -q " $HELD " "$T/out" || fail "pmtr does not answer after a job held across a failed reexec exec'd"
+ok "a job on its way to exec across a failed reexec gets there, pmtr runs on"
+exec 7>&-
+m=$(log_lines)
+head -n -5 "$CONF" >"$T/trim.conf" && mv "$T/trim.conf" "$CONF"
+wait_for_log_since "$m" "$CONF: 5 jobs" 5
 mv "$PMTR.gone" "$PMTR"
 stop_pmtr TERM 10
 assert_no_marked "after the reexecs and a stop, nothing left"
