@@ -41,9 +41,9 @@ void conf_job_more_free(struct conf_job_more *more)
 	if (!more)
 		return;
 	free(more->ready_host);
-	free_strv(more->ready_argv, strv_len(more->ready_argv));
+	free(more->ready_argv);
 	free_strv(more->after, more->n_after);
-	free_strv(more->check_argv, strv_len(more->check_argv));
+	free(more->check_argv);
 	free(more);
 }
 
@@ -52,7 +52,7 @@ void conf_job_free(struct conf_job *job)
 	if (!job)
 		return;
 	free(job->name);
-	free_strv(job->argv, strv_len(job->argv));
+	free(job->argv);
 	free(job->dir);
 	free(job->in);
 	free(job->out);

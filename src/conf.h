@@ -36,12 +36,12 @@ struct conf_job_more {
 	enum conf_ready ready;
 	char *ready_host;	/* ready tcp: the address to connect to, numeric */
 	int ready_port;
-	char **ready_argv;	/* ready cmd: NULL-terminated, argv[0] absolute */
+	char **ready_argv;	/* ready cmd: like argv */
 	int64_t ready_timeout_ms;
 	char **after;		/* names of the jobs that must be ready first */
 	size_t n_after;
 	int after_line;		/* the first "after" line, for messages */
-	char **check_argv;	/* health check command, NULL-terminated; NULL: none */
+	char **check_argv;	/* health check command, like argv; NULL: none */
 	int64_t check_every_ms, check_timeout_ms;
 	unsigned check_retries;
 	/* cgroup v2 limits: 0 not set, else the value (CONF_LIMIT_INFINITY / CONF_CPU_INFINITY
@@ -59,7 +59,8 @@ extern const struct conf_job_more conf_job_more_defaults;
 /* One job block. Strings are owned by the job; NULL means "not set". */
 struct conf_job {
 	char *name;
-	char **argv;		/* NULL-terminated; argv[0] is an absolute path */
+	char **argv;		/* NULL-terminated; argv[0] is an absolute path; one
+				 * allocation with its strings */
 	char *dir;		/* working directory; NULL: inherit pmtr's */
 	char *in;		/* stdin file; NULL: /dev/null */
 	char *out, *err;	/* output files; NULL: logged by pmtr ("syslog") */

@@ -253,6 +253,32 @@ static int parse_int(const char *s, int min, int max, int *out)
 
 /* ---- building jobs ---- */
 
+/* A command's words as one allocation, freed by one free(): the NULL-terminated
+ * pointers, then the strings. 1000 jobs are 1000 commands: a malloc per word
+ * would cost more in malloc's headers than most words are long. */
+static char **pack_words(struct parser *p, const struct word *a, size_t na)
+{
+	size_t size = (na + 1) * sizeof(char *);
+	char **v, *at;
+
+	for (size_t i = 0; i < na; i++)
+		size += strlen(a[i].s) + 1;
+	v = malloc(size);
+	if (!v) {
+		p->oom = true;
+		return NULL;
+	}
+	at = (char *)(v + na + 1);
+	for (size_t i = 0; i < na; i++) {
+		size_t len = strlen(a[i].s) + 1;
+
+		v[i] = memcpy(at, a[i].s, len);
+		at += len;
+	}
+	v[na] = NULL;
+	return v;
+}
+
 static char *copy_str(struct parser *p, const char *s)
 {
 	char *d = strdup(s);
@@ -616,14 +642,7 @@ static void kw_cmd(struct parser *p, struct conf_job *job, struct word *a, size_
 		bad(p, "cmd must be an absolute path");
 		return;
 	}
-	job->argv = calloc(na + 1, sizeof(*job->argv));
-	if (!job->argv) {
-		p->oom = true;
-		return;
-	}
-	for (size_t i = 0; i < na; i++)
-		if (!(job->argv[i] = copy_str(p, a[i].s)))
-			return;
+	job->argv = pack_words(p, a, na);
 }
 
 static void kw_dir(struct parser *p, struct conf_job *job, struct word *a, size_t na)
@@ -847,8 +866,6 @@ static bool ready_given(struct parser *p, struct conf_job *job)
 /* A NULL-terminated copy of the words, the first an absolute path. */
 static char **command_words(struct parser *p, const char *kw, struct word *a, size_t na)
 {
-	char **argv;
-
 	if (na == 0) {
 		bad(p, "%s needs a command", kw);
 		return NULL;
@@ -857,15 +874,7 @@ static char **command_words(struct parser *p, const char *kw, struct word *a, si
 		bad(p, "the command of %s must be an absolute path", kw);
 		return NULL;
 	}
-	argv = calloc(na + 1, sizeof(*argv));
-	if (!argv) {
-		p->oom = true;
-		return NULL;
-	}
-	for (size_t i = 0; i < na; i++)
-		if (!(argv[i] = copy_str(p, a[i].s)))
-			break;
-	return argv;
+	return pack_words(p, a, na);
 }
 
 static void kw_ready_notify(struct parser *p, struct conf_job *job, struct word *a, size_t na)
