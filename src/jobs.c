@@ -1253,8 +1253,36 @@ COLD int jobs_save(const struct jobs *jobs, struct state *st)
 			failed = true;
 		if (job->next && !(sj->next_text = conf_job_text(job->next)))
 			failed = true;
+		sj->log = job->log;
 	}
 	return failed ? -1 : 0;
+}
+
+COLD static int by_seq(const void *a, const void *b)
+{
+	uint64_t x = ((const struct state_line *)a)->seq, y = ((const struct state_line *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
+/* The kept output lines into the rings of the jobs they were taken over as, in the
+ * order they came: pmtrctl logs shows what it showed before the exec. */
+COLD static void restore_logs(struct state *st, struct job **by_state)
+{
+	size_t lost = 0;
+
+	qsort(st->lines, st->n_lines, sizeof(*st->lines), by_seq);
+	for (size_t i = 0; i < st->n_lines; i++) {
+		const struct state_line *line = &st->lines[i];
+		struct job *job = by_state[line->job];
+
+		if (job && joblog_add(&job->log, line->pid, line->time_ms, line->text,
+				      strlen(line->text)) < 0)
+			lost++;
+	}
+	if (lost)
+		log_warnx("re-exec: %zu kept output lines did not fit in the memory for job output",
+			  lost);
 }
 
 /* A job block of the state read by this binary's parser; NULL when it cannot. */
@@ -1442,6 +1470,7 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 	struct named *file_ix = index_by_name(file), *all_ix = NULL;
 	bool from_file = file_is_state(file_ix, file ? file->n_jobs : 0, st);
 	struct conf *all = from_file ? NULL : confs_of_state(st);
+	struct job **by_state = calloc(st->n_jobs ? st->n_jobs : 1, sizeof(*by_state));
 	int rc = from_file ? 1 : 0;
 
 	all_ix = index_by_name(all);
@@ -1481,6 +1510,8 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 			break;
 		}
 		jobs->v[jobs->n++] = job;
+		if (by_state)
+			by_state[i] = job;
 		job->pid = sj->pid;
 		job->pgid = sj->pgid;
 		job->next = conf_from_text(sj->next_text);
@@ -1507,6 +1538,11 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 		if (job->pid)
 			hash_depends(job);
 	}
+	if (by_state)
+		restore_logs(st, by_state);
+	else if (st->n_lines)
+		log_warnx("re-exec: out of memory: the kept output lines are lost");
+	free(by_state);
 	free(file_ix);
 	free(all_ix);
 	conf_free(all);

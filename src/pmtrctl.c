@@ -29,6 +29,10 @@
 #define EXIT_NOT_READY 5	/* wait: not every job was ready in time */
 /* Not an exit status: the daemon speaks only version 1; ask again in it. */
 #define RETRY_V1 (-1)
+/* Internal results of one exchange: closed with not a byte of answer (pmtr was
+ * executing itself anew and had not read the request); nobody listens any more. */
+#define UNANSWERED (-2)
+#define DAEMON_GONE (-3)
 
 /* The whole exchange, connect included, must end within this. */
 #define ANSWER_TIMEOUT_S 10
@@ -597,7 +601,23 @@ struct stream {
 	bool endless;		/* from now on the answer may take as long as it likes */
 	bool retry_v1;		/* the daemon speaks only version 1 */
 	enum ctl_command command;
+	struct ctl_request *req;	/* follow: the names left as their jobs end */
+	/* A follow asked again after pmtr executed itself anew (pmtrctl reexec)
+	 * prints from the line after the last one shown: lines come in the order
+	 * they were written, so that is the first line after shown_ms but the
+	 * shown_at_ms lines already printed with that time. */
+	bool resumed;
+	long long shown_ms, skip_ms;
+	unsigned long shown_at_ms, skip_at_ms;
+	bool skipping;
 };
+
+/* Ready to ask again for the same stream: no hello yet. */
+static void stream_restart(struct stream *st)
+{
+	st->version = 0;
+	st->ok = st->endless = st->retry_v1 = false;
+}
 
 /* Hand the complete lines of reply to the stream, keeping a partial one. */
 static int stream_lines(struct stream *st, struct buf *reply)
@@ -630,7 +650,7 @@ static int exchange(const char *path, const char *request, struct buf *reply,
 	struct timeval tv = { .tv_sec = ANSWER_TIMEOUT_S };
 	int64_t deadline = util_now_ms() + ANSWER_TIMEOUT_S * 1000;
 	size_t sent = 0, len = strlen(request);
-	bool writing = true;
+	bool writing = true, answered = false;
 	int fd, rc = EXIT_UNREACHABLE;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -646,7 +666,9 @@ static int exchange(const char *path, const char *request, struct buf *reply,
 	/* A daemon whose backlog is full makes connect wait: at most the time limit. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		if (errno == EAGAIN || errno == EINPROGRESS)
+		if (stream && stream->resumed && (errno == ECONNREFUSED || errno == ENOENT))
+			rc = DAEMON_GONE;	/* pmtr stopped: the follow ends as it would have */
+		else if (errno == EAGAIN || errno == EINPROGRESS)
 			complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
 		else
 			complain("cannot connect to %s: %s", path, strerror(errno));
@@ -696,6 +718,7 @@ static int exchange(const char *path, const char *request, struct buf *reply,
 			}
 			r = recv(fd, reply->data + reply->len, reply->cap - reply->len - 1, 0);
 			if (r > 0) {
+				answered = true;
 				reply->len += (size_t)r;
 				reply->data[reply->len] = '\0';
 				if (stream && (rc = stream_lines(stream, reply)) != EXIT_OK)
@@ -707,12 +730,9 @@ static int exchange(const char *path, const char *request, struct buf *reply,
 				continue;
 			/* A reset after the answer (our request unread when it closed) ends it too. */
 			if (r == 0 || errno == ECONNRESET || errno == EPIPE) {
-				rc = EXIT_OK;
+				rc = answered ? EXIT_OK : UNANSWERED;
 				if (stream && reply->len) {
 					complain("%s: incomplete or malformed answer", path);
-					rc = EXIT_UNREACHABLE;
-				} else if (stream && !stream->version) {
-					complain("%s: the daemon closed the connection without an answer", path);
 					rc = EXIT_UNREACHABLE;
 				}
 				goto out;
@@ -884,6 +904,12 @@ static int log_notice(struct stream *st, char *line)
 	} else if (n == 2 && strcmp(word[0], "end") == 0 && ctl_valid_job_name(word[1])) {
 		if (st->command == CTL_FOLLOW)
 			complain("job %s left the configuration", word[1]);
+		for (size_t i = 0; st->req && i < st->req->n_names;) {
+			if (strcmp(st->req->names[i], word[1]) == 0)
+				st->req->names[i] = st->req->names[--st->req->n_names];
+			else
+				i++;
+		}
 	}
 	/* Anything else is for newer clients. */
 	return EXIT_OK;
@@ -922,7 +948,20 @@ static int log_line_cb(struct stream *st, char *line)
 		complain("%s: malformed line of output from the daemon", st->path);
 		return EXIT_UNREACHABLE;
 	}
+	if (st->skipping) {
+		if (l.time_ms < st->skip_ms)
+			return EXIT_OK;
+		if (l.time_ms == st->skip_ms && st->skip_at_ms > 0) {
+			st->skip_at_ms--;
+			return EXIT_OK;
+		}
+		st->skipping = false;
+	}
 	print_log_line(&l);
+	if (l.time_ms != st->shown_ms)
+		st->shown_at_ms = 0;
+	st->shown_ms = l.time_ms;
+	st->shown_at_ms++;
 	return EXIT_OK;
 }
 
@@ -968,13 +1007,18 @@ static int request(const char *path, struct ctl_request *req, struct buf *reply,
 		ctl_request_free(&check);
 		reply->len = 0;
 		rc = exchange(path, text, reply, stream);
-		/* A connection closed with not a byte of answer: pmtr was executing
-		 * itself anew (pmtrctl reexec) and had not read the request. A request
-		 * that changes nothing is sent again. */
-		for (int tries = 0; rc == EXIT_OK && !stream && !reply->len &&
-		     !ctl_command_mutates(req->command) && tries < REEXEC_RETRIES; tries++) {
+		/* A request that changes nothing is sent again. */
+		for (int tries = 0; rc == UNANSWERED && !ctl_command_mutates(req->command) &&
+		     tries < REEXEC_RETRIES; tries++) {
 			nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
+			reply->len = 0;
+			if (stream)
+				stream_restart(stream);
 			rc = exchange(path, text, reply, stream);
+		}
+		if (rc == UNANSWERED) {
+			complain("%s: the daemon closed the connection without an answer", path);
+			rc = EXIT_UNREACHABLE;
 		}
 		free(text);
 		if (rc == EXIT_OK && !stream)
@@ -1003,9 +1047,29 @@ static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 	struct buf reply = { 0 };
 	int rc;
 
-	if (req->command == CTL_FOLLOW)
+	if (req->command == CTL_FOLLOW) {
+		struct timespec now;
+
 		catch_interrupts();
+		stream.req = req;
+		/* nothing shown yet: what a follow asked again has to show starts now */
+		if (clock_gettime(CLOCK_REALTIME, &now) == 0)
+			stream.shown_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	}
 	rc = request(path, req, &reply, streamed ? &stream : NULL, &jobs);
+	/* A follow closed before every job named left: pmtr executed itself anew
+	 * (pmtrctl reexec), which hands its kept lines over; follow on from there. */
+	while (rc == EXIT_OK && req->command == CTL_FOLLOW && stream.ok && req->n_names > 0 &&
+	       !interrupted) {
+		stream_restart(&stream);
+		stream.resumed = stream.skipping = true;
+		stream.skip_ms = stream.shown_ms;
+		stream.skip_at_ms = stream.shown_at_ms;
+		req->arg = CTL_LINES_MAX;
+		rc = request(path, req, &reply, &stream, &jobs);
+		if (rc == DAEMON_GONE)
+			rc = EXIT_OK;
+	}
 	if (rc == EXIT_OK && (req->command == CTL_STATUS || req->command == CTL_DETAILS)) {
 		if (json) {
 			print_json(jobs.v, jobs.n);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
+#include "joblog.h"
 #include "state.h"
 #include "util.h"
 
@@ -40,6 +41,11 @@ COLD void state_free(struct state *st)
 	st->n_jobs = 0;
 	free(st->udp_listen_spec);
 	st->udp_listen_spec = NULL;
+	free(st->lines);
+	st->lines = NULL;
+	st->n_lines = 0;
+	free(st->text);
+	st->text = NULL;
 }
 
 /* ---- writing ---- */
@@ -60,6 +66,24 @@ COLD static void put_named(FILE *f, const char *kind, const char *name, const ch
 	fprintf(f, "%s %s", kind, name);
 	put_field(f, text);
 	fputc('\n', f);
+}
+
+/* Every line the ring keeps, oldest first. */
+COLD static void put_log(FILE *f, const char *name, const struct joblog *log)
+{
+	static char buf[JOBLOG_TEXT_MAX + 1];
+	struct joblog_cursor cur;
+	struct joblog_line line;
+	uint64_t missed = 0;
+
+	joblog_tail(log, UINT64_MAX, &cur);
+	while (joblog_peek(log, &cur, &missed, &line, buf) == 1) {
+		fprintf(f, "log %s %" PRIu64 " %" PRId64 " %d", name, line.seq, line.time_ms,
+			(int)line.pid);
+		put_field(f, buf);
+		fputc('\n', f);
+		joblog_skip(log, &cur, &line);
+	}
 }
 
 COLD char *state_format(const struct state *st)
@@ -110,6 +134,7 @@ COLD char *state_format(const struct state *st)
 		put_named(f, "conf", job->name, job->conf_text);
 		put_named(f, "next", job->name, job->next_text);
 		put_named(f, "file", job->name, job->file);
+		put_log(f, job->name, job->log);
 	}
 	fputs("end\n", f);
 	if (fclose(f) != 0) {
@@ -245,6 +270,31 @@ COLD static int read_fd(struct state *st, char **field)
 	return 1;
 }
 
+COLD static int read_log(struct state *st, struct state_job *job, char **field)
+{
+	struct state_line *line;
+	int64_t seq, time_ms, pid;
+
+	if (number(field[2], 0, INT64_MAX, &seq) < 0 ||
+	    number(field[3], INT64_MIN, INT64_MAX, &time_ms) < 0 ||
+	    number(field[4], 0, INT32_MAX, &pid) < 0 || ctl_unescape(field[5]) < 0 ||
+	    strlen(field[5]) > JOBLOG_TEXT_MAX)
+		return 1;
+	/* doubled from 16 on: a state can hold tens of thousands of lines */
+	if (st->n_lines == 0 || (st->n_lines >= 16 && (st->n_lines & (st->n_lines - 1)) == 0)) {
+		size_t cap = st->n_lines ? 2 * st->n_lines : 16;
+		struct state_line *bigger = realloc(st->lines, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -1;
+		st->lines = bigger;
+	}
+	line = &st->lines[st->n_lines++];
+	*line = (struct state_line){ .job = (size_t)(job - st->jobs), .seq = (uint64_t)seq,
+				     .time_ms = time_ms, .pid = (pid_t)pid, .text = field[5] };
+	return 0;
+}
+
 /* One line: 0 read, 1 not understood, -1 ENOMEM. */
 COLD static int read_line(struct state *st, char *line, bool *ended)
 {
@@ -295,6 +345,8 @@ COLD static int read_line(struct state *st, char *line, bool *ended)
 		return read_text(field[2], &job->next_text);
 	if (n == 3 && strcmp(field[0], "file") == 0)
 		return read_text(field[2], &job->file);
+	if (n == 6 && strcmp(field[0], "log") == 0)
+		return read_log(st, job, field);
 	return 1;
 }
 
@@ -345,13 +397,14 @@ COLD int state_parse(const char *text, size_t len, struct state *st)
 		if (rc > 0)
 			st->partial = true;
 	}
-	free(copy);
+	st->text = copy;	/* the log lines' texts are in it */
 	if (rc < 0) {
 		state_free(st);
 		errno = ENOMEM;
 		return -1;
 	}
 	if (first) {
+		state_free(st);
 		errno = EINVAL;
 		return -1;
 	}

@@ -26,6 +26,8 @@ struct state_run {
 #define STATE_IN_CGROUP 8u
 #define STATE_LAST_EXIT_OOM 16u
 
+struct joblog;
+
 struct state_job {
 	char *name;
 	pid_t pid, pgid;
@@ -34,6 +36,16 @@ struct state_job {
 	int output_fd;			/* -1: none */
 	char *partial;			/* the line it had not finished, or NULL */
 	char *note, *conf_text, *next_text, *file;	/* NULL when not said */
+	const struct joblog *log;	/* writing: its kept output lines, or NULL */
+};
+
+/* A kept output line read back (pmtrctl logs): seq orders the lines of every job. */
+struct state_line {
+	size_t job;			/* index in state.jobs */
+	uint64_t seq;
+	int64_t time_ms;
+	pid_t pid;
+	const char *text;		/* in state.text */
 };
 
 struct state {
@@ -44,6 +56,9 @@ struct state {
 	int end_status;
 	struct state_job *jobs;
 	size_t n_jobs;
+	struct state_line *lines;	/* reading: in the order read */
+	size_t n_lines;
+	char *text;			/* reading: the copy that lines point into */
 	bool partial;			/* lines were not understood: fall back where needed */
 };
 

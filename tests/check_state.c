@@ -5,11 +5,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "joblog.h"
 #include "state.h"
+
+/* Kept output lines of the sample's jobs, in the order they came. */
+static const struct {
+	int job;
+	pid_t pid;
+	int64_t time_ms;
+	const char *text;
+} kept[] = {
+	{ 0, 2199, 1796225478001, "first line" },
+	{ 1, 3100, 1796225478002, "a \\ backslash,  two spaces" },
+	{ 0, 2199, 1796225478003, "tab\there, \\x01 shown" },
+};
 
 /* A state with two jobs, every field used. */
 static void sample(struct state *st)
 {
+	static struct joblog *logs[2];
 	state_init(st);
 	st->listener_fd = 3;
 	st->notify_fd = 5;
@@ -40,6 +54,15 @@ static void sample(struct state *st)
 		.conf_text = strdup("job {\n  name batch\n  cmd /bin/batch\n}\n"),
 		.next_text = strdup("job {\n  name batch\n  cmd /bin/batch --new\n}\n"),
 	};
+	for (int i = 0; i < 2; i++) {
+		joblog_free(logs[i]);
+		logs[i] = NULL;
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		ck_assert_int_eq(joblog_add(&logs[kept[i].job], kept[i].pid, kept[i].time_ms,
+					    kept[i].text, strlen(kept[i].text)), 0);
+	st->jobs[0].log = logs[0];
+	st->jobs[1].log = logs[1];
 }
 
 static bool same_str(const char *a, const char *b)
@@ -85,6 +108,17 @@ START_TEST(round_trip)
 		ck_assert(same_str(a->partial, b->partial) && same_str(a->note, b->note) &&
 			  same_str(a->conf_text, b->conf_text) && same_str(a->next_text, b->next_text) &&
 			  same_str(a->file, b->file));
+	}
+	ck_assert_uint_eq(back.n_lines, 3);
+	/* written job by job, read back with what orders them again */
+	ck_assert(back.lines[0].job == 0 && back.lines[1].job == 0 && back.lines[2].job == 1);
+	ck_assert(back.lines[0].seq < back.lines[2].seq && back.lines[2].seq < back.lines[1].seq);
+	for (size_t i = 0; i < 3; i++) {
+		size_t k = i == 0 ? 0 : i == 1 ? 2 : 1;
+
+		ck_assert_int_eq(back.lines[i].pid, kept[k].pid);
+		ck_assert(back.lines[i].time_ms == kept[k].time_ms);
+		ck_assert_str_eq(back.lines[i].text, kept[k].text);
 	}
 	state_free(&back);
 	state_free(&st);

@@ -66,6 +66,9 @@ wait_for_log "job later .* exited" 5
 wait_for_log "job later restarts in 3 sec" 5
 wait_for_log_count "started job crash \[" 3 10
 restarts_before=$(status_of steady | awk '{print $5}')
+run_cmd 10 "$PMTRCTL" -s "$SOCK" logs -n 5 counter
+[ "$RC" = 0 ] && [ "$(wc -l <"$T/out")" = 5 ] || fail "pmtrctl logs counter before the reexec: exit $RC, $(cat "$T/out")"
+cp "$T/out" "$T/logs.before"
 
 reexec 0
 grep -qx "pmtr [0-9.]*" "$T/out" || fail "pmtrctl reexec printed '$(cat "$T/out")', not the new pmtr's version"
@@ -77,6 +80,11 @@ kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after the reexec"
 [ "$(status_of steady | awk '{print $5}')" = "$restarts_before" ] || fail "job steady's restarts changed"
 grep -qx sleep "/proc/$STEADY/comm" || fail "job steady's process is not the same sleep"
 ok "jobs keep their pids and counters, and were not signalled"
+# the counter writes 50 lines a second: its ring keeps the last few hundred
+run_cmd 10 "$PMTRCTL" -s "$SOCK" logs -n 300 counter
+grep -F -x -f "$T/logs.before" "$T/out" | cmp -s - "$T/logs.before" ||
+	fail "pmtrctl logs after the reexec lacks the lines it showed before: $(cat "$T/logs.before")"
+ok "pmtrctl logs shows after the reexec the lines it showed before"
 
 # The UDP control socket is handed over, not opened again.
 [ "$(log_count "udp: listening on")" = 1 ] || fail "the UDP socket was opened again by the new image"
@@ -97,21 +105,38 @@ late=$(awk 'NR == 1 {a = $1} NR == 2 {print $1 - a}' "$T/later.times")
 [ "$late" -ge 2900 ] && [ "$late" -le 4500 ] || fail "job later restarted after $late ms, not about 3000"
 ok "a job in its restart delay across the reexec restarts on time ($late ms)"
 
-# Ten reexecs in a row while job crash exits every 100 ms, and a client asks
-# for the status all along: none of its requests is refused or lost.
+# Ten reexecs in a row while job crash exits every 100 ms, a client asks for the
+# status and the logs all along (none of its requests is refused or lost), and
+# another follows job counter's output.
 (
 	fails=0
-	for _ in $(seq 80); do
+	for _ in $(seq 40); do
 		timeout 10 "$PMTRCTL" -s "$SOCK" status >/dev/null 2>>"$T/status.err" || fails=$((fails + 1))
+		timeout 10 "$PMTRCTL" -s "$SOCK" logs -n 1 counter >/dev/null 2>>"$T/status.err" ||
+			fails=$((fails + 1))
 	done
 	echo "$fails" >"$T/status.fails"
 ) &
 ASKER=$!
+"$PMTRCTL" -s "$SOCK" logs -f -n 0 counter >"$T/follow.out" 2>"$T/follow.err" &
+FOLLOWER=$!
+EXTRA_PIDS+=("$ASKER" "$FOLLOWER")
+wait_until 5 "pmtrctl logs -f to show a line" test -s "$T/follow.out"
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	reexec 0
 done
 wait "$ASKER"
-[ "$(cat "$T/status.fails")" = 0 ] || fail "$(cat "$T/status.fails") status requests failed during the reexecs: $(head -n 3 "$T/status.err")"
+[ "$(cat "$T/status.fails")" = 0 ] || fail "$(cat "$T/status.fails") status and logs requests failed during the reexecs: $(head -n 3 "$T/status.err")"
+n=$(wc -l <"$T/follow.out")
+wait_until 5 "pmtrctl logs -f to go on after the reexecs" eval '[ "$(wc -l <"$T/follow.out")" -gt "$n" ]'
+kill -INT "$FOLLOWER"
+wait_until 5 "pmtrctl logs -f to end on SIGINT" eval '! kill -0 "$FOLLOWER" 2>/dev/null'
+wait "$FOLLOWER" || fail "pmtrctl logs -f: exit status $?: $(cat "$T/follow.err")"
+gaps=$(sed -n 's/.* counter\[[0-9]*\]: n=\([0-9]*\)$/\1/p' "$T/follow.out" |
+	awk 'NR == 1 {prev = $1; next} $1 != prev + 1 {print "after " prev ": " $1; exit} {prev = $1}')
+[ -z "$gaps" ] || fail "pmtrctl logs -f across the reexecs lost or repeated a line: $gaps"
+[ ! -s "$T/follow.err" ] || fail "pmtrctl logs -f complained: $(cat "$T/follow.err")"
+ok "pmtrctl logs -f follows on across ten reexecs: $(wc -l <"$T/follow.out") lines, none lost or shown twice"
 kill -0 "$PMTR_PID" 2>/dev/null || fail "pmtr is gone after ten reexecs"
 [ "$(status_of steady | awk '{print $3}')" = "$STEADY" ] || fail "job steady has another pid after ten reexecs"
 n=$(log_count "started job crash \[")

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
+#include "joblog.h"
 #include "state.h"
 #include "fuzz.h"
 
@@ -29,6 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t j = 0; j < i; j++)
 			CHECK(strcmp(st.jobs[i].name, st.jobs[j].name) != 0);
 	}
+	/* a kept output line belongs to a job that was read, and fits a ring */
+	for (size_t i = 0; i < st.n_lines; i++)
+		CHECK(st.lines[i].job < st.n_jobs && strlen(st.lines[i].text) <= JOBLOG_TEXT_MAX);
 	text = state_format(&st);
 	CHECK(text != NULL);
 	CHECK(state_parse(text, strlen(text), &again) == 0);
