@@ -17,29 +17,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BENCH_BUILDDIR:-$TOP}
 PMTR=$BUILD/src/pmtr
 PMTRCTL=$BUILD/src/pmtrctl
-
-die() { echo "chatty: $*" >&2; exit 1; }
+NAME=chatty
+. "$TOP/bench/pmtr-run.sh"
 for f in "$PMTR" "$PMTRCTL"; do [ -x "$f" ] || die "no $f: run make first"; done
-TMP=$(mktemp -d) || die "mktemp"
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-
-# wait_log PATTERN COUNT: until the log holds COUNT lines matching PATTERN (60 s at most).
-wait_log() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(grep -c -- "$1" "$TMP/log")" -ge "$2" ] && return 0
-		kill -0 "$PID" 2>/dev/null || die "pmtr died: $(tail -n 3 "$TMP/log")"
-		sleep 0.05
-	done
-	die "timed out waiting for $2 lines of /$1/"
-}
 
 # run KIND CMD: N jobs running CMD; prints "KIND: RSS kB".
 run() {

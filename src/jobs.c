@@ -710,6 +710,7 @@ void job_event(struct jobs *jobs, struct job *job, enum job_event ev)
 
 	log_debug("job %s: event %s in state %s%s", name_of(job), event_names[ev],
 		  state_names[job->state], action ? "" : " (ignored)");
+	jobs->stale = true;
 	if (action)
 		action(jobs, job);
 }
@@ -722,6 +723,7 @@ void jobs_init(struct jobs *jobs, struct loop *loop)
 	jobs->loop = loop;
 	jobs->end_status = -1;
 	jobs->oom_watch.fd = -1;
+	jobs->stale = true;
 }
 
 static void job_free(struct jobs *jobs, struct job *job)
@@ -913,6 +915,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	struct job **v = NULL;
 	int rc = -1;
 
+	jobs->stale = true;
 	old_confs = malloc((n_old ? n_old : 1) * sizeof(*old_confs));
 	old_index = malloc((n_new ? n_new : 1) * sizeof(*old_index));
 	kept = calloc(n_old ? n_old : 1, sizeof(*kept));
@@ -1102,9 +1105,16 @@ static void collect(struct jobs *jobs)
 	jobs->n = kept;
 }
 
-int64_t jobs_tick(struct jobs *jobs)
+int64_t jobs_tick(struct jobs *jobs, bool stirred)
 {
 	int64_t now = util_now_ms(), next = 0;
+
+	/* A batch that only read job output changed no job: what the last look found
+	 * holds until its deadline. 10,000 jobs and a chatty one cost a look per line. */
+	jobs->looked = stirred || jobs->stale || jobs->need_advance ||
+		       (jobs->next_due && now >= jobs->next_due);
+	if (!jobs->looked)
+		return jobs->next_due;
 
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
@@ -1130,6 +1140,8 @@ int64_t jobs_tick(struct jobs *jobs)
 			if (d[k] && (!next || d[k] < next))
 				next = d[k];
 	}
+	jobs->next_due = next;
+	jobs->stale = false;
 	return next;
 }
 
@@ -1271,7 +1283,8 @@ COLD static void restore_logs(struct state *st, struct job **by_state)
 {
 	size_t lost = 0;
 
-	qsort(st->lines, st->n_lines, sizeof(*st->lines), by_seq);
+	if (st->n_lines > 1)
+		qsort(st->lines, st->n_lines, sizeof(*st->lines), by_seq);
 	for (size_t i = 0; i < st->n_lines; i++) {
 		const struct state_line *line = &st->lines[i];
 		struct job *job = by_state[line->job];
@@ -1473,6 +1486,7 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 	struct job **by_state = calloc(st->n_jobs ? st->n_jobs : 1, sizeof(*by_state));
 	int rc = from_file ? 1 : 0;
 
+	jobs->stale = true;
 	all_ix = index_by_name(all);
 	jobs->end_status = st->end_status;
 	for (size_t i = 0; i < st->n_jobs; i++) {

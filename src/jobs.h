@@ -94,6 +94,11 @@ struct jobs {
 	struct job **v;			/* start order, then jobs being removed */
 	size_t n, cap;
 	bool need_advance;
+	/* What jobs_tick found when it last looked at every job: the next deadline,
+	 * and whether that still holds (no event since, no edit). */
+	int64_t next_due;
+	bool stale;
+	bool looked;		/* the last jobs_tick looked at every job */
 	int end_status;			/* an essential job ended: pmtr's exit status, else -1 */
 	/* Told when a job leaves the table, just before it is freed (its last output
 	 * lines are in its log by then): pmtrctl logs -f ends there. */
@@ -136,8 +141,10 @@ void jobs_reap(struct jobs *jobs);
 void jobs_check_depends(struct jobs *jobs);
 
 /* Run due deadlines, start what may start, free removed jobs. Returns the next
- * deadline (CLOCK_MONOTONIC ms) or 0 when none. Call after every batch of events. */
-int64_t jobs_tick(struct jobs *jobs);
+ * deadline (CLOCK_MONOTONIC ms) or 0 when none. Call after every batch of events;
+ * stirred: the batch ran more than job output readers (loop.stirred). After a batch
+ * that was not, before the next deadline, it costs nothing per job. */
+int64_t jobs_tick(struct jobs *jobs, bool stirred);
 
 /* Stop every job (kill_now: with SIGKILL at once); pmtr exits when jobs->n is 0. */
 void jobs_shutdown(struct jobs *jobs, bool kill_now);

@@ -126,13 +126,16 @@ int loop_run_once(struct loop *loop)
 	int n, i;
 
 	n = epoll_wait(loop->epoll_fd, events, LOOP_BATCH, -1);
+	loop->stirred = false;
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	for (i = 0; i < n; i++) {
 		struct loop_watcher *w = events[i].data.ptr;
 
-		if (w->fd >= 0)
+		if (w->fd >= 0) {
+			loop->stirred |= !w->quiet;
 			w->cb(w, events[i].events);
+		}
 	}
 	bury(loop);
 	return 0;

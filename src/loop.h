@@ -2,11 +2,13 @@
 #ifndef PMTR_LOOP_H
 #define PMTR_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Embedded by whoever owns a descriptor; cb runs when epoll reports it. */
 struct loop_watcher {
 	int fd;
+	bool quiet;		/* its callback changes no job (job output): see stirred */
 	void (*cb)(struct loop_watcher *w, uint32_t events);
 };
 
@@ -17,6 +19,7 @@ struct loop {
 	struct loop_watcher timer;
 	void **graveyard;	/* freed after the current batch of events */
 	size_t n_graveyard, cap_graveyard;
+	bool stirred;		/* the last batch ran a watcher that is not quiet */
 };
 
 int loop_init(struct loop *loop);

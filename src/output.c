@@ -155,6 +155,7 @@ struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pi
 	if (!out)
 		return NULL;
 	out->w.fd = fd;
+	out->w.quiet = true;	/* lines go to the log and the ring, never to a job's state */
 	out->w.cb = output_cb;
 	out->loop = loop;
 	out->name = name;

@@ -699,7 +699,7 @@ static void run(struct pmtr *p)
 	int64_t ready_by = boot_deadline(&p->jobs);
 
 	for (;;) {
-		int64_t deadline = jobs_tick(&p->jobs), collect_at;
+		int64_t deadline = jobs_tick(&p->jobs, p->loop.stirred), collect_at;
 		int64_t others[] = { ctl_tick(&p->ctl), udp_tick(&p->udp) };
 
 		for (size_t i = 0; i < ARRAY_SIZE(others); i++)
@@ -717,10 +717,12 @@ static void run(struct pmtr *p)
 			jobs_shutdown(&p->jobs, false);
 			continue;
 		}
-		update_status(p);
+		/* both look at every job: only after a batch that may have changed one */
+		if (p->jobs.looked)
+			update_status(p);
 		/* systemd hears READY=1 once the jobs started at boot are ready, or have
 		 * had their ready timeout: units after pmtr.service find them serving. */
-		if (!ready && (jobs_settled(&p->jobs) || util_now_ms() >= ready_by)) {
+		if (!ready && ((p->jobs.looked && jobs_settled(&p->jobs)) || util_now_ms() >= ready_by)) {
 			notify_send("READY=1");
 			ready = true;
 		}

@@ -115,7 +115,7 @@ START_TEST(reload_changes_adds_removes)
 	ck_assert_int_eq(c->state, JOB_DISABLED);
 	/* a was removed: gone now, freed at the next tick. */
 	ck_assert_int_eq(find(&jobs, "a")->state, JOB_GONE);
-	ck_assert_int_eq(jobs_tick(&jobs), 0);
+	ck_assert_int_eq(jobs_tick(&jobs, true), 0);
 	ck_assert_ptr_null(find(&jobs, "a"));
 	ck_assert_uint_eq(jobs.n, 2);
 	jobs_exit(&jobs);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# restart.sh: restart of exited jobs with the restart delay, exit 33, once, disable, order. SPDX-License-Identifier: MIT
+# restart.sh: restart of exited jobs with the restart delay (on time while another job writes all along), exit 33, once, disable, order. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
 script quick.sh <<EOF
@@ -68,6 +68,11 @@ job {
   once
   order 1
 }
+job {
+  name chatter
+  cmd /bin/sh -c "while :; do echo chatter; sleep 0.002; done"
+  order 3
+}
 EOF
 
 start_pmtr
@@ -101,6 +106,9 @@ for i in 1 2; do
 	[ "$gap" -le 2000 ] || fail "job quick restarted $gap ms after its previous start; expected about 1 s"
 	ok "quick exit: restarted after $gap ms (restart delay 1 s)"
 done
+n=$(grep -c "chatter\[[0-9]*\]: chatter" "$LOG")
+[ "$n" -gt 200 ] || fail "job chatter wrote only $n lines meanwhile: pmtr's loop was not kept busy with output"
+ok "the restart delay holds while another job's output keeps pmtr busy ($n lines)"
 
 # ---- a job that ran longer than the restart delay is restarted at once
 wait_for_log_count "started job long \[" 2 5
