@@ -24,47 +24,18 @@ PMTR=$BUILD/src/pmtr
 PMTRCTL=$BUILD/src/pmtrctl
 CHECK='check every 1s cmd /bin/true'
 
-die() { echo "checks: $*" >&2; exit 1; }
+NAME=checks
+. "$TOP/bench/pmtr-run.sh"
 for v in "$N" "$SECS" "$SETTLE"; do
 	case $v in ''|*[!0-9]*|0) die "N, SECONDS and SETTLE are positive numbers, not '$v'" ;; esac
 done
 [ -x "$PMTR" ] || die "no $PMTR: run make first"
 [ -r /proc/self/stat ] || die "needs /proc"
 HZ=$(getconf CLK_TCK) || die "getconf CLK_TCK"
-TMP=$(mktemp -d) || die "mktemp"
-PID=
-BUSY=
-cleanup() {
-	[ -n "$BUSY" ] && kill -TERM "$BUSY" 2>/dev/null && wait "$BUSY" 2>/dev/null
-	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# cpu_ticks PID: utime + stime, in clock ticks. The fields are counted after the
-# command name's closing parenthesis, since the name may hold blanks.
-cpu_ticks() {
-	local stat
-	stat=$(<"/proc/$1/stat") || return 1
-	stat=${stat##*) }
-	awk '{ print $12 + $13 }' <<<"$stat"
-}
 
 # ctx_switches PID: voluntary + nonvoluntary (pmtr is one thread).
 ctx_switches() {
 	awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }' "/proc/$1/status"
-}
-
-# wait_log PATTERN COUNT: until the log holds COUNT lines matching PATTERN (60 s at most).
-wait_log() {
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		[ "$(grep -c -- "$1" "$TMP/log")" -ge "$2" ] && return 0
-		kill -0 "$PID" 2>/dev/null || die "pmtr died: $(tail -n 3 "$TMP/log")"
-		sleep 0.05
-	done
-	die "timed out waiting for $2 lines of /$1/"
 }
 
 # sample: pmtr's CPU ticks and context switches so far, in TICKS and SW.

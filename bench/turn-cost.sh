@@ -25,7 +25,6 @@ for v in "$MANY" "$SECS"; do
 done
 [ -x "$PMTR" ] || die "no $PMTR: run make first"
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 lines() { grep -c "chatty\[.*\]: a line" "$TMP/log"; }
 
 # one_run N: sets US_PER_LINE for N sleeping jobs beside the chatty one
