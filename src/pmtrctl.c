@@ -1061,6 +1061,8 @@ static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 	 * (pmtrctl reexec), which hands its kept lines over; follow on from there. */
 	while (rc == EXIT_OK && req->command == CTL_FOLLOW && stream.ok && req->n_names > 0 &&
 	       !interrupted) {
+		/* not at once: a pmtr that keeps closing follows is not asked in a busy loop */
+		nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
 		stream_restart(&stream);
 		stream.resumed = stream.skipping = true;
 		stream.skip_ms = stream.shown_ms;
