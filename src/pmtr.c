@@ -964,10 +964,9 @@ int main(int argc, char **argv)
 	p.cgroup.dir_fd = -1;
 	p.job_notify.w.fd = -1;
 	if (start_up(&p, &conf) < 0) {
-		if (p.cgroup.dir_fd >= 0) {
-			close(p.cgroup.dir_fd);	/* the jobs' cgroups stay for the next pmtr */
-			p.cgroup.dir_fd = -1;
-		}
+		/* Empty cgroups go, this pmtr's base with them; one that still holds
+		 * processes stays for the next pmtr to sweep (rmdir refuses it). */
+		cgroup_exit(&p.cgroup);
 		udp_exit(&p.udp);
 		ctl_exit(&p.ctl);
 		conf_free(conf);

@@ -46,6 +46,10 @@ for try in 1 2 3; do
 done
 wait_job web
 WEB=$JOB_PID
+# the directory of this file's job cgroups, where pmtr makes them
+CGBASE=
+cgline=$(grep '^0::' "/proc/$WEB/cgroup")
+case $cgline in */pmtr-*/job-web) CGBASE=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)$(dirname "${cgline#0::}") ;; esac
 
 # ---- a report arrives soon after start, in the original format
 wait_until 5 "a report datagram" grep -q '^--$' "$T/reports"
@@ -118,6 +122,7 @@ run_cmd 10 env PMTR_TEST_MARK="$T" "$PMTR" -F -c "$CONF" -s none
 [ "$RC" = 1 ] || fail "start-up with an unresolvable report to: exit $RC, expected 1"
 grep -q "$CONF:1: report to udp://no-such-host.invalid:9: cannot resolve" "$T/err" ||
 	fail "start-up error does not name file and line: $(cat "$T/err")"
-ok "at start-up, an unresolvable host: FILE:LINE message, exit 1"
+[ -z "$CGBASE" ] || [ ! -e "$CGBASE" ] || fail "the failed start-up left its cgroup directory $CGBASE"
+ok "at start-up, an unresolvable host: FILE:LINE message, exit 1, no cgroup left behind"
 assert_no_marked
 exit 0
