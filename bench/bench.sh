@@ -257,6 +257,14 @@ kill_instance() {	# root key [tag]: the root, its descendants, the tag's jobs
 	esac
 }
 
+# Stop an instance as its operator would (pmtr then removes its cgroups), unmeasured;
+# what is left after 10 s is killed.
+end_instance() {	# peer root dir tag
+	stop_actions "$1" "$3" "$2"
+	"$OBS" -t 10000 -m "$4" gone $("$OBS" tree "$2" "$4") \; "${ACTIONS[@]}" >/dev/null
+	kill_instance "$2" "$3" "$4"
+}
+
 # One CPU kept busy by a plain shell loop (issue 17) while a start is measured.
 # Its command line names $TMP, so that the clean-up finds it on any exit.
 busy_start() {
@@ -504,7 +512,7 @@ done
 say "idle: done ($((SECONDS - T_START))s)"
 for peer in "${!IROOT[@]}"; do
 	read -r root dir tag <<<"${IROOT[$peer]}"
-	kill_instance "$root" "$dir" "$tag"
+	end_instance "$peer" "$root" "$dir" "$tag"
 done
 
 # ---- 3. crash loop: 50 jobs of /bin/false, default throttles, all peers at once ----
@@ -547,7 +555,7 @@ for ((rep = 1; rep <= crash_reps; rep++)); do
 		add "$peer" crash_cpu_ms 50 "$cpu"
 		add "$peer" crash_restarts 50 "$restarts"
 		[ "$restarts" -gt 0 ] && add "$peer" crash_cpu_per_restart_ms 50 "$(awk "BEGIN {printf \"%.4f\", $cpu / $restarts}")"
-		kill_instance "$root" "$dir" "$tag"
+		end_instance "$peer" "$root" "$dir" "$tag"
 	done
 done
 say "crash loop: done ($((SECONDS - T_START))s)"
