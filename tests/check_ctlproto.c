@@ -9,6 +9,7 @@
 
 #include "ctlproto.h"
 #include "util.h"
+#include "check_run.h"
 
 #define HELLO CTL_HELLO "\n"
 
@@ -1487,11 +1488,5 @@ static Suite *ctlproto_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ctlproto_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(ctlproto_suite());
 }

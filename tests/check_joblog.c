@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "joblog.h"
+#include "check_run.h"
 
 /* joblog keeps its totals in statics: every test frees what it made and compares
  * joblog_total() with its value at the start, so that the tests also pass with
@@ -555,11 +556,5 @@ static Suite *joblog_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(joblog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(joblog_suite());
 }

@@ -19,6 +19,7 @@
 #include "parse.h"
 #include "util.h"
 #include "values.h"
+#include "check_run.h"
 
 /* ---- helpers ---- */
 
@@ -2177,11 +2178,5 @@ static Suite *parse_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(parse_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(parse_suite());
 }

@@ -10,6 +10,7 @@
 #include "jobs.h"
 #include "parse.h"
 #include "util.h"
+#include "check_run.h"
 
 static struct conf *conf_of(const char *text)
 {
@@ -353,8 +354,6 @@ int main(void)
 {
 	Suite *s = suite_create("reconcile");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, match_by_name);
 	tcase_add_test(tc, match_empty_tables);
@@ -370,9 +369,5 @@ int main(void)
 	tcase_add_test(tc, running_job_takes_supervision_settings);
 	tcase_add_test(tc, pending_timers_are_measured_again);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

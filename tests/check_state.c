@@ -7,6 +7,7 @@
 
 #include "joblog.h"
 #include "state.h"
+#include "check_run.h"
 
 /* Kept output lines of the sample's jobs, in the order they came. */
 static const struct {
@@ -193,15 +194,9 @@ int main(void)
 {
 	Suite *s = suite_create("state");
 	TCase *tc = tcase_create("state");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, damaged);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }

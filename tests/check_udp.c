@@ -8,6 +8,7 @@
 
 #include "parse.h"
 #include "udp.h"
+#include "check_run.h"
 
 START_TEST(spec_parts)
 {
@@ -173,8 +174,6 @@ int main(void)
 {
 	Suite *s = suite_create("udp");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, spec_parts);
 	tcase_add_test(tc, spec_errors);
@@ -183,9 +182,5 @@ int main(void)
 	tcase_add_test(tc, control_datagrams);
 	tcase_add_test(tc, control_binary_and_oversized);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(s);
 }
