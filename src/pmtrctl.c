@@ -605,11 +605,11 @@ struct stream {
 	/* A follow asked again after pmtr executed itself anew (pmtrctl reexec)
 	 * prints from the line after the last one shown: lines come in the order
 	 * they were written, so that is the first line after shown_ms but the
-	 * shown_at_ms lines already printed with that time. */
-	bool resumed;
-	long long shown_ms, skip_ms;
+	 * shown_at_ms lines already printed with that time (skip_at_ms counts
+	 * them down while skipping). */
+	bool resumed, skipping;
+	long long shown_ms;
 	unsigned long shown_at_ms, skip_at_ms;
-	bool skipping;
 };
 
 /* Ready to ask again for the same stream: no hello yet. */
@@ -949,9 +949,9 @@ static int log_line_cb(struct stream *st, char *line)
 		return EXIT_UNREACHABLE;
 	}
 	if (st->skipping) {
-		if (l.time_ms < st->skip_ms)
+		if (l.time_ms < st->shown_ms)
 			return EXIT_OK;
-		if (l.time_ms == st->skip_ms && st->skip_at_ms > 0) {
+		if (l.time_ms == st->shown_ms && st->skip_at_ms > 0) {
 			st->skip_at_ms--;
 			return EXIT_OK;
 		}
@@ -1065,7 +1065,6 @@ static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 		nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
 		stream_restart(&stream);
 		stream.resumed = stream.skipping = true;
-		stream.skip_ms = stream.shown_ms;
 		stream.skip_at_ms = stream.shown_at_ms;
 		req->arg = CTL_LINES_MAX;
 		rc = request(path, req, &reply, &stream, &jobs);
