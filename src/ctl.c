@@ -102,9 +102,9 @@ static char *health_of(const struct job *job)
 {
 	if (!CONF_MORE(job->conf)->check_argv)
 		return NULL;
-	if (job->state == JOB_UNHEALTHY)
+	if (job_is_unhealthy(job))
 		return "unhealthy";
-	return job_is_ready(job) && job->checks_done ? "healthy" : "starting";
+	return job_is_ready(job) && job->counters.checks_done ? "healthy" : "starting";
 }
 
 static void add_status(struct reply *r, const struct job *job, int64_t now, int version,
@@ -113,11 +113,10 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 	struct ctl_job_status st = {
 		.name = job->conf->name,
 		/* unhealthy is running on the wire; its health says the rest */
-		.state = (char *)job_state_name(job->state == JOB_UNHEALTHY ? JOB_RUNNING :
-						job->state),
+		.state = (char *)job_state_name(job_is_unhealthy(job) ? JOB_RUNNING : job->state),
 		.pid = job->pid,
-		.uptime = job->pid ? (now - job->started_ms) / 1000 : 0,
-		.restarts = job->restarts,
+		.uptime = job->pid ? (now - job->counters.started_ms) / 1000 : 0,
+		.restarts = job->counters.restarts,
 		.exit_code = -1,
 		.exit_signal = -1,
 		.file = job->conf->file,
@@ -140,10 +139,10 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 		st.pids = use.pids;
 	}
 
-	if (job->has_exited && WIFEXITED(job->last_status))
-		st.exit_code = WEXITSTATUS(job->last_status);
-	else if (job->has_exited && WIFSIGNALED(job->last_status))
-		st.exit_signal = WTERMSIG(job->last_status);
+	if (job->has_exited && WIFEXITED(job->counters.last_status))
+		st.exit_code = WEXITSTATUS(job->counters.last_status);
+	else if (job->has_exited && WIFSIGNALED(job->counters.last_status))
+		st.exit_signal = WTERMSIG(job->counters.last_status);
 	st.command = conf_job_command(job->conf);
 	line = st.command ? ctl_format_status(&st, version) : NULL;
 	if (line)
@@ -154,19 +153,6 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 	free(st.command);
 }
 
-/* A job on its way out can still be looked at, but no longer acted on. */
-static struct job *find_job(struct jobs *jobs, const char *name, bool removed_too)
-{
-	for (size_t i = 0; i < jobs->n; i++) {
-		struct job *job = jobs->v[i];
-
-		if (job->state == JOB_GONE || (!removed_too && job_is_removed(job)))
-			continue;
-		if (strcmp(job->conf->name, name) == 0)
-			return job;
-	}
-	return NULL;
-}
 
 static bool is_reader(const struct ctl_client *c)
 {
@@ -291,7 +277,8 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 		}
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
-		found[i] = find_job(ctl->jobs, req->names[i], !ctl_command_mutates(req->command));
+		/* a job on its way out can still be looked at, but no longer acted on */
+		found[i] = jobs_find(ctl->jobs, req->names[i], !ctl_command_mutates(req->command));
 		if (found[i])
 			continue;
 		reply_printf(&unknown, "%s\"%s\"", n_unknown ? ", " : "", req->names[i]);
@@ -315,9 +302,9 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 				add_status(r, found[i], now, req->version,
 					   req->command == CTL_DETAILS);
 		} else {
-			for (size_t i = 0; i < ctl->jobs->n; i++)
-				if (ctl->jobs->v[i]->state != JOB_GONE)
-					add_status(r, ctl->jobs->v[i], now, req->version,
+			for (size_t i = 0; i < jobs_count(ctl->jobs); i++)
+				if (!job_is_gone(jobs_at(ctl->jobs, i)))
+					add_status(r, jobs_at(ctl->jobs, i), now, req->version,
 						   req->command == CTL_DETAILS);
 		}
 		break;

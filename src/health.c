@@ -17,7 +17,6 @@
 #define READY_TCP_TRY_MS 1000
 
 static void probe_done_cb(struct probe *probe, bool ok, const char *why);
-static void health_try(struct jobs *jobs, struct job *job);
 
 static struct probe *job_probe(struct jobs *jobs, struct job *job)
 {
@@ -64,7 +63,7 @@ static int job_cgroup_fd(struct jobs *jobs, struct job *job)
 	return job->in_cgroup ? cgroup_job_dir_fd(jobs->cgroup, job->conf->name) : -1;
 }
 
-static void health_try(struct jobs *jobs, struct job *job)
+void health_probe(struct jobs *jobs, struct job *job)
 {
 	const struct conf_job *conf = job->conf;
 	const struct conf_job_more *m = CONF_MORE(conf);
@@ -92,7 +91,7 @@ static void health_try(struct jobs *jobs, struct job *job)
 		if (fd >= 0)
 			close(fd);
 		if (rc < 0)
-			job_check_result(jobs, job, false, why);
+			job_raise(job, JOB_EV_CHECK_FAIL, why);
 		return;
 	}
 	if (rc < 0) {
@@ -105,11 +104,10 @@ static void health_try(struct jobs *jobs, struct job *job)
 static void probe_done_cb(struct probe *probe, bool ok, const char *why)
 {
 	struct job *job = probe->arg;
-	struct jobs *jobs = job->table;
 
 	if (job->state == JOB_STARTING) {
 		if (ok) {
-			job_event(jobs, job, JOB_EV_READY);
+			job_raise(job, JOB_EV_READY, NULL);
 			return;
 		}
 		log_debug("job %s [%d] not ready yet: %s", job->conf->name, (int)job->pid, why);
@@ -119,7 +117,7 @@ static void probe_done_cb(struct probe *probe, bool ok, const char *why)
 	}
 	if (!job_is_ready(job))
 		return;
-	job_check_result(jobs, job, ok, why);
+	job_raise(job, ok ? JOB_EV_CHECK_OK : JOB_EV_CHECK_FAIL, why);
 }
 
 /* A probe's command ended: its job hears the result. */
@@ -132,12 +130,10 @@ bool health_reaped(struct jobs *jobs, pid_t pid, int status)
 }
 
 
-void health_tick(struct jobs *jobs, struct job *job, int64_t now)
+void health_tick(struct job *job, int64_t now)
 {
 	if (job->probe && job->probe->deadline && job->probe->deadline <= now)
 		probe_expire(job->probe);
-	if (job->probe_at && job->probe_at <= now)
-		health_try(jobs, job);
 }
 
 int64_t health_deadline(const struct job *job)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "jobs.h"
+#include "job.h"
 
 /* End the probe or check in progress (its command killed) and forget the next. */
 void health_stop(struct job *job);
@@ -16,10 +16,12 @@ void health_stop(struct job *job);
  * job, so that checks do not run in lockstep. */
 void health_schedule_check(struct job *job, bool first);
 
-/* Run what is due at now: a probe past its time limit fails; at job->probe_at a
- * ready probe (starting job) or a check (ready job) starts. Results come back as
- * JOB_EV_READY, or through job_check_result. */
-void health_tick(struct jobs *jobs, struct job *job, int64_t now);
+/* The job's probe_at came (JOB_EV_PROBE): its ready probe (starting job) or its
+ * check (ready job) starts. Results come back as events through job_raise:
+ * JOB_EV_READY, JOB_EV_CHECK_OK, JOB_EV_CHECK_FAIL with the reason. */
+void health_probe(struct jobs *jobs, struct job *job);
+/* A probe past its time limit at now fails. */
+void health_tick(struct job *job, int64_t now);
 /* The job's next probe time (attempt to start or to time out), 0 if none. */
 int64_t health_deadline(const struct job *job);
 /* At the job's end: stop and free its probe. */

@@ -26,11 +26,14 @@
 #include "ctl.h"
 #include "ctlproto.h"
 #include "jobs.h"
+#include "turn.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 #include "spawn.h"
 #include "parse.h"
+#include "reconcile.h"
+#include "reexec.h"
 #include "state.h"
 #include "udp.h"
 #include "util.h"
@@ -351,159 +354,23 @@ static void ctl_reload_cb(void *arg)
 		reload_and_watch(p, true);
 }
 
-/* The descriptors a re-exec hands over: close-on-exec cleared for the exec, set
- * again when it fails. */
-COLD static void set_cloexec(const int *fds, size_t n, bool on)
-{
-	for (size_t i = 0; i < n; i++)
-		if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, on ? FD_CLOEXEC : 0) < 0)
-			log_warn("re-exec: descriptor %d", fds[i]);
-}
-
-COLD static int write_state(const struct state *st)
-{
-	char *text = state_format(st);
-	size_t len = text ? strlen(text) : 0, done = 0;
-	int fd = text ? memfd_create("pmtr-state", 0) : -1;
-
-	while (fd >= 0 && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno != EINTR) {
-			close(fd);
-			fd = -1;
-		} else if (n > 0) {
-			done += (size_t)n;
-		}
-	}
-	if (fd >= 0 && lseek(fd, 0, SEEK_SET) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	free(text);
-	return fd;
-}
-
-/* The environment of the new image: pmtr's own, with PMTR_STATE_FD and the
- * NOTIFY_SOCKET pmtr took out at its start. A copy, for environ itself must not
- * change: a child on its way to exec may be reading it. */
-COLD static char **exec_environment(char *state_var, char *notify_var)
-{
-	size_t n = 0, k = 0;
-	char **envp;
-
-	while (environ[n])
-		n++;
-	envp = calloc(n + 3, sizeof(*envp));
-	if (!envp)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "PMTR_STATE_FD=", 14) != 0 &&
-		    strncmp(environ[i], "NOTIFY_SOCKET=", 14) != 0)
-			envp[k++] = environ[i];
-	envp[k++] = state_var;
-	if (notify_var)
-		envp[k++] = notify_var;
-	return envp;
-}
-
 /* pmtrctl reexec: the binary as it is on disk now takes over in this process.
  * Returns only when that failed, with everything as it was. */
 COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 {
 	struct pmtr *p = arg;
-	struct state st;
-	int *fds = NULL, state_fd = -1, err;
-	size_t n_fds = 0;
-	char state_var[32], *notify_var = NULL, **envp = NULL;
-	const char *systemd = notify_socket();
+	const struct reexec_handover h = {
+		.jobs = &p->jobs,
+		.listener_fd = p->ctl.listener.fd,
+		.notify_fd = p->job_notify.w.fd,
+		.cgroup_fd = p->cgroup.dir_fd,
+		.udp_listen_fd = p->udp.listener.fd,
+		.udp_listen_spec = p->udp.listen_spec,
+		.self = p->self,
+		.argv = p->argv,
+	};
 
-	state_init(&st);
-	st.listener_fd = p->ctl.listener.fd;
-	st.notify_fd = p->job_notify.w.fd;
-	st.cgroup_fd = p->cgroup.dir_fd;
-	st.reply_fd = reply_fd;
-	st.nofile_soft = spawn_nofile_soft();
-	if (p->udp.listen_spec && p->udp.listener.fd >= 0) {
-		st.udp_listen_fd = p->udp.listener.fd;
-		st.udp_listen_spec = strdup(p->udp.listen_spec);
-	}
-	if (jobs_save(&p->jobs, &st) < 0 || !(fds = calloc(st.n_jobs + 5, sizeof(*fds))) ||
-	    (st.udp_listen_fd >= 0 && !st.udp_listen_spec)) {
-		snprintf(why, why_len, "out of memory");
-		goto out;
-	}
-	state_fd = write_state(&st);
-	if (state_fd < 0) {
-		snprintf(why, why_len, "state: %s", strerror(errno));
-		goto out;
-	}
-	fds[n_fds++] = st.listener_fd;
-	fds[n_fds++] = st.notify_fd;
-	fds[n_fds++] = st.cgroup_fd;
-	fds[n_fds++] = st.reply_fd;
-	fds[n_fds++] = st.udp_listen_fd;
-	for (size_t i = 0; i < st.n_jobs; i++)
-		fds[n_fds++] = st.jobs[i].output_fd;
-	snprintf(state_var, sizeof(state_var), "PMTR_STATE_FD=%d", state_fd);
-	if (systemd && asprintf(&notify_var, "NOTIFY_SOCKET=%s", systemd) < 0)
-		notify_var = NULL;
-	if ((systemd && !notify_var) || !(envp = exec_environment(state_var, notify_var))) {
-		snprintf(why, why_len, "environment: %s", strerror(errno));
-		goto out;
-	}
-	log_info("pmtr: re-executing %s", p->self);
-	notify_send("RELOADING=1");
-	set_cloexec(fds, n_fds, false);
-	execve(p->self, p->argv, envp);
-	err = errno;
-	set_cloexec(fds, n_fds, true);
-	snprintf(why, why_len, "exec %s: %s", p->self, strerror(err));
-	log_warnx("pmtr: re-exec failed, running on: %s", why);
-	notify_send("READY=1");
-out:
-	free(envp);
-	free(notify_var);
-	if (state_fd >= 0)
-		close(state_fd);
-	free(fds);
-	/* the descriptors in st are the live ones: only its memory goes */
-	state_free(&st);
-}
-
-/* The state the image before this one left in PMTR_STATE_FD, if any. */
-COLD static struct state *take_state(void)
-{
-	const char *number = getenv("PMTR_STATE_FD");
-	struct state *st;
-	struct stat sb;
-	char *text;
-	int fd;
-
-	if (!number)
-		return NULL;
-	fd = atoi(number);
-	unsetenv("PMTR_STATE_FD");
-	st = calloc(1, sizeof(*st));
-	if (fd < 3 || !st || fstat(fd, &sb) < 0 || sb.st_size <= 0 ||
-	    !(text = malloc((size_t)sb.st_size))) {
-		fprintf(stderr, "pmtr: re-exec state %s unreadable\n", number);
-		free(st);
-		if (fd >= 3)
-			close(fd);
-		return NULL;
-	}
-	if (pread(fd, text, (size_t)sb.st_size, 0) != sb.st_size ||
-	    state_parse(text, (size_t)sb.st_size, st) < 0) {
-		fprintf(stderr, "pmtr: re-exec state unreadable\n");
-		free(text);
-		free(st);
-		close(fd);
-		return NULL;
-	}
-	free(text);
-	close(fd);
-	return st;
+	reexec_now(&h, reply_fd, why, why_len);
 }
 
 static void files_changed_cb(void *arg)
@@ -959,7 +826,7 @@ int main(int argc, char **argv)
 		if (deleted && !deleted[10])
 			*deleted = '\0';
 	}
-	p.restored = take_state();
+	p.restored = reexec_take_state();
 	p.udp.report_fd = p.udp.listener.fd = -1;
 	p.cgroup.dir_fd = -1;
 	p.job_notify.w.fd = -1;

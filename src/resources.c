@@ -71,10 +71,10 @@ uint64_t resources_baseline(struct jobs *jobs, struct job *job)
 	uint64_t count;
 
 	if (!job->in_cgroup || !jobs->cgroup ||
-	    cgroup_job_oom_kills(jobs->cgroup, job->conf->name, &count) < 0 || count <= job->oom_kills)
+	    cgroup_job_oom_kills(jobs->cgroup, job->conf->name, &count) < 0 || count <= job->counters.oom_kills)
 		return 0;
-	count -= job->oom_kills;
-	job->oom_kills += count;
+	count -= job->counters.oom_kills;
+	job->counters.oom_kills += count;
 	return count;
 }
 
@@ -123,8 +123,8 @@ void resources_note_exit(struct jobs *jobs, struct job *job)
 {
 	char limit[48];
 
-	job->last_exit_oom = resources_baseline(jobs, job) && WIFSIGNALED(job->last_status) &&
-			     WTERMSIG(job->last_status) == SIGKILL;
+	job->last_exit_oom = resources_baseline(jobs, job) && WIFSIGNALED(job->counters.last_status) &&
+			     WTERMSIG(job->counters.last_status) == SIGKILL;
 	if (job->last_exit_oom)
 		log_warnx("job %s [%d] killed by the OOM killer (%s)", job->conf->name, (int)job->pid,
 			  memory_max_text(job, limit, sizeof(limit)));

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "jobs.h"
+#include "job.h"
 
 /* Once per configuration load: switch on the controllers the jobs' limits need,
  * say each limit that cannot be enforced, and give running jobs what a newly
@@ -20,7 +20,7 @@ void resources_apply_now(struct jobs *jobs, struct job *job);
 void resources_watch_oom(struct jobs *jobs, struct job *job);
 /* OOM kills in the job's cgroup since last seen, now counted as seen. */
 uint64_t resources_baseline(struct jobs *jobs, struct job *job);
-/* job->oom_at has come: a kill its main process's exit did not claim is said. */
+/* job->oom_at came (JOB_EV_OOM): a kill its main process's exit did not claim is said. */
 void resources_oom_settled(struct jobs *jobs, struct job *job);
 /* After the job's exit: whether the OOM killer did it (logged, last_exit_oom). */
 void resources_note_exit(struct jobs *jobs, struct job *job);

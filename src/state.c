@@ -121,9 +121,10 @@ COLD char *state_format(const struct state *st)
 			put_field(f, r->state);
 			put_field(f, r->then);
 			fprintf(f, " %" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 " %u %u %u %d %u %"
-				PRIu64 "\n", r->deadline, r->started_ms, r->started_wall, r->probe_at,
-				r->restarts, r->check_failures, r->checks_done, r->last_status,
-				r->flags, r->oom_kills);
+				PRIu64 "\n", r->deadline, r->counters.started_ms, r->counters.started_wall,
+				r->probe_at, r->counters.restarts, r->counters.check_failures,
+				r->counters.checks_done, r->counters.last_status, r->flags,
+				r->counters.oom_kills);
 		}
 		if (job->output_fd >= 0) {
 			fprintf(f, "output %s %d", job->name, job->output_fd);
@@ -227,15 +228,15 @@ COLD static int read_run(struct state_job *job, char **field)
 		if (number(field[4 + i], i == 7 ? INT32_MIN : 0, max[i], &v[i]) < 0)
 			return 1;
 	r.deadline = v[0];
-	r.started_ms = v[1];
-	r.started_wall = v[2];
+	r.counters.started_ms = v[1];
+	r.counters.started_wall = v[2];
 	r.probe_at = v[3];
-	r.restarts = (unsigned)v[4];
-	r.check_failures = (unsigned)v[5];
-	r.checks_done = (unsigned)v[6];
-	r.last_status = (int)v[7];
+	r.counters.restarts = (unsigned)v[4];
+	r.counters.check_failures = (unsigned)v[5];
+	r.counters.checks_done = (unsigned)v[6];
+	r.counters.last_status = (int)v[7];
 	r.flags = (unsigned)v[8];
-	r.oom_kills = (uint64_t)v[9];
+	r.counters.oom_kills = (uint64_t)v[9];
 	job->run = r;
 	job->has_run = true;
 	return 0;

@@ -7,17 +7,17 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "counters.h"
+
 #define STATE_VERSION 1
 
 /* A job's place in the state machine and its counters; times in CLOCK_MONOTONIC
  * ms (the same clock after the exec), 0 for none. */
 struct state_run {
 	char state[24], then[16];	/* job_state_name() words; "waiting to restart" too */
-	int64_t deadline, started_ms, started_wall, probe_at;
-	unsigned restarts, check_failures, checks_done;
-	int last_status;
+	int64_t deadline, probe_at;
+	struct job_counters counters;
 	unsigned flags;			/* STATE_* below */
-	uint64_t oom_kills;
 };
 
 #define STATE_HAS_EXITED 1u

@@ -154,13 +154,6 @@ static const char *peer_text(const struct sockaddr_storage *sa, char *buf, size_
 	return buf;
 }
 
-static struct job *find_job(struct jobs *jobs, const char *name)
-{
-	for (size_t i = 0; i < jobs->n; i++)
-		if (!job_is_removed(jobs->v[i]) && strcmp(jobs->v[i]->conf->name, name) == 0)
-			return jobs->v[i];
-	return NULL;
-}
 
 static void control_datagram(struct udp *udp, char *buf, size_t len,
 			     const struct sockaddr_storage *from)
@@ -176,7 +169,7 @@ static void control_datagram(struct udp *udp, char *buf, size_t len,
 		return;
 	}
 	for (size_t i = 0; i < n_names; i++) {
-		struct job *job = find_job(udp->jobs, names[i]);
+		struct job *job = jobs_find(udp->jobs, names[i], false);
 
 		if (!job) {
 			complain(udp, "udp control from %s: no such job \"%s\"",
@@ -185,8 +178,7 @@ static void control_datagram(struct udp *udp, char *buf, size_t len,
 		}
 		complain(udp, "udp control from %s: %s job %s", peer_text(from, peer, sizeof(peer)),
 			 enable ? "enable" : "disable", names[i]);
-		job->udp_override = true;
-		job_event(udp->jobs, job, enable ? JOB_EV_START : JOB_EV_STOP);
+		jobs_override(udp->jobs, job, enable);
 	}
 }
 
@@ -483,7 +475,8 @@ static void send_datagram(const char *buf, size_t len, void *arg)
 static void send_report(struct udp *udp)
 {
 	struct jobs *jobs = udp->jobs;
-	struct udp_report_line *lines = calloc(jobs->n ? jobs->n : 1, sizeof(*lines));
+	size_t count = jobs_count(jobs);
+	struct udp_report_line *lines = calloc(count ? count : 1, sizeof(*lines));
 	int64_t now = util_now_ms();
 	size_t n = 0;
 
@@ -492,15 +485,15 @@ static void send_report(struct udp *udp)
 		return;
 	}
 	/* Only jobs that pmtr keeps running: a once job has nothing to report. */
-	for (size_t i = 0; i < jobs->n; i++) {
-		const struct job *job = jobs->v[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct job *job = jobs_at(jobs, i);
 
 		if (job_is_removed(job) || job->conf->once)
 			continue;
 		lines[n] = (struct udp_report_line){
 			.name = job->conf->name,
-			.enabled = job->state != JOB_DISABLED,
-			.seconds = job->pid ? (now - job->started_ms) / 1000 : 0,
+			.enabled = !job_is_disabled(job),
+			.seconds = job->pid ? (now - job->counters.started_ms) / 1000 : 0,
 			.pid = job->pid,
 			.command = conf_job_command(job->conf),
 		};

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "jobs.h"
+#include "reconcile.h"
+#include "turn.h"
 #include "parse.h"
 #include "util.h"
 #include "check_run.h"
@@ -145,7 +147,7 @@ static struct job *fake_running(struct jobs *jobs, const char *name)
 
 	job->state = JOB_RUNNING;
 	job->pid = job->pgid = 0;
-	job->started_ms = 0;
+	job->counters.started_ms = 0;
 	return job;
 }
 
@@ -164,7 +166,7 @@ START_TEST(changed_running_job_stops_then_starts_with_new_conf)
 	ck_assert_str_eq(b->conf->argv[1], "2");	/* still the one it runs with */
 	ck_assert_ptr_nonnull(b->next);
 	ck_assert(b->deadline > 0);			/* SIGKILL after the stop timeout */
-	b->last_status = 15;				/* killed by SIGTERM */
+	b->counters.last_status = 15;				/* killed by SIGTERM */
 	job_event(&jobs, b, JOB_EV_EXIT);
 	ck_assert_int_eq(b->state, JOB_PENDING);
 	ck_assert_str_eq(b->conf->argv[1], "3");
@@ -184,7 +186,7 @@ START_TEST(running_job_takes_supervision_settings)
 	jobs_init(&jobs, &loop);
 	apply(&jobs, B_DIS);
 	b = fake_running(&jobs, "b");
-	b->started_ms = 1000;
+	b->counters.started_ms = 1000;
 	apply(&jobs, B_RUN "stop timeout 5\nstop signal QUIT\nbounce every 1m\nrestart delay 1\n"
 		     "order 4\nonce\n}\n");
 	/* not stopped: the settings are its own now, and the bounce counts from its start */
@@ -274,19 +276,19 @@ START_TEST(exit_rules)
 		     "job {\nname o\ncmd /bin/true\ndisable\nonce\n}\n");
 	/* Ran less than the restart delay: waits. */
 	job = fake_running(&jobs, "q");
-	job->started_ms = util_now_ms();
-	job->last_status = 0;
+	job->counters.started_ms = util_now_ms();
+	job->counters.last_status = 0;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(job->state, JOB_BACKOFF);
 	ck_assert(job->deadline > util_now_ms() + 3500 * 1000);
 	/* Exit status 33: not restarted. */
 	job = fake_running(&jobs, "q");
-	job->last_status = 33 << 8;
+	job->counters.last_status = 33 << 8;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(job->state, JOB_DONE);
 	/* once: not restarted, whatever the status. */
 	job = fake_running(&jobs, "o");
-	job->last_status = 1 << 8;
+	job->counters.last_status = 1 << 8;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(job->state, JOB_DONE);
 	jobs_exit(&jobs);
@@ -306,18 +308,18 @@ START_TEST(essential_end_sets_pmtr_status)
 	ck_assert_int_eq(jobs.end_status, -1);
 	/* A wait job that succeeds was a set-up step. */
 	job = fake_running(&jobs, "setup");
-	job->last_status = 0;
+	job->counters.last_status = 0;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(jobs.end_status, -1);
 	/* Killed by SIGKILL: 128 + 9, the shell's way. */
 	job = fake_running(&jobs, "app");
-	job->last_status = 9;
+	job->counters.last_status = 9;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(jobs.end_status, 137);
 	ck_assert_int_eq(job->state, JOB_DONE);
 	/* The first end decides. */
 	job = fake_running(&jobs, "setup");
-	job->last_status = 4 << 8;
+	job->counters.last_status = 4 << 8;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(jobs.end_status, 137);
 	jobs_exit(&jobs);
@@ -334,7 +336,7 @@ START_TEST(essential_stopped_by_pmtr_is_no_end)
 	apply(&jobs, "job {\nname app\ncmd /bin/true\ndisable\nessential\n}\n");
 	job = fake_running(&jobs, "app");
 	job_event(&jobs, job, JOB_EV_STOP);
-	job->last_status = 15;
+	job->counters.last_status = 15;
 	job_event(&jobs, job, JOB_EV_EXIT);
 	ck_assert_int_eq(job->state, JOB_DISABLED);
 	ck_assert_int_eq(jobs.end_status, -1);

@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(a->has_run == b->has_run && a->output_fd == b->output_fd);
 		CHECK(!a->has_run || (strcmp(a->run.state, b->run.state) == 0 &&
 				       a->run.deadline == b->run.deadline &&
-				       a->run.restarts == b->run.restarts &&
-				       a->run.last_status == b->run.last_status));
+				       a->run.counters.restarts == b->run.counters.restarts &&
+				       a->run.counters.last_status == b->run.counters.last_status));
 		CHECK(same_str(a->note, b->note) && same_str(a->conf_text, b->conf_text) &&
 		      same_str(a->next_text, b->next_text) && same_str(a->file, b->file));
 	}

@@ -1,0 +1,212 @@
+/* reconcile.c: the reload diff: a freshly parsed configuration applied to the running jobs. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "health.h"
+#include "log.h"
+#include "reconcile.h"
+#include "resources.h"
+
+static const char *name_of(const struct job *job)
+{
+	return job->conf->name;
+}
+
+static int by_name(const void *a, const void *b, void *names)
+{
+	struct conf_job *const *v = names;
+
+	return strcmp(v[*(const long *)a]->name, v[*(const long *)b]->name);
+}
+
+struct match_key {
+	const char *name;
+	struct conf_job *const *v;
+};
+
+static int find_name(const void *key, const void *elem)
+{
+	const struct match_key *k = key;
+
+	return strcmp(k->name, k->v[*(const long *)elem]->name);
+}
+
+int jobs_match(struct conf_job *const *old, size_t n_old,
+	       struct conf_job *const *new, size_t n_new, long *old_index)
+{
+	long *sorted = malloc((n_old ? n_old : 1) * sizeof(*sorted));
+
+	if (!sorted)
+		return -1;
+	for (size_t i = 0; i < n_old; i++)
+		sorted[i] = (long)i;
+	qsort_r(sorted, n_old, sizeof(*sorted), by_name, (void *)old);
+	for (size_t i = 0; i < n_new; i++) {
+		struct match_key key = { new[i]->name, old };
+		long *hit = bsearch(&key, sorted, n_old, sizeof(*sorted), find_name);
+
+		old_index[i] = hit ? *hit : -1;
+	}
+	free(sorted);
+	return 0;
+}
+
+
+/* A pending deadline that was measured with the old setting is measured again
+ * with the new one, from the same start. */
+static void retime(struct job *job, const struct conf_job *old, const struct conf_job *new)
+{
+	switch (job->state) {
+	case JOB_STARTING:
+		job->deadline += CONF_MORE(new)->ready_timeout_ms - CONF_MORE(old)->ready_timeout_ms;
+		break;
+	case JOB_RUNNING:
+	case JOB_UNHEALTHY:
+		if (old->bounce_ms != new->bounce_ms)
+			job->deadline = new->bounce_ms ? job->counters.started_ms + new->bounce_ms : 0;
+		break;
+	case JOB_STOPPING:
+		if (job->deadline)
+			job->deadline += new->stop_timeout_ms - old->stop_timeout_ms;
+		break;
+	case JOB_BACKOFF:
+		if (job->deadline)
+			job->deadline += new->restart_delay_ms - old->restart_delay_ms;
+		break;
+	default:
+		break;
+	}
+	/* 0 would mean "no deadline": one that is due stays due. */
+	if (job->deadline < 0)
+		job->deadline = 1;
+}
+
+/* The same process with other settings for pmtr: taken over without touching it. */
+static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
+{
+	struct conf_job *latest = job_latest_conf(job);
+	bool was_disabled = latest->disabled, reschedule_check = false, limits_changed;
+	char what[256];
+
+	if (conf_job_supervision_differs(latest, conf, what, sizeof(what))) {
+		if (job->pid)
+			log_info("job %s [%d]: applied %s", name_of(job), (int)job->pid, what);
+		else
+			log_info("job %s: applied %s", name_of(job), what);
+		/* checks follow their new settings from now */
+		if (job_is_ready(job) && !job->next) {
+			health_stop(job);
+			reschedule_check = true;
+		}
+	}
+	retime(job, job->conf, conf);
+	limits_changed = conf_job_limits_differ(latest, conf);
+	conf_job_take_supervision(latest, conf);
+	/* A stop in progress goes on with the new stop settings too. */
+	if (job->next)
+		conf_job_take_supervision(job->conf, conf);
+	conf_job_free(conf);
+	if (reschedule_check)
+		health_schedule_check(job, true);
+	/* a running job gets its new limits now; a stopped one at its next start */
+	if (limits_changed && job->in_cgroup && job_is_up(job) && !job->next) {
+		resources_apply_now(jobs, job);
+		resources_watch_oom(jobs, job);
+	}
+	if (job->udp_override) {
+		/* A UDP enable or disable lasts until the file is edited. */
+		job->udp_override = false;
+		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
+	} else if (latest->disabled != was_disabled) {
+		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
+	}
+	/* A new order, wait or once may open or close a wait gate. */
+	jobs->need_advance = true;
+}
+
+/* Another process: the job gets the new configuration (adopted once it has no
+ * process, by the machine) and a restart, or a stop if it is now disabled. */
+static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
+{
+	if (conf_job_same_process(job_latest_conf(job), conf) && !job_is_removed(job)) {
+		take_supervision(jobs, job, conf);
+		return;
+	}
+	job->udp_override = false;
+	conf_job_free(job->next);
+	job->next = conf;
+	job_event(jobs, job, conf->disabled ? JOB_EV_STOP : JOB_EV_RESTART);
+}
+
+int jobs_apply(struct jobs *jobs, struct conf *conf)
+{
+	size_t n_old = jobs->n, n_new = conf->n_jobs, n = 0;
+	struct conf_job **old_confs = NULL;
+	long *old_index = NULL;
+	bool *kept = NULL;
+	struct job **v = NULL;
+	int rc = -1;
+
+	jobs->stale = true;
+	old_confs = malloc((n_old ? n_old : 1) * sizeof(*old_confs));
+	old_index = malloc((n_new ? n_new : 1) * sizeof(*old_index));
+	kept = calloc(n_old ? n_old : 1, sizeof(*kept));
+	v = malloc((n_old + n_new ? n_old + n_new : 1) * sizeof(*v));
+	if (!old_confs || !old_index || !kept || !v)
+		goto done;
+	for (size_t i = 0; i < n_old; i++)
+		old_confs[i] = job_latest_conf(jobs->v[i]);
+	if (jobs_match(old_confs, n_old, conf->jobs, n_new, old_index) < 0)
+		goto done;
+	/* Allocate every new job first, so that running out of memory changes nothing. */
+	for (size_t i = 0; i < n_new; i++) {
+		if (old_index[i] >= 0)
+			continue;
+		v[i] = job_new(jobs, conf->jobs[i]);
+		if (!v[i]) {
+			for (size_t j = 0; j < i; j++)
+				if (old_index[j] < 0)
+					free(v[j]);
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < n_new; i++) {
+		if (old_index[i] < 0) {
+			log_debug("job %s added", conf->jobs[i]->name);
+			jobs->need_advance = true;
+			/* Now, before the jobs started next compete with pmtr for the CPU. */
+			if (jobs->cgroup)
+				cgroup_job_create(jobs->cgroup, conf->jobs[i]->name);
+		} else {
+			v[i] = jobs->v[old_index[i]];
+			kept[old_index[i]] = true;
+			take_new_conf(jobs, v[i], conf->jobs[i]);
+		}
+		conf->jobs[i] = NULL;
+	}
+	n = n_new;
+	for (size_t i = 0; i < n_old; i++) {
+		if (kept[i])
+			continue;
+		v[n++] = jobs->v[i];
+		job_event(jobs, jobs->v[i], JOB_EV_REMOVE);
+	}
+	conf->n_jobs = 0;
+	free(jobs->v);
+	jobs->v = v;
+	jobs->n = n;
+	jobs->cap = n_old + n_new;
+	v = NULL;
+	rc = 0;
+	resources_check(jobs);
+done:
+	free(old_confs);
+	free(old_index);
+	free(kept);
+	free(v);
+	return rc;
+}
+
