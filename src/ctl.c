@@ -248,33 +248,40 @@ static void send_signal(const struct ctl_request *req, struct job **found, struc
 	reply_add(r, "ok\n", 3);
 }
 
-static void execute(struct ctl_client *c, const struct ctl_request *req, struct reply *r)
+/* Whether the peer may run the request; if not, the refusal is the reply. */
+static bool allowed(const struct ctl_client *c, const struct ctl_request *req, struct reply *r)
 {
-	struct ctl *ctl = c->ctl;
-	uid_t uid = c->uid;
-	struct job **found = NULL;
-	struct reply unknown = { 0 };
-	size_t n_unknown = 0;
-	int64_t now = util_now_ms();
+	char msg[128];
 
-	if (ctl_command_mutates(req->command) && uid != 0 && uid != geteuid()) {
-		char msg[128];
-
+	if (!ctl_command_mutates(req->command))
+		return true;
+	if (c->uid != 0 && c->uid != geteuid()) {
 		snprintf(msg, sizeof(msg), "%s needs root or uid %u", ctl_command_name(req->command),
 			 (unsigned)geteuid());
 		reply_error(r, CTL_ERR_REFUSED, msg);
-		return;
+		return false;
 	}
-	if (ctl_command_mutates(req->command) && ctl->refuse_changes) {
+	if (c->ctl->refuse_changes) {
 		reply_error(r, CTL_ERR_REFUSED, "pmtr is shutting down");
-		return;
+		return false;
 	}
-	if (req->n_names) {
-		found = calloc(req->n_names, sizeof(*found));
-		if (!found) {
-			reply_error(r, CTL_ERR_REFUSED, "out of memory");
-			return;
-		}
+	return true;
+}
+
+/* The jobs the request names, in its order; NULL when it names none, or when one
+ * is unknown (then the reply says which) or memory ran out (*failed). */
+static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
+			       struct reply *r, bool *failed)
+{
+	struct job **found = calloc(req->n_names ? req->n_names : 1, sizeof(*found));
+	struct reply unknown = { 0 };
+	size_t n_unknown = 0;
+	char msg[1200];
+
+	*failed = !found;
+	if (!found) {
+		reply_error(r, CTL_ERR_REFUSED, "out of memory");
+		return NULL;
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
 		/* a job on its way out can still be looked at, but no longer acted on */
@@ -284,29 +291,69 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 		reply_printf(&unknown, "%s\"%s\"", n_unknown ? ", " : "", req->names[i]);
 		n_unknown++;
 	}
-	if (n_unknown) {
-		char msg[1200];
+	if (!n_unknown)
+		return found;
+	snprintf(msg, sizeof(msg), "no such job%s: %s%s", n_unknown > 1 ? "s" : "",
+		 unknown.buf ? unknown.buf : "", ctl_command_mutates(req->command) ?
+		 "; nothing done" : "");
+	reply_error(r, CTL_ERR_UNKNOWN, msg);
+	free(unknown.buf);
+	free(found);
+	*failed = true;
+	return NULL;
+}
 
-		snprintf(msg, sizeof(msg), "no such job%s: %s%s", n_unknown > 1 ? "s" : "",
-			 unknown.buf ? unknown.buf : "", ctl_command_mutates(req->command) ?
-			 "; nothing done" : "");
-		reply_error(r, CTL_ERR_UNKNOWN, msg);
-		goto done;
+static void send_status(struct ctl *ctl, const struct ctl_request *req, struct job **found,
+			struct reply *r)
+{
+	int64_t now = util_now_ms();
+	bool details = req->command == CTL_DETAILS;
+
+	reply_add(r, "ok\n", 3);
+	if (req->n_names) {
+		for (size_t i = 0; i < req->n_names; i++)
+			add_status(r, found[i], now, req->version, details);
+		return;
 	}
+	for (size_t i = 0; i < jobs_count(ctl->jobs); i++)
+		if (!job_is_gone(jobs_at(ctl->jobs, i)))
+			add_status(r, jobs_at(ctl->jobs, i), now, req->version, details);
+}
+
+/* start, stop, restart, enable, disable: one event to each job named. */
+static void act_on_jobs(struct ctl *ctl, const struct ctl_request *req, struct job **found,
+			struct reply *r)
+{
+	static const enum job_event events[] = {
+		[CTL_START] = JOB_EV_START, [CTL_ENABLE] = JOB_EV_START,
+		[CTL_STOP] = JOB_EV_STOP, [CTL_DISABLE] = JOB_EV_STOP,
+		[CTL_RESTART] = JOB_EV_RESTART,
+	};
+
+	for (size_t i = 0; i < req->n_names; i++) {
+		log_info("control: %s job %s", ctl_command_name(req->command),
+			 found[i]->conf->name);
+		job_event(ctl->jobs, found[i], events[req->command]);
+	}
+	reply_add(r, "ok\n", 3);
+}
+
+static void execute(struct ctl_client *c, const struct ctl_request *req, struct reply *r)
+{
+	struct ctl *ctl = c->ctl;
+	struct job **found;
+	char why[512] = "not supported here";
+	bool failed;
+
+	if (!allowed(c, req, r))
+		return;
+	found = find_named(ctl, req, r, &failed);
+	if (failed)
+		return;
 	switch (req->command) {
 	case CTL_STATUS:
 	case CTL_DETAILS:
-		reply_add(r, "ok\n", 3);
-		if (req->n_names) {
-			for (size_t i = 0; i < req->n_names; i++)
-				add_status(r, found[i], now, req->version,
-					   req->command == CTL_DETAILS);
-		} else {
-			for (size_t i = 0; i < jobs_count(ctl->jobs); i++)
-				if (!job_is_gone(jobs_at(ctl->jobs, i)))
-					add_status(r, jobs_at(ctl->jobs, i), now, req->version,
-						   req->command == CTL_DETAILS);
-		}
+		send_status(ctl, req, found, r);
 		break;
 	case CTL_LOGS:
 	case CTL_FOLLOW:
@@ -315,38 +362,21 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 	case CTL_SIGNAL:
 		send_signal(req, found, r);
 		break;
-	case CTL_REEXEC: {
-		char why[512] = "not supported here";
-
+	case CTL_REEXEC:
 		log_info("control: reexec");
 		if (ctl->reexec_cb)
 			ctl->reexec_cb(ctl->arg, c->w.fd, why, sizeof(why));
 		reply_error(r, CTL_ERR_REFUSED, why);
 		break;
-	}
 	case CTL_RELOAD:
 		log_info("control: reload");
 		ctl->reload_cb(ctl->arg);
 		reply_add(r, "ok\n", 3);
 		break;
-	default: {
-		static const enum job_event events[] = {
-			[CTL_START] = JOB_EV_START, [CTL_ENABLE] = JOB_EV_START,
-			[CTL_STOP] = JOB_EV_STOP, [CTL_DISABLE] = JOB_EV_STOP,
-			[CTL_RESTART] = JOB_EV_RESTART,
-		};
-
-		for (size_t i = 0; i < req->n_names; i++) {
-			log_info("control: %s job %s", ctl_command_name(req->command),
-				 found[i]->conf->name);
-			job_event(ctl->jobs, found[i], events[req->command]);
-		}
-		reply_add(r, "ok\n", 3);
+	default:
+		act_on_jobs(ctl, req, found, r);
 		break;
 	}
-	}
-done:
-	free(unknown.buf);
 	free(found);
 }
 

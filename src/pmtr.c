@@ -718,11 +718,12 @@ static int set_up_cgroups(struct pmtr *p)
 	return 0;
 }
 
-static int start_up(struct pmtr *p, struct conf **conf)
+/* The configuration at start-up, made when missing; its errors on stderr. After
+ * a re-exec an invalid file leaves an empty one (the jobs run on as they are). */
+static int read_first_conf(struct pmtr *p, struct conf **conf)
 {
 	struct parse_opts opts = conf_reading_opts(p->opt.verbosity);
 	struct parse_errors errs = { 0 };
-	char why[1024];
 
 	if (absolute_path(p->opt.conf_path, p->conf_path, sizeof(p->conf_path)) < 0) {
 		fprintf(stderr, "pmtr: %s: %s\n", p->opt.conf_path, strerror(errno ? errno : ENAMETOOLONG));
@@ -748,6 +749,15 @@ static int start_up(struct pmtr *p, struct conf **conf)
 			fprintf(stderr, "pmtr: %s: %s\n", p->conf_path, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int start_up(struct pmtr *p, struct conf **conf)
+{
+	char why[1024];
+
+	if (read_first_conf(p, conf) < 0)
+		return -1;
 	/* The socket is claimed before detaching, so that a second pmtr on it fails
 	 * where its caller sees it. */
 	if (loop_init(&p->loop) < 0) {
@@ -804,6 +814,29 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	return 0;
 }
 
+/* After a re-exec: the jobs the image before this one handed over. 1 when they
+ * took the file's own jobs (nothing left to apply), 0 when conf is still to be
+ * applied, -1 on ENOMEM. */
+COLD static int take_over(struct pmtr *p, struct conf *conf)
+{
+	size_t n = p->restored->n_jobs;
+	int same_file;
+
+	p->restored_jobs = true;
+	same_file = jobs_restore(&p->jobs, p->restored, p->conf_invalid ? NULL : conf);
+	if (same_file < 0)
+		log_warn("re-exec: taking the jobs over");
+	log_info("pmtr: re-executed, %zu job%s taken over%s", n, n == 1 ? "" : "s",
+		 p->restored->partial ? " (part of the state was not understood)" : "");
+	if (p->restored->reply_fd >= 0)
+		ctl_answer_reexec(p->restored->reply_fd, PACKAGE_STRING);
+	state_free(p->restored);
+	free(p->restored);
+	p->restored = NULL;
+	jobs_reap(&p->jobs);
+	return same_file;
+}
+
 int main(int argc, char **argv)
 {
 	static struct pmtr p;
@@ -840,25 +873,10 @@ int main(int argc, char **argv)
 		parse_input_free(&p.input);
 		return 1;
 	}
-	if (p.restored) {
-		size_t n = p.restored->n_jobs;
-
-		p.restored_jobs = true;
-		same_file = !p.conf_invalid ? jobs_restore(&p.jobs, p.restored, conf) :
-			jobs_restore(&p.jobs, p.restored, NULL);
-		if (same_file < 0)
-			log_warn("re-exec: taking the jobs over");
-		log_info("pmtr: re-executed, %zu job%s taken over%s", n, n == 1 ? "" : "s",
-			 p.restored->partial ? " (part of the state was not understood)" : "");
-		if (p.restored->reply_fd >= 0)
-			ctl_answer_reexec(p.restored->reply_fd, PACKAGE_STRING);
-		state_free(p.restored);
-		free(p.restored);
-		p.restored = NULL;
-		jobs_reap(&p.jobs);
-	} else {
+	if (p.restored)
+		same_file = take_over(&p, conf);
+	else
 		log_info("pmtr: starting");
-	}
 	if (p.conf_invalid) {
 		conf_free(conf);
 	} else if (same_file == 1) {

@@ -434,6 +434,37 @@ COLD static struct conf *confs_of_state(const struct state *st)
 	return all;
 }
 
+/* A job of the table, new, takes over what the state says of it: its process,
+ * its place in the machine, its output pipe. */
+COLD static void restore_job(struct jobs *jobs, struct job *job, struct state_job *sj)
+{
+	job->pid = sj->pid;
+	job->pgid = sj->pgid;
+	job->next = conf_from_text(sj->next_text);
+	restore_run(job, sj);
+	if (job->pid)
+		jobs_pid_add(jobs, job);
+	if (sj->note)
+		job->note = strdup(sj->note);
+	if (sj->output_fd >= 0) {
+		if (fcntl(sj->output_fd, F_SETFD, FD_CLOEXEC) < 0)
+			log_warn("re-exec: job %s: output pipe", job->conf->name);
+		job->output = output_open(jobs->loop, sj->output_fd, job->conf->name, job->pid,
+					  &job->log);
+		if (!job->output)
+			close(sj->output_fd);
+		else if (sj->partial && output_resume(job->output, sj->partial,
+						      strlen(sj->partial)) < 0)
+			log_warnx("re-exec: job %s: its unfinished line is lost", job->conf->name);
+		sj->output_fd = -1;
+	}
+	if (job->pid && job->in_cgroup)
+		resources_watch_oom(jobs, job);
+	/* a depends file changed from here on restarts the job, as before */
+	if (job->pid)
+		job_hash_depends(job);
+}
+
 COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 {
 	struct named *file_ix = index_by_name(file), *all_ix = NULL;
@@ -482,31 +513,7 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 		jobs->v[jobs->n++] = job;
 		if (by_state)
 			by_state[i] = job;
-		job->pid = sj->pid;
-		job->pgid = sj->pgid;
-		job->next = conf_from_text(sj->next_text);
-		restore_run(job, sj);
-		if (job->pid)
-			jobs_pid_add(jobs, job);
-		if (sj->note)
-			job->note = strdup(sj->note);
-		if (sj->output_fd >= 0) {
-			if (fcntl(sj->output_fd, F_SETFD, FD_CLOEXEC) < 0)
-				log_warn("re-exec: job %s: output pipe", job->conf->name);
-			job->output = output_open(jobs->loop, sj->output_fd, job->conf->name, job->pid,
-						  &job->log);
-			if (!job->output)
-				close(sj->output_fd);
-			else if (sj->partial && output_resume(job->output, sj->partial,
-							      strlen(sj->partial)) < 0)
-				log_warnx("re-exec: job %s: its unfinished line is lost", job->conf->name);
-			sj->output_fd = -1;
-		}
-		if (job->pid && job->in_cgroup)
-			resources_watch_oom(jobs, job);
-		/* a depends file changed from here on restarts the job, as before */
-		if (job->pid)
-			job_hash_depends(job);
+		restore_job(jobs, job, sj);
 	}
 	if (by_state)
 		restore_logs(st, by_state);
