@@ -25,6 +25,7 @@
 #include "cgroup.h"
 #include "ctl.h"
 #include "ctlproto.h"
+#include "daemon.h"
 #include "jobs.h"
 #include "turn.h"
 #include "log.h"
@@ -136,21 +137,6 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		return -1;
 	}
 	return 0;
-}
-
-/* Jobs get exactly 0, 1 and 2, and pipes must never land there. */
-static void ensure_std_fds(void)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0)
-			continue;
-		int null = open("/dev/null", O_RDWR);
-
-		if (null >= 0 && null != fd) {
-			dup2(null, fd);
-			close(null);
-		}
-	}
 }
 
 /* Relative to the directory pmtr was started in, even after it moved to "/". */
@@ -446,39 +432,6 @@ static int setup_signals(struct pmtr *p)
 	return loop_add(&p->loop, &p->signals, EPOLLIN);
 }
 
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	if (chdir("/") < 0)
-		return -1;
-	null = open("/dev/null", O_RDWR);
-	if (null < 0)
-		return -1;
-	for (int fd = 0; fd < 3; fd++)
-		dup2(null, fd);
-	if (null > 2)
-		close(null);
-	return 0;
-}
-
-static int write_pidfile(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
-}
-
 static void update_status(struct pmtr *p)
 {
 	char status[sizeof(p->status)], msg[sizeof(p->status) + 16];
@@ -489,54 +442,6 @@ static void update_status(struct pmtr *p)
 	memcpy(p->status, status, sizeof(status));
 	snprintf(msg, sizeof(msg), "STATUS=%s", status);
 	notify_send(msg);
-}
-
-/* Send sig to every child of pmtr that is not a job: what jobs left behind and
- * the kernel handed to pmtr as their subreaper (or as process 1). Returns how many. */
-static size_t signal_children(int sig)
-{
-	char path[64];
-	FILE *f;
-	long pid;
-	size_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fscanf(f, "%ld", &pid) == 1) {
-		if (sig && kill((pid_t)pid, sig) < 0 && errno != ESRCH)
-			log_warn("kill %ld", pid);
-		n++;
-	}
-	fclose(f);
-	return n;
-}
-
-/* Once every job is stopped, pmtr still waits for the processes they left behind
- * (without cgroups a descendant that left its job's process group is not stopped
- * with it): SIGTERM, then SIGKILL after the default stop timeout. Returns the
- * deadline to wake up at, or -1 when nothing is left and pmtr may exit. */
-static int64_t stop_orphans(struct pmtr *p)
-{
-	int64_t now = util_now_ms();
-	size_t n;
-
-	if (!p->orphans_deadline) {
-		n = signal_children(SIGTERM);
-		if (n == 0)
-			return -1;
-		log_info("pmtr: stopping %zu process%s left by jobs", n, n == 1 ? "" : "es");
-		p->orphans_deadline = now + CONF_DEFAULT_STOP_TIMEOUT_MS;
-		return p->orphans_deadline;
-	}
-	if (now < p->orphans_deadline)
-		return signal_children(0) ? p->orphans_deadline : -1;
-	n = signal_children(SIGKILL);
-	if (n == 0)
-		return -1;
-	/* A killed process's own children come to pmtr next: look again soon. */
-	return now + 100;
 }
 
 static void job_notify_cb(void *arg, pid_t sender, const struct notify_message *msg)
@@ -573,7 +478,7 @@ static void run(struct pmtr *p)
 			if (others[i] && (!deadline || others[i] < deadline))
 				deadline = others[i];
 		if (p->stopping && p->jobs.n == 0) {
-			deadline = stop_orphans(p);
+			deadline = daemon_stop_orphans(&p->orphans_deadline);
 			if (deadline < 0)
 				break;
 		}
@@ -608,24 +513,6 @@ static void run(struct pmtr *p)
 	}
 }
 
-/* The directories of path, made 0755 where missing (a source build's
- * /usr/local/var/run). */
-static void make_parents(const char *path)
-{
-	char dir[PATH_MAX];
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) == 0)
-			log_info("made %s for the control socket", dir);
-		else if (errno != EEXIST)
-			log_warn("cannot make %s", dir);
-		*slash = '/';
-	}
-}
-
 /* Without -s: root's socket is $(runstatedir)/pmtr.sock, its directory made if
  * missing; another user's is $XDG_RUNTIME_DIR/pmtr.sock, or none. Failing to listen
  * there only costs the socket; another pmtr on the path is always fatal. */
@@ -644,7 +531,7 @@ static int open_control_socket(struct pmtr *p)
 			p->opt.socket_path = "none";
 		}
 	} else if (!p->opt.socket_given && strcmp(p->opt.socket_path, "none") != 0) {
-		make_parents(p->opt.socket_path);
+		daemon_make_parents(p->opt.socket_path);
 	}
 	if (strcmp(p->opt.socket_path, "none") == 0)
 		return 0;
@@ -674,24 +561,6 @@ static void leftover_cb(const char *job, int count)
 {
 	log_warnx("job %s: killed %d process%s left by an earlier pmtr", job, count,
 		  count == 1 ? "" : "es");
-}
-
-/* With 1000 jobs, pmtr holds a few thousand descriptors: it takes its hard limit,
- * and gives jobs back the soft limit it was started with. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
-		return;
-	rlim_t soft = rl.rlim_cur;
-
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
-		log_warn("cannot raise the open-file limit");
-		return;
-	}
-	spawn_set_nofile_soft(soft);
 }
 
 /* Each job in a cgroup of its own when pmtr may make them; what an earlier pmtr
@@ -782,7 +651,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		if (!p->restored)
 			return -1;
 	}
-	if (!p->opt.foreground && !p->restored && daemonize() < 0) {
+	if (!p->opt.foreground && !p->restored && daemon_detach() < 0) {
 		fprintf(stderr, "pmtr: cannot become a daemon: %s\n", strerror(errno));
 		return -1;
 	}
@@ -804,10 +673,10 @@ static int start_up(struct pmtr *p, struct conf **conf)
 		log_warn("cannot open the notify socket: jobs with \"ready notify\" never get ready");
 	else
 		spawn_set_notify_socket(p->job_notify.name);
-	raise_fd_limit();
+	daemon_raise_fd_limit();
 	if (p->restored && p->restored->nofile_soft >= 0)
 		spawn_set_nofile_soft((rlim_t)p->restored->nofile_soft);
-	if (p->opt.pidfile && write_pidfile(p->opt.pidfile) < 0) {
+	if (p->opt.pidfile && daemon_write_pidfile(p->opt.pidfile) < 0) {
 		log_warn("cannot write pidfile %s", p->opt.pidfile);
 		return -1;
 	}
@@ -845,7 +714,7 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &p.opt) < 0)
 		return 1;
-	ensure_std_fds();
+	daemon_ensure_std_fds();
 	if (p.opt.test_only)
 		return test_config(p.opt.conf_path, p.opt.verbosity);
 	p.ctl.listener.fd = -1;
