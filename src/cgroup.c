@@ -240,9 +240,13 @@ static void each_job(struct cgroup_base *cg, void (*fn)(struct cgroup_base *cg, 
 
 	if (cg->dir_fd < 0)
 		return;
-	fd = dup(cg->dir_fd);
-	if (fd < 0)
+	/* A description of its own: a dup would share the offset that the last walk
+	 * left at the end, and this walk would find nothing. */
+	fd = openat(cg->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_debug("cgroup %s: %s", cg->path, strerror(errno));
 		return;
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);

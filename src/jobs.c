@@ -270,7 +270,9 @@ static void begin_stop(struct job *job, enum job_then then)
 	char name[32];
 
 	health_stop(job);
-	if (sig == SIGTERM)
+	if (!job->pid)
+		log_info("stopping what is left of job %s in its cgroup", name_of(job));
+	else if (sig == SIGTERM)
 		log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
 	else
 		log_info("stopping job %s [%d] with %s", name_of(job), (int)job->pid,
@@ -363,10 +365,16 @@ static void act_disable(struct jobs *jobs, struct job *job, const char *why)
 	enter(job, JOB_DISABLED);
 }
 
+/* Out of the configuration; what the job left in its cgroup (a daemon it started
+ * that outlived it) is part of it, and stopped first. */
 static void act_forget(struct jobs *jobs, struct job *job, const char *why)
 {
 	(void)jobs, (void)why;
 	job->deadline = 0;
+	if (job->in_cgroup && group_alive(job)) {
+		begin_stop(job, JOB_THEN_REMOVE);
+		return;
+	}
 	enter(job, JOB_GONE);
 }
 
@@ -636,7 +644,7 @@ static const struct {
 } action_texts[] = {
 	{ act_want_start, "pending" },
 	{ act_disable, "disabled" },
-	{ act_forget, "gone" },
+	{ act_forget, "*gone*" },
 	{ act_stop_then_disable, "stopping→disabled" },
 	{ act_stop_then_start, "stopping→start" },
 	{ act_stop_then_remove, "stopping→gone" },

@@ -33,6 +33,11 @@ job {
   cmd /bin/sleep 300
 $([ "$1" = 2 ] && echo "  pids max 30")
 }
+job {
+  name orphaner
+  cmd /bin/sh -c "setsid /bin/sleep 300 & exit 0"
+  once
+}
 EOF
 	[ "$LIMITS" = 1 ] || return 0
 	local mem=100M cpu=50%
@@ -222,6 +227,12 @@ ok "pmtr exited with status 0"
 left=$(find "$SVC" -name cgroup.procs -exec cat {} \; 2>/dev/null | tr '\n' ' ')
 [ -z "$left" ] || fail "processes left in $SVC: $left"
 ok "no process left in pmtr.service"
+# A once job left a process of its own session in its cgroup: stopped with pmtr,
+# its cgroup removed with the rest (issue 24).
+left=$(find "$SVC" -mindepth 1 -type d \( -name 'job-*' -o -name 'pmtr-*' \) ! -name '*.self' \
+	2>/dev/null | tr '\n' ' ')
+[ -z "$left" ] || fail "cgroup directories left in $SVC: $left"
+ok "no job cgroup directory left in pmtr.service"
 if grep -q "AddressSanitizer\|LeakSanitizer\|runtime error:" "$LOG"; then
 	fail "a sanitizer reported an error"
 fi
