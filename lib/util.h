@@ -16,6 +16,9 @@
 
 /* Milliseconds on CLOCK_MONOTONIC: every time that decides behaviour. */
 int64_t util_now_ms(void);
+/* The wall-clock time now in local time, as ISO 8601 with milliseconds and the
+ * offset from UTC: "2026-12-07T23:49:48.123+01:00". Returns buf. */
+const char *util_local_time_text(char *buf, size_t len);
 /* A time as pmtr.conf and pmtrctl write it: digits, then nothing (seconds), ms,
  * s, m, h or d; at most max_ms. 0, or -1 on bad syntax or too long. */
 int util_parse_duration(const char *text, int64_t max_ms, int64_t *ms);

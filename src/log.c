@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 
 /* Room for a job's output line of 1024 bytes, each shown as \xHH, and its prefix. */
 #define LOG_LINE_MAX 4608
@@ -20,7 +21,8 @@ static struct {
 	int verbosity;
 	int syslog_fd;		/* -1 until connected */
 	pid_t pid;		/* as of log_init: a line costs no getpid */
-} logger = { LOG_TO_STDERR, 0, -1, 0 };
+	bool timestamps;	/* on stderr, each line after its local time */
+} logger = { LOG_TO_STDERR, 0, -1, 0, false };
 
 void log_init(enum log_target target, int verbosity)
 {
@@ -34,6 +36,11 @@ void log_exit(void)
 	if (logger.syslog_fd >= 0)
 		close(logger.syslog_fd);
 	logger.syslog_fd = -1;
+}
+
+void log_set_timestamps(bool on)
+{
+	logger.timestamps = on;
 }
 
 int log_verbosity(void)
@@ -92,8 +99,11 @@ static void emit(int priority, const char *msg)
 		syslog_send(priority, "pmtr", (int)logger.pid, msg);
 		return;
 	}
-	char line[LOG_LINE_MAX + 32];
-	int len = snprintf(line, sizeof(line), "pmtr[%d]: %s\n", (int)logger.pid, msg);
+	char line[LOG_LINE_MAX + 64], now[40];
+	int len = logger.timestamps ?
+		  snprintf(line, sizeof(line), "%s pmtr[%d]: %s\n",
+			   util_local_time_text(now, sizeof(now)), (int)logger.pid, msg) :
+		  snprintf(line, sizeof(line), "pmtr[%d]: %s\n", (int)logger.pid, msg);
 
 	if (len < 0)
 		return;

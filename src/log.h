@@ -2,6 +2,7 @@
 #ifndef PMTR_LOG_H
 #define PMTR_LOG_H
 
+#include <stdbool.h>
 #include <syslog.h>
 
 enum log_target {
@@ -13,6 +14,9 @@ enum log_target {
 void log_init(enum log_target target, int verbosity);
 void log_exit(void);
 int log_verbosity(void);
+/* Lines on stderr start with their local time ("2026-12-07T23:49:48.123+01:00"):
+ * for a terminal, or -T; journald and docker add their own. */
+void log_set_timestamps(bool on);
 
 /* Informational event. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

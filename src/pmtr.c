@@ -56,6 +56,7 @@ static const int handled_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD
 
 struct options {
 	bool foreground, test_only;
+	bool timestamps;	/* -T: log lines on stderr start with their local time */
 	bool socket_given;	/* -s on the command line: failing to listen is fatal */
 	int verbosity;
 	const char *conf_path;
@@ -91,8 +92,10 @@ struct pmtr {
 static void usage(FILE *to)
 {
 	fprintf(to,
-		"usage: pmtr [-F] [-c FILE] [-t] [-v]... [-p PIDFILE] [-s SOCKET] [-h] [-V]\n"
+		"usage: pmtr [-F] [-T] [-c FILE] [-t] [-v]... [-p PIDFILE] [-s SOCKET] [-h] [-V]\n"
 		"  -F         stay in the foreground (the default as process 1)\n"
+		"  -T         each log line on stderr starts with its time (the default\n"
+		"             when stderr is a terminal)\n"
 		"  -c FILE    configuration file (default %s)\n"
 		"  -t         test the configuration and exit: 0 valid, 1 invalid\n"
 		"  -v         verbose logging; -vv also traces parsing\n"
@@ -109,9 +112,10 @@ static int parse_options(int argc, char **argv, struct options *opt)
 
 	*opt = (struct options){ .conf_path = PMTR_CONF, .socket_path = PMTR_SOCKET };
 	opt->foreground = getpid() == 1;
-	while ((c = getopt(argc, argv, "Fc:tvp:s:hV")) != -1) {
+	while ((c = getopt(argc, argv, "FTc:tvp:s:hV")) != -1) {
 		switch (c) {
 		case 'F': opt->foreground = true; break;
+		case 'T': opt->timestamps = true; break;
 		case 'c': opt->conf_path = optarg; break;
 		case 't': opt->test_only = true; break;
 		case 'v': opt->verbosity++; break;
@@ -603,6 +607,8 @@ static int read_first_conf(struct pmtr *p, struct conf **conf)
 		return -1;
 	}
 	log_init(LOG_TO_STDERR, p->opt.verbosity);
+	/* A person at a terminal wants times; journald and docker add their own. */
+	log_set_timestamps(p->opt.timestamps || isatty(STDERR_FILENO));
 	*conf = parse_conf_set(p->opt.conf_path, &opts, &errs, &p->input);
 	p->conf_hash = p->input.hash;
 	print_errors(&errs);
