@@ -33,6 +33,7 @@
 #include "notify.h"
 #include "spawn.h"
 #include "parse.h"
+#include "preflight.h"
 #include "reconcile.h"
 #include "reexec.h"
 #include "state.h"
@@ -175,6 +176,11 @@ static struct parse_opts conf_reading_opts(int verbosity)
 	return opts;
 }
 
+static void print_warning(const char *line)
+{
+	fprintf(stderr, "%s\n", line);
+}
+
 static int test_config(const char *path, int verbosity)
 {
 	struct parse_opts opts = conf_reading_opts(verbosity);
@@ -191,6 +197,7 @@ static int test_config(const char *path, int verbosity)
 		parse_input_free(&input);
 		return 1;
 	}
+	preflight_check(conf, path, print_warning);
 	if (verbosity && input.n_files)
 		printf("%s: %zu jobs in %zu files, configuration ok\n", path, conf->n_jobs,
 		       input.n_files + 1);

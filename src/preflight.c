@@ -1,0 +1,90 @@
+/* preflight.c: what pmtr -t can tell of a valid configuration before a job runs: programs, directories, users and groups that are not there (yet). SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "preflight.h"
+
+struct where {
+	const struct conf_job *job;
+	const char *main_file;
+	void (*warn)(const char *line);
+	size_t n;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void say(struct where *w, const char *fmt, ...)
+{
+	char what[1024], line[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s:%d: warning: job %s: %s",
+		 w->job->file ? w->job->file : w->main_file, w->job->line, w->job->name, what);
+	w->warn(line);
+	w->n++;
+}
+
+static void check_cmd(struct where *w, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		say(w, "cmd %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		say(w, "cmd %s: not a regular file", path);
+	else if (access(path, X_OK) < 0)
+		say(w, "cmd %s: not executable", path);
+}
+
+static void check_dir(struct where *w, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		say(w, "dir %s: %s", path, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		say(w, "dir %s: not a directory", path);
+}
+
+/* A name, or a number (which needs no entry: the kernel takes any id). */
+static bool is_number(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+static void check_ids(struct where *w, const struct conf_job *job)
+{
+	errno = 0;
+	if (job->user && !is_number(job->user) && !getpwnam(job->user))
+		say(w, "user %s: %s", job->user, errno ? strerror(errno) : "no such user");
+	errno = 0;
+	if (job->group && !is_number(job->group) && !getgrnam(job->group))
+		say(w, "group %s: %s", job->group, errno ? strerror(errno) : "no such group");
+}
+
+size_t preflight_check(const struct conf *conf, const char *main_file,
+		       void (*warn)(const char *line))
+{
+	struct where w = { .main_file = main_file, .warn = warn };
+
+	for (size_t i = 0; i < conf->n_jobs; i++) {
+		w.job = conf->jobs[i];
+		check_cmd(&w, w.job->argv[0]);
+		if (w.job->dir)
+			check_dir(&w, w.job->dir);
+		check_ids(&w, w.job);
+	}
+	return w.n;
+}
