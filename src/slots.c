@@ -28,8 +28,8 @@
  *
  * pmtr never waits for a slot. While every slot holds a child on its way to
  * exec, a job's start is put off (spawn_busy) and made once one frees; when
- * every slot has been taken for longer than SLOT_WAIT_MS (children stuck before
- * exec, say on a FIFO without a reader), starts go on by fork. */
+ * every slot has been busy for SLOT_WAIT_MS (children stuck before exec, say on
+ * a FIFO without a reader), starts go on by fork. */
 #define START_SLOTS 32
 #define CHILD_STACK_SIZE (32 * 1024)
 #define SLOT_WAIT_MS 10
@@ -41,7 +41,6 @@ enum { SLOT_OUT, SLOT_FDS };
 struct start_slot {
 	pid_t busy;		/* the child's pid while it may use stack or plan; the
 				 * kernel zeroes it at the child's exec or exit */
-	int64_t taken_ms;	/* when pmtr took it (CLOCK_MONOTONIC) */
 	char *stack;		/* top of CHILD_STACK_SIZE bytes above a guard page */
 	struct plan *plan;	/* freed once the slot is free */
 	int fd[SLOT_FDS];
@@ -56,8 +55,11 @@ static struct {
 	bool into_cgroup;	/* cleared when it has no CLONE_INTO_CGROUP */
 	bool held;		/* spawn_busy said so: it says so until spawn_collect
 				 * lets starts go on, so that they keep their order */
+	int64_t held_ms;	/* since when */
 	struct start_slot slot[START_SLOTS];
 	unsigned next;		/* the slot taken longest ago */
+	int64_t last_take_ms;	/* when pmtr last took a slot (CLOCK_MONOTONIC): with
+				 * none free, since then every slot has been busy */
 	char *stacks;		/* the mapping of every slot's stack */
 	size_t stacks_len;
 	unsigned taken;		/* slots taken since spawn_collect gave the pages back */
@@ -186,47 +188,45 @@ static int slot_take_fds(struct start_slot *slot, struct plan *plan)
 	return 0;
 }
 
-/* Whether a slot is free; if not, when the busy slot taken longest ago was taken. */
-static bool any_free(int64_t *oldest_ms)
+static struct start_slot *find_free(void)
 {
-	*oldest_ms = INT64_MAX;
 	for (unsigned k = 0; k < START_SLOTS; k++) {
 		struct start_slot *s = &shared.slot[(shared.next + k) % START_SLOTS];
 
 		if (slot_free(s))
-			return true;
-		if (s->taken_ms < *oldest_ms)
-			*oldest_ms = s->taken_ms;
+			return s;
 	}
-	return false;
+	return NULL;
+}
+
+/* No slot is free, and none has been for so long that starts go on by fork. */
+static bool all_busy_since(int64_t now)
+{
+	return now - shared.last_take_ms >= SLOT_WAIT_MS;
 }
 
 bool spawn_busy(void)
 {
-	int64_t oldest;
+	int64_t now;
 
 	if (!shared.on)
 		return false;
 	if (shared.held)
 		return true;
-	if (any_free(&oldest) || util_now_ms() - oldest >= SLOT_WAIT_MS)
+	if (find_free() || all_busy_since(now = util_now_ms()))
 		return false;
 	shared.held = true;
+	shared.held_ms = now;
 	return true;
 }
 
 struct start_slot *slots_take(struct plan *plan)
 {
-	struct start_slot *slot = NULL;
+	struct start_slot *slot;
 
 	if (!shared.on)
 		return NULL;
-	for (unsigned k = 0; k < START_SLOTS && !slot; k++) {
-		struct start_slot *s = &shared.slot[(shared.next + k) % START_SLOTS];
-
-		if (slot_free(s))
-			slot = s;
-	}
+	slot = find_free();
 	if (!slot) {
 		log_debug("spawn: %d children still on their way to exec: starting by fork",
 			  START_SLOTS);
@@ -235,7 +235,7 @@ struct start_slot *slots_take(struct plan *plan)
 	slot_release(slot, true);
 	shared.next = (unsigned)(slot - shared.slot + 1) % START_SLOTS;
 	shared.taken++;
-	slot->taken_ms = util_now_ms();
+	shared.last_take_ms = util_now_ms();
 	if (slot_take_fds(slot, plan) < 0) {
 		log_warn("spawn: descriptors of a start slot");
 		plan->fd.out = plan->out_pipe[1];
@@ -249,14 +249,27 @@ struct start_slot *slots_take(struct plan *plan)
 #define TRIM_AFTER 4
 #define COLLECT_AGAIN_MS 5
 #define COLLECT_AGAIN_MAX_MS 1000
-/* How soon to look again while a start waits for a slot. */
+/* While a start waits for a slot, pmtr looks again HELD_AGAIN_MS after it was
+ * put off (for half the slots), then HELD_BATCH_MS after (for any): each look
+ * and each walk of the pending jobs costs a look at every job. */
 #define HELD_AGAIN_MS 1
+#define HELD_BATCH_MS 4
+
+static int64_t held_look_again(int64_t now)
+{
+	if (now < shared.held_ms + HELD_AGAIN_MS)
+		return shared.held_ms + HELD_AGAIN_MS;
+	if (now < shared.held_ms + HELD_BATCH_MS)
+		return shared.held_ms + HELD_BATCH_MS;
+	return shared.last_take_ms + SLOT_WAIT_MS;
+}
 
 int64_t spawn_collect(bool *starts_due)
 {
 	static int64_t again_ms = COLLECT_AGAIN_MS;
-	bool all_free = true, some_free = false, released = false;
-	int64_t oldest = INT64_MAX, now;
+	bool all_free = true, released = false;
+	unsigned n_free = 0;
+	int64_t now;
 
 	*starts_due = false;
 	for (unsigned i = 0; i < START_SLOTS && shared.on; i++) {
@@ -264,33 +277,30 @@ int64_t spawn_collect(bool *starts_due)
 
 		if (!slot_free(slot)) {
 			all_free = false;
-			if (slot->taken_ms < oldest)
-				oldest = slot->taken_ms;
 			continue;
 		}
-		some_free = true;
+		n_free++;
 		if (slot->plan || slot->fds_taken) {
 			slot_release(slot, false);
 			released = true;
 		}
 	}
 	now = shared.held || !all_free ? util_now_ms() : 0;
-	if (shared.held && (some_free || now - oldest >= SLOT_WAIT_MS)) {
+	/* Put-off starts go on in batches: once half the slots are free, or one is
+	 * and a start has waited HELD_BATCH_MS; or by fork. */
+	if (shared.held && (n_free >= START_SLOTS / 2 || all_busy_since(now) ||
+			    (n_free && now - shared.held_ms >= HELD_BATCH_MS))) {
 		shared.held = false;
 		*starts_due = true;
 	}
 	/* No event tells pmtr of an exec: look again soon while a child is on its
-	 * way, less and less often while none gets there (stuck before exec), but
-	 * soon again while a start waits for a slot, and when starts go on by fork. */
+	 * way, less and less often while none gets there (stuck before exec). */
 	if (!all_free) {
 		if (released)
 			again_ms = COLLECT_AGAIN_MS;
 		else if (again_ms < COLLECT_AGAIN_MAX_MS)
 			again_ms *= 2;
-		if (!shared.held)
-			return now + again_ms;
-		return oldest + SLOT_WAIT_MS < now + HELD_AGAIN_MS ? oldest + SLOT_WAIT_MS :
-								     now + HELD_AGAIN_MS;
+		return shared.held ? held_look_again(now) : now + again_ms;
 	}
 	again_ms = COLLECT_AGAIN_MS;
 	/* Not while starts are due: they would fault the pages right back in. */
