@@ -57,7 +57,8 @@ assert_no_marked "pmtr stopped with a child stuck before exec: nothing left"
 
 # With every start slot held by a stuck child, pmtr's loop waits for none: the
 # jobs after them start by fork, and the control socket answers all along.
-# (pmtr used to wait up to 10 ms on a slot for each such start: 4 s here.)
+# (pmtr used to wait 10 ms on a slot for each such start: at least 4 s here;
+# a build with sanitizers takes about 1 s to fork the 400.)
 AFTER=400
 {
 	for ((i = 1; i <= STUCK; i++)); do
@@ -81,7 +82,7 @@ for ((k = 0; k < 400; k++)); do
 done
 [ "$(job_starts "c$AFTER")" -ge 1 ] || fail "job c$AFTER did not start (a burst with $STUCK stuck children)"
 say "pmtrctl status: $calls calls during the burst, the slowest $worst ms"
-[ "$worst" -lt 2000 ] || fail "pmtrctl status took $worst ms during the burst: pmtr's loop was held up"
+[ "$worst" -lt 2500 ] || fail "pmtrctl status took $worst ms during the burst: pmtr's loop was held up"
 ok "with $STUCK children stuck before exec, $AFTER jobs after them start while pmtr answers its socket"
 wait_until 10 "job c$AFTER to exec /bin/sleep" grep -qx sleep "/proc/$(job_pid "c$AFTER")/comm"
 [ "$(grep -c "started job c" "$LOG")" = "$AFTER" ] || fail "not every job after the stuck ones started"
