@@ -233,6 +233,9 @@ void job_start(struct jobs *jobs, struct job *job)
 	char why[512];
 	int cgroup_fd, rc;
 
+	/* no free start slot yet: stays pending, started when one frees */
+	if (spawn_busy())
+		return;
 	if (!depends_present(job))
 		return;
 	job_hash_depends(job);

@@ -36,7 +36,8 @@ struct job *job_new(struct jobs *jobs, struct conf_job *conf);
 void job_free(struct jobs *jobs, struct job *job);
 /* A pending job whose gate is open (wait, after) starts: its dependency files
  * are there, its process is made, it goes starting or running (or waits to
- * restart when it cannot be made). */
+ * restart when it cannot be made); it stays pending while every start slot is
+ * taken (spawn_busy), to be started when one frees. */
 void job_start(struct jobs *jobs, struct job *job);
 /* The job with no process takes on the newest configuration it was given. */
 void job_adopt_next(struct job *job);

@@ -478,7 +478,7 @@ static int64_t boot_deadline(const struct jobs *jobs)
 
 static void run(struct pmtr *p)
 {
-	bool ready = false;
+	bool ready = false, starts_due;
 	int64_t ready_by = boot_deadline(&p->jobs);
 
 	for (;;) {
@@ -511,7 +511,11 @@ static void run(struct pmtr *p)
 		}
 		if (!ready && (!deadline || ready_by < deadline))
 			deadline = ready_by;
-		collect_at = spawn_collect();
+		collect_at = spawn_collect(&starts_due);
+		if (starts_due) {
+			p->jobs.need_advance = true;
+			continue;
+		}
 		if (collect_at && (!deadline || collect_at < deadline))
 			deadline = collect_at;
 		loop_set_deadline(&p->loop, deadline);

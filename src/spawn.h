@@ -1,4 +1,8 @@
 /* spawn.h: start a job's process by fork and exec in a clean execution context. SPDX-License-Identifier: MIT */
+/* Its units: spawn.c (this API), plan.c (what the child needs, computed in pmtr),
+ * slots.c (children that share pmtr's memory until exec; spawn_busy,
+ * spawn_collect, spawn_take_failure), child.c (every line run between clone and
+ * exec). */
 #ifndef PMTR_SPAWN_H
 #define PMTR_SPAWN_H
 
@@ -32,8 +36,8 @@ struct spawned {
 };
 
 /* Start job and return at once, while the child is on its way to exec: by a
- * clone that shares pmtr's memory where spawn_init found it works, by fork
- * otherwise. cgroup_fd, when not -1, is the job's cgroup directory: the child
+ * clone that shares pmtr's memory in a free start slot where spawn_init found
+ * it works, by fork otherwise (never waiting for a slot). cgroup_fd, when not -1, is the job's cgroup directory: the child
  * starts in it, or enters it before anything else. On success fills *out
  * (descriptors are close-on-exec and non-blocking) and returns 0. On a failure
  * before the child exists returns -1 and writes a reason such as
@@ -50,12 +54,21 @@ void spawn_init(void);
  * exec, and how (once). */
 bool spawn_take_failure(pid_t pid, struct spawn_report *report);
 
+/* Whether a job's start should be put off: every start slot holds a child on
+ * its way to exec, none for long enough that starts go on by fork. Once true,
+ * true until spawn_collect says starts are due, so that put-off starts keep
+ * their order. Cheap: ask before preparing a start. (Starts that keep no order,
+ * such as probes, need not ask: with no free slot, spawn_job forks.) */
+bool spawn_busy(void);
+
 /* Let go of what children that have exec'd held (their descriptors, so that
  * their pipes see their end; their plans), and once none is on its way, of the
- * memory a burst of starts used. Cheap: call it before each wait. Returns when
- * (CLOCK_MONOTONIC ms) to call it again, since no event tells of an exec: 0
- * once no child is on its way. */
-int64_t spawn_collect(void);
+ * memory a burst of starts used. Cheap: call it before each wait. Sets
+ * *starts_due when starts spawn_busy put off can be made now (a slot is free,
+ * or starts go on by fork): walk the pending jobs again before waiting. Returns
+ * when (CLOCK_MONOTONIC ms) to call it again, since no event tells of an exec:
+ * 0 once no child is on its way. */
+int64_t spawn_collect(bool *starts_due);
 
 /* The NOTIFY_SOCKET that jobs with "ready notify" get (notify_listen's name). */
 void spawn_set_notify_socket(const char *name);

@@ -4,7 +4,9 @@
 
 N=0
 
-# valid DESCRIPTION JOBS < FILE: -t exits 0 silently; -t -v counts JOBS jobs.
+# valid DESCRIPTION JOBS < FILE: -t exits 0 and says nothing but its warnings of
+# programs, directories and users that are not on this machine (preflight.sh
+# tests those); -t -v counts JOBS jobs.
 valid() {
 	local desc=$1 jobs=$2 f
 	N=$((N + 1))
@@ -12,7 +14,8 @@ valid() {
 	cat >"$f"
 	run_cmd 5 "$PMTR" -t -c "$f"
 	[ "$RC" = 0 ] || fail "$desc: -t exit status $RC, expected 0; stderr: $(head -c 2000 "$T/err")"
-	[ -s "$T/err" ] && fail "$desc: -t printed on stderr: $(head -c 2000 "$T/err")"
+	grep -v ': warning: job [^ ]*: \(cmd\|dir\|user\|group\) ' "$T/err" | grep -q . &&
+		fail "$desc: -t printed on stderr: $(head -c 2000 "$T/err")"
 	run_cmd 5 "$PMTR" -t -v -c "$f"
 	cat "$T/out" "$T/err" | grep -qxF "$f: $jobs jobs, configuration ok" ||
 		fail "$desc: -t -v did not say '$f: $jobs jobs, configuration ok': $(head -c 2000 "$T/out" "$T/err")"

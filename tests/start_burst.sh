@@ -1,7 +1,8 @@
 #!/bin/bash
-# start_burst.sh: pmtr does not wait for a child to exec before starting the next: a burst of jobs each gets its own output, and children stuck before exec (writing to a FIFO nobody reads) hold up no other job, then run once a reader comes, or go when pmtr stops. SPDX-License-Identifier: MIT
+# start_burst.sh: pmtr does not wait for a child to exec before starting the next: a burst of jobs each gets its own output, and children stuck before exec (writing to a FIFO nobody reads) hold up no other job nor pmtr's control socket, then run once a reader comes, or go when pmtr stops. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
+PMTRCTL=${PMTRCTL:-$(dirname "$PMTR")/pmtrctl}
 N=300
 STUCK=40	# more than pmtr's 32 start slots: the rest start by fork
 mkfifo "$T/fifo" || fail "mkfifo"
@@ -53,3 +54,38 @@ sleep 0.2
 [ "$(cat "/proc/$JOB_PID/comm" 2>/dev/null)" != sleep ] || fail "job s1 exec'd without a reader"
 stop_pmtr TERM 10
 assert_no_marked "pmtr stopped with a child stuck before exec: nothing left"
+
+# With every start slot held by a stuck child, pmtr's loop waits for none: the
+# jobs after them start by fork, and the control socket answers all along.
+# (pmtr used to wait 10 ms on a slot for each such start: at least 4 s here;
+# a build with sanitizers takes about 1 s to fork the 400.)
+AFTER=400
+{
+	for ((i = 1; i <= STUCK; i++)); do
+		printf 'job {\n  name s%d\n  cmd /bin/sleep 300\n  out %s\n}\n' "$i" "$T/fifo"
+	done
+	for ((i = 1; i <= AFTER; i++)); do
+		printf 'job {\n  name c%d\n  cmd /bin/sleep 300\n}\n' "$i"
+	done
+} | write_conf
+start_pmtr_raw -F -v -c "$CONF" -s "$T/sock"
+wait_for_file "$T/sock" 10
+worst=0 calls=0
+for ((k = 0; k < 400; k++)); do
+	t0=$(now_ms)
+	timeout -k 2 20 "$PMTRCTL" -s "$T/sock" status >"$T/status" 2>&1 || fail "pmtrctl status: $(head -c 300 "$T/status")"
+	took=$(($(now_ms) - t0))
+	calls=$((calls + 1))
+	[ "$took" -le "$worst" ] || worst=$took
+	[ "$(job_starts "c$AFTER")" -ge 1 ] && break
+	sleep 0.01
+done
+[ "$(job_starts "c$AFTER")" -ge 1 ] || fail "job c$AFTER did not start (a burst with $STUCK stuck children)"
+say "pmtrctl status: $calls calls during the burst, the slowest $worst ms"
+[ "$worst" -lt 2500 ] || fail "pmtrctl status took $worst ms during the burst: pmtr's loop was held up"
+ok "with $STUCK children stuck before exec, $AFTER jobs after them start while pmtr answers its socket"
+wait_until 10 "job c$AFTER to exec /bin/sleep" grep -qx sleep "/proc/$(job_pid "c$AFTER")/comm"
+[ "$(grep -c "started job c" "$LOG")" = "$AFTER" ] || fail "not every job after the stuck ones started"
+ok "the $AFTER jobs after the stuck ones run"
+stop_pmtr TERM 20
+assert_no_marked "pmtr stopped with $STUCK children stuck before exec: nothing left"
