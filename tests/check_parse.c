@@ -1733,10 +1733,10 @@ START_TEST(test_supervision_settings)
 	ck_assert(conf_job_same_process(a, b));
 	ck_assert(!conf_job_equal(a, b));
 	ck_assert(conf_job_supervision_differs(a, b, what, sizeof(what)));
-	ck_assert_str_eq(what, "stop signal SIGQUIT, stop timeout 5 sec, restart delay 2 sec, "
+	ck_assert_str_eq(what, "stop timeout 5 sec, stop signal SIGQUIT, restart delay 2 sec, "
 			 "bounce every 1 min 0 sec, order 3, once, wait, essential");
 	ck_assert(conf_job_supervision_differs(b, a, what, sizeof(what)));
-	ck_assert_str_eq(what, "stop signal SIGTERM, stop timeout 10 sec, restart delay 10 sec, "
+	ck_assert_str_eq(what, "stop timeout 10 sec, stop signal SIGTERM, restart delay 10 sec, "
 			 "bounce every off, order 0, no once, no wait, no essential");
 	ck_assert(!conf_job_supervision_differs(a, a, what, sizeof(what)));
 	ck_assert_str_eq(what, "");
