@@ -42,24 +42,11 @@ static struct job_ref *find_ref(struct job_ref *refs, size_t n, const char *name
 	return bsearch(&key, refs, n, sizeof(*refs), by_ref_name);
 }
 
-__attribute__((format(printf, 3, 4)))
-static void after_error(struct parser *p, const struct conf_job *job, const char *fmt, ...)
-{
-	char *text;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		p->oom = true;
-		return;
-	}
-	p->file = job->file ? job->file : p->main_file;
-	parser_error(p, CONF_MORE(job)->after_line, false, "job \"%s\": %s", job->name, text);
-	free(text);
-}
+/* An error at the job's first "after" line, in the file that holds the job. */
+#define after_error(p, job, fmt, ...) \
+	((p)->file = (job)->file ? (job)->file : (p)->main_file, \
+	 parser_error((p), CONF_MORE(job)->after_line, false, "job \"%s\": " fmt, (job)->name, \
+		      __VA_ARGS__))
 
 /* Prepend " -> name" (or just name, first) to the text that ends at *o. */
 static void prepend(char **o, const char *name, bool arrow)

@@ -602,7 +602,9 @@ bool conf_job_has_limits(const struct conf_job *job, unsigned *mask)
 	return *mask != 0;
 }
 
-char *conf_job_command(const struct conf_job *job)
+/* What write puts in a stream, as a malloc'd string; NULL on ENOMEM. */
+static char *written(void (*write)(FILE *f, const struct conf_job *job),
+		     const struct conf_job *job)
 {
 	char *text = NULL;
 	size_t len;
@@ -610,7 +612,7 @@ char *conf_job_command(const struct conf_job *job)
 
 	if (!f)
 		return NULL;
-	put_words(f, job->argv);
+	write(f, job);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
@@ -618,16 +620,20 @@ char *conf_job_command(const struct conf_job *job)
 	return text;
 }
 
-char *conf_job_text(const struct conf_job *job)
+static void write_command(FILE *f, const struct conf_job *job)
 {
-	char *text = NULL;
-	size_t len;
-	FILE *f = open_memstream(&text, &len);
+	put_words(f, job->argv);
+}
 
-	if (!f)
-		return NULL;
+char *conf_job_command(const struct conf_job *job)
+{
+	return written(write_command, job);
+}
+
+/* Every setting that is not what a job block has before its lines are read. */
+static void write_block(FILE *f, const struct conf_job *job)
+{
 	fputs("job {\n", f);
-	/* what a job block has before its lines need no line */
 	for (size_t i = 0; i < job_settings_count; i++) {
 		const struct setting *row = &job_settings[i];
 		const void *base = setting_base(row, job);
@@ -636,9 +642,9 @@ char *conf_job_text(const struct conf_job *job)
 			kinds[row->kind].text(f, row, base);
 	}
 	fputs("}\n", f);
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
+}
+
+char *conf_job_text(const struct conf_job *job)
+{
+	return written(write_block, job);
 }
