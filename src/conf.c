@@ -1,4 +1,4 @@
-/* conf.c: freeing and comparing parsed jobs (struct conf). SPDX-License-Identifier: MIT */
+/* conf.c: freeing, comparing and writing back parsed jobs, row by row of the settings table. SPDX-License-Identifier: MIT */
 #include "config.h"
 
 #include <stdarg.h>
@@ -7,17 +7,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "settings.h"
 #include "util.h"
 #include "values.h"
-
-static void free_strv(char **v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 static size_t strv_len(char *const *v)
 {
@@ -26,59 +18,6 @@ static size_t strv_len(char *const *v)
 	while (v && v[n])
 		n++;
 	return n;
-}
-
-const struct conf_job_more conf_job_more_defaults = {
-	.ready = CONF_READY_STARTED,
-	.ready_timeout_ms = CONF_DEFAULT_READY_TIMEOUT_MS,
-	.check_every_ms = CONF_DEFAULT_CHECK_EVERY_MS,
-	.check_timeout_ms = CONF_DEFAULT_CHECK_TIMEOUT_MS,
-	.check_retries = CONF_DEFAULT_CHECK_RETRIES,
-};
-
-void conf_job_more_free(struct conf_job_more *more)
-{
-	if (!more)
-		return;
-	free(more->ready_host);
-	free(more->ready_argv);
-	free_strv(more->after, more->n_after);
-	free(more->check_argv);
-	free(more);
-}
-
-void conf_job_free(struct conf_job *job)
-{
-	if (!job)
-		return;
-	free(job->name);
-	free(job->argv);
-	free(job->dir);
-	free(job->in);
-	free(job->out);
-	free(job->err);
-	free(job->user);
-	free(job->group);
-	free(job->env_file);
-	free(job->file);
-	free_strv(job->env, job->n_env);
-	free_strv(job->depends, job->n_depends);
-	free(job->cpus);
-	free(job->ulimits);
-	conf_job_more_free(job->more);
-	free(job);
-}
-
-void conf_free(struct conf *conf)
-{
-	if (!conf)
-		return;
-	for (size_t i = 0; i < conf->n_jobs; i++)
-		conf_job_free(conf->jobs[i]);
-	free(conf->jobs);
-	free(conf->report_to);
-	free(conf->listen_on);
-	free(conf);
 }
 
 static bool str_eq(const char *a, const char *b)
@@ -98,45 +37,10 @@ static bool strv_eq(char *const *a, size_t na, char *const *b, size_t nb)
 	return true;
 }
 
-static bool same_ready(const struct conf_job_more *a, const struct conf_job_more *b)
-{
-	return a->ready == b->ready && str_eq(a->ready_host, b->ready_host) &&
-	       a->ready_port == b->ready_port &&
-	       strv_eq(a->ready_argv, strv_len(a->ready_argv), b->ready_argv, strv_len(b->ready_argv));
-}
+static bool is_default(const struct setting *row, const void *base);
 
-bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
-{
-	if (a == b)
-		return true;
-	if (!a || !b)
-		return false;
-	if (!str_eq(a->name, b->name) || !str_eq(a->dir, b->dir) ||
-	    !str_eq(a->in, b->in) || !str_eq(a->out, b->out) ||
-	    !str_eq(a->err, b->err) || !str_eq(a->user, b->user) ||
-	    !str_eq(a->group, b->group) || !str_eq(a->env_file, b->env_file) ||
-	    a->umask != b->umask)
-		return false;
-	if (!strv_eq(a->argv, strv_len(a->argv), b->argv, strv_len(b->argv)))
-		return false;
-	/* How readiness is seen is part of the run: NOTIFY_SOCKET, a probe. */
-	if (!same_ready(CONF_MORE(a), CONF_MORE(b)))
-		return false;
-	if (!strv_eq(a->env, a->n_env, b->env, b->n_env) ||
-	    !strv_eq(a->depends, a->n_depends, b->depends, b->n_depends))
-		return false;
-	if (a->has_nice != b->has_nice || (a->has_nice && a->nice != b->nice))
-		return false;
-	if (!a->cpus != !b->cpus || (a->cpus && !CPU_EQUAL(a->cpus, b->cpus)))
-		return false;
-	if (a->n_ulimits != b->n_ulimits)
-		return false;
-	for (size_t i = 0; i < a->n_ulimits; i++)
-		if (a->ulimits[i].resource != b->ulimits[i].resource ||
-		    a->ulimits[i].value != b->ulimits[i].value)
-			return false;
-	return true;
-}
+#define VALUE(type, row, base) (*(const __typeof__(type) *)SETTING_CFIELD(row, base))
+#define COUNT(row, base) (*(const size_t *)((const char *)(base) + (row)->count_at))
 
 __attribute__((format(printf, 3, 4)))
 static void append(char *buf, size_t len, const char *fmt, ...)
@@ -153,43 +57,6 @@ static void append(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + used, len - used, fmt, ap);
 	va_end(ap);
-}
-
-static void append_ms(char *buf, size_t len, const char *what, int64_t a, int64_t b,
-		      bool zero_is_off)
-{
-	char t[32];
-
-	if (a == b)
-		return;
-	if (zero_is_off && b == 0)
-		append(buf, len, "%s off", what);
-	else
-		append(buf, len, "%s %s", what, util_describe_ms(b, t, sizeof(t)));
-}
-
-static void append_flag(char *buf, size_t len, const char *what, bool a, bool b)
-{
-	if (a != b)
-		append(buf, len, "%s%s", b ? "" : "no ", what);
-}
-
-bool conf_job_limits_differ(const struct conf_job *ja, const struct conf_job *jb)
-{
-	const struct conf_job_more *a = CONF_MORE(ja), *b = CONF_MORE(jb);
-
-	return a->memory_max != b->memory_max || a->memory_high != b->memory_high ||
-	       a->pids_max != b->pids_max || a->cpu_max_percent != b->cpu_max_percent ||
-	       a->cpu_weight != b->cpu_weight;
-}
-
-bool conf_job_has_limits(const struct conf_job *j, unsigned *mask)
-{
-	const struct conf_job_more *job = CONF_MORE(j);
-
-	*mask = (job->memory_max || job->memory_high ? 1u : 0) | (job->pids_max ? 2u : 0) |
-		(job->cpu_max_percent || job->cpu_weight ? 4u : 0);
-	return *mask != 0;
 }
 
 const char *conf_size_text(uint64_t bytes, char *buf, size_t len)
@@ -212,159 +79,169 @@ const char *conf_size_text(uint64_t bytes, char *buf, size_t len)
 	return buf;
 }
 
-/* One limit of the "applied ..." line: its new value, or "none" once unset. */
-static void append_limit(char *buf, size_t len, const char *what, uint64_t a, uint64_t b,
-			 bool size)
+/* ---- each kind: equal, the "applied" words, the text, freeing ---- */
+
+/* Of two values of a row, a the old and b the new (base pointers: the job or its
+ * conf_job_more). */
+struct kind_ops {
+	bool (*equal)(const struct setting *row, const void *a, const void *b);
+	void (*describe)(char *buf, size_t len, const struct setting *row, const void *a,
+			 const void *b);
+	void (*text)(FILE *f, const struct setting *row, const void *base);
+	void (*release)(const struct setting *row, void *base);
+};
+
+static bool equal_string(const struct setting *row, const void *a, const void *b)
 {
+	return str_eq(VALUE(char *, row, a), VALUE(char *, row, b));
+}
+
+static bool is_set(const struct setting *row, const void *base)
+{
+	return !row->optional || *(const bool *)((const char *)base + row->set_at);
+}
+
+static bool equal_scalar(const struct setting *row, const void *a, const void *b)
+{
+	if (is_set(row, a) != is_set(row, b))
+		return false;
+	return !is_set(row, a) ||
+	       memcmp(SETTING_CFIELD(row, a), SETTING_CFIELD(row, b), row->size) == 0;
+}
+
+static bool equal_argv(const struct setting *row, const void *a, const void *b)
+{
+	char *const *va = VALUE(char **, row, a), *const *vb = VALUE(char **, row, b);
+
+	return strv_eq(va, strv_len(va), vb, strv_len(vb));
+}
+
+static bool equal_list(const struct setting *row, const void *a, const void *b)
+{
+	return strv_eq(VALUE(char **, row, a), COUNT(row, a), VALUE(char **, row, b),
+		       COUNT(row, b));
+}
+
+static bool equal_cpus(const struct setting *row, const void *a, const void *b)
+{
+	const cpu_set_t *ca = VALUE(cpu_set_t *, row, a), *cb = VALUE(cpu_set_t *, row, b);
+
+	return !ca == !cb && (!ca || CPU_EQUAL(ca, cb));
+}
+
+static bool equal_ulimits(const struct setting *row, const void *a, const void *b)
+{
+	const struct conf_rlimit *ua = VALUE(struct conf_rlimit *, row, a);
+	const struct conf_rlimit *ub = VALUE(struct conf_rlimit *, row, b);
+
+	if (COUNT(row, a) != COUNT(row, b))
+		return false;
+	for (size_t i = 0; i < COUNT(row, a); i++)
+		if (ua[i].resource != ub[i].resource || ua[i].value != ub[i].value)
+			return false;
+	return true;
+}
+
+static bool equal_ready_notify(const struct setting *row, const void *a, const void *b)
+{
+	(void)row;
+	return (((const struct conf_job_more *)a)->ready == CONF_READY_NOTIFY) ==
+	       (((const struct conf_job_more *)b)->ready == CONF_READY_NOTIFY);
+}
+
+static bool equal_ready_tcp(const struct setting *row, const void *a, const void *b)
+{
+	const struct conf_job_more *ma = a, *mb = b;
+
+	(void)row;
+	return str_eq(ma->ready_host, mb->ready_host) && ma->ready_port == mb->ready_port;
+}
+
+static bool equal_check(const struct setting *row, const void *a, const void *b)
+{
+	const struct conf_job_more *ma = a, *mb = b;
+
+	return equal_argv(row, a, b) && ma->check_every_ms == mb->check_every_ms &&
+	       ma->check_timeout_ms == mb->check_timeout_ms &&
+	       ma->check_retries == mb->check_retries;
+}
+
+static void describe_duration(char *buf, size_t len, const struct setting *row,
+			      const void *a, const void *b)
+{
+	int64_t ms = VALUE(int64_t, row, b);
 	char t[32];
 
-	if (a == b)
-		return;
-	if (!b)
-		append(buf, len, "%s none", what);
-	else if (size)
-		append(buf, len, "%s %s", what, conf_size_text(b, t, sizeof(t)));
-	else if (b == CONF_LIMIT_INFINITY)
-		append(buf, len, "%s infinity", what);
+	(void)a;
+	if (row->kind == SK_POSITIVE_DURATION && ms == 0)
+		append(buf, len, "%s off", row->display);
 	else
-		append(buf, len, "%s %llu", what, (unsigned long long)b);
+		append(buf, len, "%s %s", row->display, util_describe_ms(ms, t, sizeof(t)));
 }
 
-static bool same_check(const struct conf_job_more *a, const struct conf_job_more *b)
-{
-	return strv_eq(a->check_argv, strv_len(a->check_argv), b->check_argv,
-		       strv_len(b->check_argv)) &&
-	       a->check_every_ms == b->check_every_ms &&
-	       a->check_timeout_ms == b->check_timeout_ms && a->check_retries == b->check_retries;
-}
-
-/* The settings of conf_job_more that pmtr alone uses, for the "applied" line. */
-static void describe_more(char *buf, size_t len, const struct conf_job_more *a,
-			  const struct conf_job_more *b)
-{
-	append_ms(buf, len, "ready timeout", a->ready_timeout_ms, b->ready_timeout_ms, false);
-	if (!strv_eq(a->after, a->n_after, b->after, b->n_after))
-		append(buf, len, "after%s", b->n_after ? "" : " none");
-	if (!same_check(a, b))
-		append(buf, len, "check%s", b->check_argv ? "" : " none");
-	append_limit(buf, len, "memory max", a->memory_max, b->memory_max, true);
-	append_limit(buf, len, "memory high", a->memory_high, b->memory_high, true);
-	append_limit(buf, len, "pids max", a->pids_max, b->pids_max, false);
-	if (a->cpu_max_percent != b->cpu_max_percent) {
-		if (!b->cpu_max_percent)
-			append(buf, len, "cpu max none");
-		else if (b->cpu_max_percent == CONF_CPU_INFINITY)
-			append(buf, len, "cpu max infinity");
-		else
-			append(buf, len, "cpu max %u%%", b->cpu_max_percent);
-	}
-	append_limit(buf, len, "cpu weight", a->cpu_weight, b->cpu_weight, false);
-}
-
-#define SWAP(a, b) do { __typeof__(a) swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
-
-bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
-				  char *buf, size_t len)
+static void describe_signal(char *buf, size_t len, const struct setting *row, const void *a,
+			    const void *b)
 {
 	char sig[32];
 
-	if (!len)
-		return false;
-	buf[0] = '\0';
-	if (a->stop_signal != b->stop_signal)
-		append(buf, len, "stop signal %s", util_signame(b->stop_signal, sig, sizeof(sig)));
-	append_ms(buf, len, "stop timeout", a->stop_timeout_ms, b->stop_timeout_ms, false);
-	append_ms(buf, len, "restart delay", a->restart_delay_ms, b->restart_delay_ms, false);
-	append_ms(buf, len, "bounce every", a->bounce_ms, b->bounce_ms, true);
-	if (a->order != b->order)
-		append(buf, len, "order %d", b->order);
-	append_flag(buf, len, "once", a->once, b->once);
-	append_flag(buf, len, "wait", a->wait, b->wait);
-	append_flag(buf, len, "essential", a->essential, b->essential);
-	describe_more(buf, len, CONF_MORE(a), CONF_MORE(b));
-	return buf[0] != '\0';
+	(void)a;
+	append(buf, len, "%s %s", row->display, util_signame(VALUE(int, row, b), sig, sizeof(sig)));
 }
 
-void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
+static void describe_int(char *buf, size_t len, const struct setting *row, const void *a,
+			 const void *b)
 {
-	/* moved, not copied, so that this cannot fail */
-	SWAP(dst->file, src->file);
-	/* the same process: the same ready form, so the whole of "more" may move */
-	SWAP(dst->more, src->more);
-	dst->stop_signal = src->stop_signal;
-	dst->stop_timeout_ms = src->stop_timeout_ms;
-	dst->restart_delay_ms = src->restart_delay_ms;
-	dst->bounce_ms = src->bounce_ms;
-	dst->order = src->order;
-	dst->once = src->once;
-	dst->wait = src->wait;
-	dst->essential = src->essential;
-	dst->disabled = src->disabled;
-	dst->line = src->line;
+	(void)a;
+	append(buf, len, "%s %d", row->display, VALUE(int, row, b));
 }
 
-static bool same_more(const struct conf_job_more *a, const struct conf_job_more *b)
+static void describe_flag(char *buf, size_t len, const struct setting *row, const void *a,
+			  const void *b)
 {
-	return a->ready_timeout_ms == b->ready_timeout_ms &&
-	       strv_eq(a->after, a->n_after, b->after, b->n_after) && same_check(a, b) &&
-	       a->memory_max == b->memory_max && a->memory_high == b->memory_high &&
-	       a->pids_max == b->pids_max && a->cpu_max_percent == b->cpu_max_percent &&
-	       a->cpu_weight == b->cpu_weight;
+	(void)a;
+	append(buf, len, "%s%s", VALUE(bool, row, b) ? "" : "no ", row->display);
 }
 
-bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
+/* A limit's new value, or "none" once unset. */
+static void describe_limit(char *buf, size_t len, const struct setting *row, const void *a,
+			   const void *b)
 {
-	if (a == b)
-		return true;
-	if (!conf_job_same_process(a, b))
-		return false;
-	return a->stop_signal == b->stop_signal && a->stop_timeout_ms == b->stop_timeout_ms &&
-	       a->restart_delay_ms == b->restart_delay_ms && a->bounce_ms == b->bounce_ms &&
-	       a->disabled == b->disabled && a->once == b->once && a->wait == b->wait &&
-	       a->essential == b->essential &&
-	       same_more(CONF_MORE(a), CONF_MORE(b));
+	uint64_t v = row->size == sizeof(uint32_t) ? VALUE(uint32_t, row, b) :
+		     VALUE(uint64_t, row, b);
+	char t[32];
+
+	(void)a;
+	if (!v)
+		append(buf, len, "%s none", row->display);
+	else if (row->kind == SK_SIZE)
+		append(buf, len, "%s %s", row->display, conf_size_text(v, t, sizeof(t)));
+	else if (row->kind == SK_PERCENT && v == CONF_CPU_INFINITY)
+		append(buf, len, "%s infinity", row->display);
+	else if (row->kind == SK_PERCENT)
+		append(buf, len, "%s %llu%%", row->display, (unsigned long long)v);
+	else if (v == CONF_LIMIT_INFINITY)
+		append(buf, len, "%s infinity", row->display);
+	else
+		append(buf, len, "%s %llu", row->display, (unsigned long long)v);
 }
+
+/* A setting with no value of its own to show: its name, "none" once unset. */
+static void describe_name(char *buf, size_t len, const struct setting *row, const void *a,
+			  const void *b)
+{
+	(void)a;
+	append(buf, len, "%s%s", row->display, is_default(row, b) ? " none" : "");
+}
+
+/* ---- text: a word as the configuration would take it ---- */
 
 static bool needs_quotes(const char *arg)
 {
 	return !*arg || strpbrk(arg, " \t\r\v\f\"\\#") != NULL;
 }
 
-char *conf_job_command(const struct conf_job *job)
-{
-	size_t len = 1;
-	char *text, *out;
-
-	for (char **arg = job->argv; *arg; arg++) {
-		len += strlen(*arg) * 2 + 3;	/* worst case: every byte escaped, quotes, blank */
-	}
-	text = malloc(len);
-	if (!text)
-		return NULL;
-	out = text;
-	for (char **arg = job->argv; *arg; arg++) {
-		bool quote = needs_quotes(*arg);
-
-		if (arg != job->argv)
-			*out++ = ' ';
-		if (quote)
-			*out++ = '"';
-		for (const char *c = *arg; *c; c++) {
-			if (quote && (*c == '"' || *c == '\\'))
-				*out++ = '\\';
-			*out++ = *c;
-		}
-		if (quote)
-			*out++ = '"';
-	}
-	*out = '\0';
-	return text;
-}
-
-/* ---- a job written back as a configuration block ---- */
-
-/* A word as the configuration would take it: in double quotes, with \" and \\,
- * when it holds anything that would split or end it. */
+/* In double quotes, with \" and \\, when it holds anything that would split or
+ * end it. */
 static void put_word(FILE *f, const char *w)
 {
 	if (!needs_quotes(w)) {
@@ -380,40 +257,90 @@ static void put_word(FILE *f, const char *w)
 	fputc('"', f);
 }
 
-static void put_line(FILE *f, const char *kw, const char *value)
+static void put_words(FILE *f, char *const *v)
 {
-	if (!value)
-		return;
-	fprintf(f, "  %s ", kw);
-	put_word(f, value);
-	fputc('\n', f);
-}
-
-static void put_words(FILE *f, const char *kw, char *const *v)
-{
-	if (!v)
-		return;
-	fprintf(f, "  %s", kw);
-	for (; *v; v++) {
-		fputc(' ', f);
-		put_word(f, *v);
+	for (char *const *w = v; *w; w++) {
+		if (w != v)
+			fputc(' ', f);
+		put_word(f, *w);
 	}
+}
+
+static void text_string(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s ", row->display);
+	put_word(f, VALUE(char *, row, base));
 	fputc('\n', f);
 }
 
-static void put_limit(FILE *f, const char *kw, uint64_t v)
+static void text_argv(FILE *f, const struct setting *row, const void *base)
 {
-	if (v == CONF_LIMIT_INFINITY)
-		fprintf(f, "  %s infinity\n", kw);
-	else if (v)
-		fprintf(f, "  %s %llu\n", kw, (unsigned long long)v);
+	fprintf(f, "  %s ", row->display);
+	put_words(f, VALUE(char **, row, base));
+	fputc('\n', f);
 }
 
-static void put_cpus(FILE *f, const cpu_set_t *cpus)
+static void text_list(FILE *f, const struct setting *row, const void *base)
 {
+	for (size_t i = 0; i < COUNT(row, base); i++) {
+		fprintf(f, "  %s ", row->display);
+		put_word(f, VALUE(char **, row, base)[i]);
+		fputc('\n', f);
+	}
+}
+
+static void text_umask(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s %03o\n", row->display, (unsigned)VALUE(mode_t, row, base));
+}
+
+static void text_int(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s %d\n", row->display, VALUE(int, row, base));
+}
+
+static void text_u32(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s %u\n", row->display, VALUE(uint32_t, row, base));
+}
+
+static void text_duration(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s %lldms\n", row->display, (long long)VALUE(int64_t, row, base));
+}
+
+static void text_flag(FILE *f, const struct setting *row, const void *base)
+{
+	if (VALUE(bool, row, base))
+		fprintf(f, "  %s\n", row->display);
+}
+
+static void text_limit(FILE *f, const struct setting *row, const void *base)
+{
+	uint64_t v = VALUE(uint64_t, row, base);
+
+	if (v == CONF_LIMIT_INFINITY)
+		fprintf(f, "  %s infinity\n", row->display);
+	else if (v)
+		fprintf(f, "  %s %llu\n", row->display, (unsigned long long)v);
+}
+
+static void text_percent(FILE *f, const struct setting *row, const void *base)
+{
+	uint32_t v = VALUE(uint32_t, row, base);
+
+	if (v == CONF_CPU_INFINITY)
+		fprintf(f, "  %s infinity\n", row->display);
+	else if (v)
+		fprintf(f, "  %s %u%%\n", row->display, v);
+}
+
+static void text_cpus(FILE *f, const struct setting *row, const void *base)
+{
+	const cpu_set_t *cpus = VALUE(cpu_set_t *, row, base);
 	const char *sep = "";
 
-	fputs("  cpu ", f);
+	fprintf(f, "  %s ", row->display);
 	for (int c = 0; c < CPU_SETSIZE; c++) {
 		int end = c;
 
@@ -428,111 +355,296 @@ static void put_cpus(FILE *f, const cpu_set_t *cpus)
 	fputc('\n', f);
 }
 
-static void put_ulimits(FILE *f, const struct conf_job *job)
+static void text_ulimits(FILE *f, const struct setting *row, const void *base)
 {
 	static const char flags[] = "cdefilmnqrstuv";
+	const struct conf_rlimit *u = VALUE(struct conf_rlimit *, row, base);
 
-	for (size_t i = 0; i < job->n_ulimits; i++) {
+	for (size_t i = 0; i < COUNT(row, base); i++) {
 		for (const char *fl = flags; *fl; fl++) {
-			if (parse_ulimit_flag(*fl) != job->ulimits[i].resource)
+			if (parse_ulimit_flag(*fl) != u[i].resource)
 				continue;
-			if (job->ulimits[i].value == RLIM_INFINITY)
-				fprintf(f, "  ulimit -%c infinity\n", *fl);
+			if (u[i].value == RLIM_INFINITY)
+				fprintf(f, "  %s -%c infinity\n", row->display, *fl);
 			else
-				fprintf(f, "  ulimit -%c %llu\n", *fl,
-					(unsigned long long)job->ulimits[i].value);
+				fprintf(f, "  %s -%c %llu\n", row->display, *fl,
+					(unsigned long long)u[i].value);
 		}
 	}
 }
 
-static void put_more(FILE *f, const struct conf_job_more *m)
+/* depends { FILE ... } and after NAME ...: the whole list on one line */
+static void text_block(FILE *f, const struct setting *row, const void *base)
 {
+	bool braces = row->kind == SK_DEPENDS;
+
+	fprintf(f, "  %s%s", row->display, braces ? " {" : "");
+	for (size_t i = 0; i < COUNT(row, base); i++) {
+		fputc(' ', f);
+		put_word(f, VALUE(char **, row, base)[i]);
+	}
+	fputs(braces ? " }\n" : "\n", f);
+}
+
+static void text_ready(FILE *f, const struct setting *row, const void *base)
+{
+	const struct conf_job_more *m = base;
+
 	if (m->ready == CONF_READY_NOTIFY)
-		fputs("  ready notify\n", f);
+		fprintf(f, "  %s\n", row->display);
 	else if (m->ready == CONF_READY_TCP)
-		fprintf(f, strchr(m->ready_host, ':') ? "  ready tcp [%s]:%d\n" : "  ready tcp %s:%d\n",
-			m->ready_host, m->ready_port);
-	else if (m->ready == CONF_READY_CMD)
-		put_words(f, "ready cmd", m->ready_argv);
-	fprintf(f, "  ready timeout %lldms\n", (long long)m->ready_timeout_ms);
-	if (m->n_after) {
-		fputs("  after", f);
-		for (size_t i = 0; i < m->n_after; i++)
-			fprintf(f, " %s", m->after[i]);
-		fputc('\n', f);
-	}
-	if (m->check_argv) {
-		fprintf(f, "  check every %lldms timeout %lldms retries %u cmd",
-			(long long)m->check_every_ms, (long long)m->check_timeout_ms,
-			m->check_retries);
-		for (char *const *v = m->check_argv; *v; v++) {
-			fputc(' ', f);
-			put_word(f, *v);
-		}
-		fputc('\n', f);
-	}
-	put_limit(f, "memory max", m->memory_max);
-	put_limit(f, "memory high", m->memory_high);
-	put_limit(f, "pids max", m->pids_max);
-	if (m->cpu_max_percent == CONF_CPU_INFINITY)
-		fputs("  cpu max infinity\n", f);
-	else if (m->cpu_max_percent)
-		fprintf(f, "  cpu max %u%%\n", m->cpu_max_percent);
-	if (m->cpu_weight)
-		fprintf(f, "  cpu weight %u\n", m->cpu_weight);
+		fprintf(f, strchr(m->ready_host, ':') ? "  %s [%s]:%d\n" : "  %s %s:%d\n",
+			row->display, m->ready_host, m->ready_port);
 }
 
-char *conf_job_text(const struct conf_job *job)
+static void text_check(FILE *f, const struct setting *row, const void *base)
 {
-	char *text = NULL, *cmd = conf_job_command(job);
-	size_t len;
-	FILE *f;
+	const struct conf_job_more *m = base;
 
-	if (!cmd)
-		return NULL;
-	f = open_memstream(&text, &len);
-	if (!f) {
-		free(cmd);
-		return NULL;
+	fprintf(f, "  %s every %lldms timeout %lldms retries %u cmd ", row->display,
+		(long long)m->check_every_ms, (long long)m->check_timeout_ms, m->check_retries);
+	put_words(f, m->check_argv);
+	fputc('\n', f);
+}
+
+static void release_pointer(const struct setting *row, void *base)
+{
+	free(*(void **)SETTING_FIELD(row, base));
+}
+
+static void release_list(const struct setting *row, void *base)
+{
+	char **v = *(char ***)SETTING_FIELD(row, base);
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < COUNT(row, base); i++)
+		free(v[i]);
+	free(v);
+}
+
+static const struct kind_ops kinds[SK_COUNT] = {
+	[SK_PATH] = { equal_string, describe_name, text_string, release_pointer },
+	[SK_PATH_OR_SYSLOG] = { equal_string, describe_name, text_string, release_pointer },
+	[SK_STRING] = { equal_string, describe_name, text_string, release_pointer },
+	[SK_UMASK] = { equal_scalar, describe_name, text_umask, NULL },
+	[SK_INT] = { equal_scalar, describe_int, text_int, NULL },
+	[SK_U32] = { equal_scalar, describe_limit, text_u32, NULL },
+	[SK_DURATION] = { equal_scalar, describe_duration, text_duration, NULL },
+	[SK_POSITIVE_DURATION] = { equal_scalar, describe_duration, text_duration, NULL },
+	[SK_SIGNAL] = { equal_scalar, describe_signal, text_int, NULL },
+	[SK_FLAG] = { equal_scalar, describe_flag, text_flag, NULL },
+	[SK_SIZE] = { equal_scalar, describe_limit, text_limit, NULL },
+	[SK_COUNT_LIMIT] = { equal_scalar, describe_limit, text_limit, NULL },
+	[SK_PERCENT] = { equal_scalar, describe_limit, text_percent, NULL },
+	[SK_NAME] = { equal_string, describe_name, text_string, release_pointer },
+	[SK_CMD] = { equal_argv, describe_name, text_argv, release_pointer },
+	[SK_ENV] = { equal_list, describe_name, text_list, release_list },
+	[SK_CPUS] = { equal_cpus, describe_name, text_cpus, release_pointer },
+	[SK_ULIMIT] = { equal_ulimits, describe_name, text_ulimits, release_pointer },
+	[SK_DEPENDS] = { equal_list, describe_name, text_block, release_list },
+	[SK_READY_NOTIFY] = { equal_ready_notify, describe_name, text_ready, NULL },
+	[SK_READY_TCP] = { equal_ready_tcp, describe_name, text_ready, release_pointer },
+	[SK_READY_CMD] = { equal_argv, describe_name, text_argv, release_pointer },
+	[SK_AFTER] = { equal_list, describe_name, text_block, release_list },
+	[SK_CHECK] = { equal_check, describe_name, text_check, release_pointer },
+};
+
+/* ---- the API, by walking the table ---- */
+
+static bool row_equal(const struct setting *row, const struct conf_job *a,
+		      const struct conf_job *b)
+{
+	return kinds[row->kind].equal(row, setting_base(row, a), setting_base(row, b));
+}
+
+static bool is_default(const struct setting *row, const void *base)
+{
+	const void *def = row->in_more ? (const void *)&conf_job_more_defaults :
+			  (const void *)&conf_job_defaults;
+
+	return kinds[row->kind].equal(row, base, def);
+}
+
+static void release_rows(void *base, bool in_more)
+{
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+
+		if (row->in_more == in_more && kinds[row->kind].release)
+			kinds[row->kind].release(row, base);
 	}
-	fprintf(f, "job {\n  name %s\n  cmd %s\n", job->name, cmd);
-	free(cmd);
-	put_line(f, "dir", job->dir);
-	put_line(f, "in", job->in);
-	put_line(f, "out", job->out);
-	put_line(f, "err", job->err);
-	for (size_t i = 0; i < job->n_env; i++)
-		put_line(f, "env", job->env[i]);
-	put_line(f, "env file", job->env_file);
-	put_line(f, "user", job->user);
-	put_line(f, "group", job->group);
-	fprintf(f, "  umask %03o\n", (unsigned)job->umask);
-	if (job->has_nice)
-		fprintf(f, "  nice %d\n", job->nice);
-	if (job->cpus)
-		put_cpus(f, job->cpus);
-	put_ulimits(f, job);
-	if (job->n_depends) {
-		fputs("  depends {", f);
-		for (size_t i = 0; i < job->n_depends; i++) {
-			fputc(' ', f);
-			put_word(f, job->depends[i]);
-		}
-		fputs(" }\n", f);
+}
+
+void conf_job_more_free(struct conf_job_more *more)
+{
+	if (!more)
+		return;
+	release_rows(more, true);
+	free(more);
+}
+
+void conf_job_free(struct conf_job *job)
+{
+	if (!job)
+		return;
+	release_rows(job, false);
+	free(job->file);
+	conf_job_more_free(job->more);
+	free(job);
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->n_jobs; i++)
+		conf_job_free(conf->jobs[i]);
+	free(conf->jobs);
+	free(conf->report_to);
+	free(conf->listen_on);
+	free(conf);
+}
+
+bool conf_job_same_process(const struct conf_job *a, const struct conf_job *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	for (size_t i = 0; i < job_settings_count; i++)
+		if (job_settings[i].class == SC_PROCESS && !row_equal(&job_settings[i], a, b))
+			return false;
+	return true;
+}
+
+bool conf_job_equal(const struct conf_job *a, const struct conf_job *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b)
+		return false;
+	for (size_t i = 0; i < job_settings_count; i++)
+		if (!job_settings[i].not_compared && !row_equal(&job_settings[i], a, b))
+			return false;
+	return true;
+}
+
+size_t conf_job_differences(const struct conf_job *a, const struct conf_job *b, char *buf,
+			    size_t len)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < job_settings_count; i++) {
+		if (row_equal(&job_settings[i], a, b))
+			continue;
+		n++;
+		if (len)
+			append(buf, len, "%s", job_settings[i].display);
 	}
-	if (job->bounce_ms)
-		fprintf(f, "  bounce every %lldms\n", (long long)job->bounce_ms);
-	fprintf(f, "  stop timeout %lldms\n  stop signal %d\n  restart delay %lldms\n",
-		(long long)job->stop_timeout_ms, job->stop_signal,
-		(long long)job->restart_delay_ms);
-	fprintf(f, "  order %d\n%s%s%s%s", job->order, job->disabled ? "  disable\n" : "",
-		job->wait ? "  wait\n" : "", job->once ? "  once\n" : "",
-		job->essential ? "  essential\n" : "");
-	put_more(f, CONF_MORE(job));
-	fputs("}\n", f);
+	return n;
+}
+
+bool conf_job_supervision_differs(const struct conf_job *a, const struct conf_job *b,
+				  char *buf, size_t len)
+{
+	if (!len)
+		return false;
+	buf[0] = '\0';
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+
+		if (row->class == SC_PROCESS || row->not_described || row_equal(row, a, b))
+			continue;
+		kinds[row->kind].describe(buf, len, row, setting_base(row, a), setting_base(row, b));
+	}
+	return buf[0] != '\0';
+}
+
+#define SWAP(a, b) do { __typeof__(a) swap_tmp = (a); (a) = (b); (b) = swap_tmp; } while (0)
+
+void conf_job_take_supervision(struct conf_job *dst, struct conf_job *src)
+{
+	/* moved, not copied, so that this cannot fail */
+	SWAP(dst->file, src->file);
+	/* the same process: the same ready form, so the whole of "more" may move */
+	SWAP(dst->more, src->more);
+	/* Copied, not swapped: a job being restarted takes the same src twice (its
+	 * running and its next configuration). These are values, never pointers. */
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+
+		if (row->class != SC_PROCESS && !row->in_more)
+			memcpy(SETTING_FIELD(row, dst), SETTING_CFIELD(row, src), row->size);
+	}
+	dst->line = src->line;
+}
+
+bool conf_job_limits_differ(const struct conf_job *a, const struct conf_job *b)
+{
+	for (size_t i = 0; i < job_settings_count; i++)
+		if (job_settings[i].class == SC_LIMIT && !row_equal(&job_settings[i], a, b))
+			return true;
+	return false;
+}
+
+bool conf_job_has_limits(const struct conf_job *job, unsigned *mask)
+{
+	*mask = 0;
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+
+		if (row->class == SC_LIMIT && !is_default(row, setting_base(row, job)))
+			*mask |= row->controllers;
+	}
+	return *mask != 0;
+}
+
+/* What write puts in a stream, as a malloc'd string; NULL on ENOMEM. */
+static char *written(void (*write)(FILE *f, const struct conf_job *job),
+		     const struct conf_job *job)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	write(f, job);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;
 	}
 	return text;
+}
+
+static void write_command(FILE *f, const struct conf_job *job)
+{
+	put_words(f, job->argv);
+}
+
+char *conf_job_command(const struct conf_job *job)
+{
+	return written(write_command, job);
+}
+
+/* Every setting that is not what a job block has before its lines are read. */
+static void write_block(FILE *f, const struct conf_job *job)
+{
+	fputs("job {\n", f);
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+		const void *base = setting_base(row, job);
+
+		if (!is_default(row, base))
+			kinds[row->kind].text(f, row, base);
+	}
+	fputs("}\n", f);
+}
+
+char *conf_job_text(const struct conf_job *job)
+{
+	return written(write_block, job);
 }

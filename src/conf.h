@@ -133,6 +133,12 @@ const char *conf_size_text(uint64_t bytes, char *buf, size_t len);
  * (line, file) and their order. */
 bool conf_job_equal(const struct conf_job *a, const struct conf_job *b);
 
+/* The keywords of the settings in which a and b differ, order included, in the
+ * order of the settings table, in buf: "cmd, env, stop timeout" (cut to len).
+ * Returns how many differ; 0 when the jobs are equal and in the same order. */
+size_t conf_job_differences(const struct conf_job *a, const struct conf_job *b, char *buf,
+			    size_t len);
+
 /* The job as a configuration block that parses back to an equal job (where it
  * is written, file and line, aside): what a pmtr hands to the binary it
  * executes on an upgrade. malloc'd; NULL on ENOMEM. */

@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "parse.h"
+#include "settings.h"
 #include "util.h"
 #include "values.h"
 #include "check_run.h"
@@ -1510,6 +1511,129 @@ START_TEST(test_job_text_round_trip)
 }
 END_TEST
 
+/* ---- every row of the settings table ---- */
+
+/* A value of each kind that no job has before its lines are read. A kind added
+ * to settings.h without one here is a -Wswitch warning, an error in CI. */
+static const char *example_of(enum setting_kind kind)
+{
+	switch (kind) {
+	case SK_PATH:
+	case SK_PATH_OR_SYSLOG: return "/srv/x";
+	case SK_STRING: return "someone";
+	case SK_UMASK: return "077";
+	case SK_INT:
+	case SK_U32: return "3";
+	case SK_DURATION:
+	case SK_POSITIVE_DURATION: return "7s";
+	case SK_SIGNAL: return "QUIT";
+	case SK_FLAG:
+	case SK_READY_NOTIFY: return "";
+	case SK_SIZE: return "64M";
+	case SK_COUNT_LIMIT: return "10";
+	case SK_PERCENT: return "50%";
+	case SK_NAME: return "other";
+	case SK_CMD: return "/bin/x \"a b\"";
+	case SK_ENV: return "A=\"b c\"";
+	case SK_CPUS: return "0,2-3";
+	case SK_ULIMIT: return "-n 5 -c infinity";
+	case SK_DEPENDS: return "{ /f \"/g h\" }";
+	case SK_READY_TCP: return "[::1]:8080";
+	case SK_READY_CMD: return "/bin/ready -q";
+	case SK_AFTER: return "b";
+	case SK_CHECK: return "every 5s retries 2 cmd /bin/probe x";
+	case SK_COUNT: break;
+	}
+	return NULL;
+}
+
+#define JOB_B "job {\n  name b\n  cmd /bin/true\n}\n"
+
+/* Job "t" (or "other"), with one setting of the table given, next to a job "b". */
+static struct conf *with_setting(const struct setting *row)
+{
+	const char *value = example_of(row->kind);
+	char text[512];
+
+	ck_assert_msg(value != NULL, "no example value for %s", row->display);
+	snprintf(text, sizeof(text), "job {\n%s%s  %s%s%s%s%s\n}\n" JOB_B,
+		 row->kind == SK_NAME ? "" : "  name t\n",
+		 row->kind == SK_CMD ? "" : "  cmd /bin/true\n", row->word,
+		 row->second ? " " : "", row->second ? row->second : "", *value ? " " : "", value);
+	return ok(text);
+}
+
+static struct conf_job *not_b(struct conf *c)
+{
+	ck_assert_uint_eq(c->n_jobs, 2);
+	return strcmp(c->jobs[0]->name, "b") != 0 ? c->jobs[0] : c->jobs[1];
+}
+
+/* Each setting, set: differs from the plain job, is classified as its row says,
+ * is taken over live when it is not a process setting, and written back as
+ * text parses to the same job. */
+START_TEST(test_every_setting)
+{
+	for (size_t i = 0; i < job_settings_count; i++) {
+		const struct setting *row = &job_settings[i];
+		bool process = row->class == SC_PROCESS, limit = row->class == SC_LIMIT;
+		struct conf *plain = ok("job {\n  name t\n  cmd /bin/true\n}\n" JOB_B);
+		struct conf *c = with_setting(row), *again = with_setting(row);
+		struct conf_job *p = not_b(plain), *v = not_b(c);
+		char what[256];
+		unsigned mask;
+
+		ck_assert_msg(conf_job_equal(p, v) == row->not_compared, "%s: equal", row->display);
+		ck_assert_msg(conf_job_equal(v, p) == row->not_compared, "%s: equal", row->display);
+		ck_assert_msg(conf_job_same_process(p, v) == !process, "%s: same process",
+			      row->display);
+		ck_assert_msg(conf_job_supervision_differs(p, v, what, sizeof(what)) ==
+			      (!process && !row->not_described), "%s: applied \"%s\"", row->display,
+			      what);
+		ck_assert_msg(process || row->not_described || strncmp(what, row->display,
+			      strlen(row->display)) == 0, "%s: applied \"%s\"", row->display, what);
+		ck_assert_msg(conf_job_limits_differ(p, v) == limit, "%s: limits", row->display);
+		ck_assert_msg(conf_job_has_limits(v, &mask) == limit && mask == row->controllers,
+			      "%s: has limits %#x", row->display, mask);
+		ck_assert_uint_eq(conf_job_differences(p, v, what, sizeof(what)), 1);
+		ck_assert_str_eq(what, row->display);
+		round_trip(c);
+		if (!process) {
+			/* take-over copies values of struct conf_job: none may be a pointer */
+			ck_assert_msg(row->in_more || row->size <= sizeof(int64_t), "%s", row->display);
+			conf_job_take_supervision(p, v);
+			ck_assert_uint_eq(conf_job_differences(p, not_b(again), what, sizeof(what)), 0);
+		}
+		conf_free(plain);
+		conf_free(c);
+		conf_free(again);
+	}
+}
+END_TEST
+
+START_TEST(test_differences)
+{
+	struct conf_job *a = job_from("name t\ncmd /bin/true\nstop timeout 3\n");
+	struct conf_job *b = job_from("name t\ncmd /bin/false\nenv A=1\nstop timeout 3\n");
+	struct conf_job *c = job_from("name t\ncmd /bin/true\nenv A=1\nready notify\nonce\n");
+	char what[64];
+
+	ck_assert_uint_eq(conf_job_differences(a, b, what, sizeof(what)), 2);
+	ck_assert_str_eq(what, "cmd, env");
+	ck_assert_uint_eq(conf_job_differences(a, c, what, sizeof(what)), 4);
+	ck_assert_str_eq(what, "env, ready notify, stop timeout, once");
+	ck_assert_uint_eq(conf_job_differences(a, a, what, sizeof(what)), 0);
+	ck_assert_str_eq(what, "");
+	/* cut, never overrun; the count is still whole */
+	ck_assert_uint_eq(conf_job_differences(a, c, what, 10), 4);
+	ck_assert_uint_lt(strlen(what), 10);
+	ck_assert_uint_eq(conf_job_differences(a, c, NULL, 0), 4);
+	conf_job_free(a);
+	conf_job_free(b);
+	conf_job_free(c);
+}
+END_TEST
+
 
 START_TEST(test_after_graph)
 {
@@ -1733,10 +1857,10 @@ START_TEST(test_supervision_settings)
 	ck_assert(conf_job_same_process(a, b));
 	ck_assert(!conf_job_equal(a, b));
 	ck_assert(conf_job_supervision_differs(a, b, what, sizeof(what)));
-	ck_assert_str_eq(what, "stop signal SIGQUIT, stop timeout 5 sec, restart delay 2 sec, "
+	ck_assert_str_eq(what, "stop timeout 5 sec, stop signal SIGQUIT, restart delay 2 sec, "
 			 "bounce every 1 min 0 sec, order 3, once, wait, essential");
 	ck_assert(conf_job_supervision_differs(b, a, what, sizeof(what)));
-	ck_assert_str_eq(what, "stop signal SIGTERM, stop timeout 10 sec, restart delay 10 sec, "
+	ck_assert_str_eq(what, "stop timeout 10 sec, stop signal SIGTERM, restart delay 10 sec, "
 			 "bounce every off, order 0, no once, no wait, no essential");
 	ck_assert(!conf_job_supervision_differs(a, a, what, sizeof(what)));
 	ck_assert_str_eq(what, "");
@@ -2134,6 +2258,8 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_resource_limits);
 	tcase_add_test(tc, test_limits_live);
 	tcase_add_test(tc, test_job_text_round_trip);
+	tcase_add_test(tc, test_every_setting);
+	tcase_add_test(tc, test_differences);
 	tcase_add_test(tc, test_umask_group_env_file);
 	suite_add_tcase(s, tc);
 
