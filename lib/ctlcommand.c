@@ -8,24 +8,39 @@
 
 #define BOTH (CTL_ON_WIRE | CTL_ON_COMMAND_LINE)
 
+/* Read-only commands leave .mutates false; a command without a number leaves
+ * .number CTL_NUMBER_NONE; .options 0: none. */
 static const struct ctl_command_info commands[] = {
-	{ "status", CTL_STATUS, BOTH, false, CTL_NAMES_ANY, CTL_NUMBER_NONE,
-	  CTL_OPT_JSON | CTL_OPT_LONG },
-	{ "start", CTL_START, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_NONE, 0 },
-	{ "stop", CTL_STOP, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_NONE, 0 },
-	{ "restart", CTL_RESTART, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_NONE, 0 },
-	{ "enable", CTL_ENABLE, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_NONE, 0 },
-	{ "disable", CTL_DISABLE, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_NONE, 0 },
-	{ "reload", CTL_RELOAD, BOTH, true, CTL_NAMES_NONE, CTL_NUMBER_NONE, 0 },
-	{ "logs", CTL_LOGS, BOTH, false, CTL_NAMES_SOME, CTL_NUMBER_LINES,
-	  CTL_OPT_FOLLOW | CTL_OPT_LINES },
-	{ "follow", CTL_FOLLOW, CTL_ON_WIRE, false, CTL_NAMES_SOME, CTL_NUMBER_LINES, 0 },
-	{ "signal", CTL_SIGNAL, BOTH, true, CTL_NAMES_SOME, CTL_NUMBER_SIGNAL, CTL_OPT_SIGNAL },
-	{ "details", CTL_DETAILS, CTL_ON_WIRE, false, CTL_NAMES_ANY, CTL_NUMBER_NONE, 0 },
-	{ "reexec", CTL_REEXEC, BOTH, true, CTL_NAMES_NONE, CTL_NUMBER_NONE, 0 },
+	{ .name = "status", .wire = CTL_STATUS, .where = BOTH, .names = CTL_NAMES_ANY,
+	  .options = CTL_OPT_JSON | CTL_OPT_LONG, .since = 1 },
+	{ .name = "start", .wire = CTL_START, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .since = 1 },
+	{ .name = "stop", .wire = CTL_STOP, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .since = 1 },
+	{ .name = "restart", .wire = CTL_RESTART, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .since = 1 },
+	{ .name = "enable", .wire = CTL_ENABLE, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .since = 1 },
+	{ .name = "disable", .wire = CTL_DISABLE, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .since = 1 },
+	{ .name = "reload", .wire = CTL_RELOAD, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_NONE, .since = 1 },
+	{ .name = "logs", .wire = CTL_LOGS, .where = BOTH, .names = CTL_NAMES_SOME,
+	  .number = CTL_NUMBER_LINES, .options = CTL_OPT_FOLLOW | CTL_OPT_LINES, .since = 2 },
+	/* logs -f */
+	{ .name = "follow", .wire = CTL_FOLLOW, .where = CTL_ON_WIRE, .names = CTL_NAMES_SOME,
+	  .number = CTL_NUMBER_LINES, .since = 2 },
+	{ .name = "signal", .wire = CTL_SIGNAL, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_SOME, .number = CTL_NUMBER_SIGNAL, .options = CTL_OPT_SIGNAL,
+	  .since = 2 },
+	/* status -l, status --json */
+	{ .name = "details", .wire = CTL_DETAILS, .where = CTL_ON_WIRE, .names = CTL_NAMES_ANY,
+	  .since = 2 },
+	{ .name = "reexec", .wire = CTL_REEXEC, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_NONE, .since = 2 },
 	/* pmtrctl's own: status asked again until the jobs are ready */
-	{ "wait", CTL_STATUS, CTL_ON_COMMAND_LINE, false, CTL_NAMES_ANY, CTL_NUMBER_NONE,
-	  CTL_OPT_TIMEOUT },
+	{ .name = "wait", .wire = CTL_STATUS, .where = CTL_ON_COMMAND_LINE,
+	  .names = CTL_NAMES_ANY, .options = CTL_OPT_TIMEOUT, .since = 1 },
 };
 
 const struct ctl_command_info *ctl_command_find(const char *word, unsigned where)

@@ -63,6 +63,7 @@ struct ctl_command_info {
 	enum ctl_names names;
 	enum ctl_number number;
 	unsigned options;		/* CTL_OPT_* */
+	int since;			/* the protocol version that brought it */
 };
 
 /* The row of the command called word where (CTL_ON_*) says; NULL when there is

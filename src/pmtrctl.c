@@ -31,9 +31,9 @@ static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 
 	if (rc == EXIT_OK && (req->command == CTL_STATUS || req->command == CTL_DETAILS)) {
 		if (json) {
-			print_json(jobs.v, jobs.n);
-		} else if (print_table(jobs.v, jobs.n, usage) < 0) {
-			complain("%s", strerror(ENOMEM));
+			out_json(jobs.v, jobs.n);
+		} else if (out_table(jobs.v, jobs.n, usage) < 0) {
+			out_complain("%s", strerror(ENOMEM));
 			rc = EXIT_USAGE;
 		}
 	}
@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 
 	/* A table of 1000 jobs goes out in a few writes, not one per line. */
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
-	rc = pmtrctl_parse_args(argc, argv, &args);
+	rc = args_parse(argc, argv, &args);
 	if (rc != 0) {
 		free(args.req.names);
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 	rc = run(&args);
 	free(args.req.names);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		complain("cannot write the output: %s", strerror(errno));
+		out_complain("cannot write the output: %s", strerror(errno));
 		if (rc == EXIT_OK)
 			rc = EXIT_USAGE;
 	}

@@ -73,8 +73,8 @@ static int parse_wait_time(const char *text, int64_t *ms)
 
 	if (util_parse_duration(text, WAIT_MAX_MS, ms) == 0)
 		return 0;
-	shown = printable(text);
-	complain("bad time \"%s\": a number of seconds, or with ms, s, m, h or d (500ms, 10s, 2m), at most 7d",
+	shown = out_printable(text);
+	out_complain("bad time \"%s\": a number of seconds, or with ms, s, m, h or d (500ms, 10s, 2m), at most 7d",
 		 shown ? shown : "?");
 	free(shown);
 	return -1;
@@ -86,9 +86,9 @@ static int parse_lines(const char *text, long *lines)
 	uint64_t v;
 
 	if (util_parse_u64(text, CTL_LINES_MAX, &v) < 0) {
-		char *shown = printable(text);
+		char *shown = out_printable(text);
 
-		complain("bad number of lines \"%s\": 0 to %d", shown ? shown : "?", CTL_LINES_MAX);
+		out_complain("bad number of lines \"%s\": 0 to %d", shown ? shown : "?", CTL_LINES_MAX);
 		free(shown);
 		return -1;
 	}
@@ -161,7 +161,7 @@ static int match_option(const struct option_spelling *o, int argc, char **argv, 
 		if (!o->value)
 			return 1;
 		if (*i + 1 == argc) {
-			complain("%s needs %s", arg, o->value);
+			out_complain("%s needs %s", arg, o->value);
 			return -1;
 		}
 		*value = argv[++*i];
@@ -203,9 +203,9 @@ static int take_signal(struct pmtrctl_args *args, const char *arg)
 	int sig = util_parse_signal(arg[0] == '-' && arg[1] ? arg + 1 : arg);
 
 	if (sig <= 0 || sig > CTL_SIGNAL_MAX) {
-		char *shown = printable(arg);
+		char *shown = out_printable(arg);
 
-		complain("bad signal \"%s\": a name such as HUP or SIGHUP, or a number",
+		out_complain("bad signal \"%s\": a name such as HUP or SIGHUP, or a number",
 			 shown ? shown : "?");
 		free(shown);
 		return -1;
@@ -217,13 +217,13 @@ static int take_signal(struct pmtrctl_args *args, const char *arg)
 /* Say that arg is not something the command takes. */
 static void say_not_taken(const char *arg, bool option, const char *command)
 {
-	char *shown = printable(arg);
+	char *shown = out_printable(arg);
 
 	if (option)
-		complain("unknown option \"%s\" for %s (a job name starting with \"-\" goes after \"--\")",
+		out_complain("unknown option \"%s\" for %s (a job name starting with \"-\" goes after \"--\")",
 			 shown ? shown : "?", command);
 	else
-		complain("bad job name \"%s\": 1 to 128 letters, digits or .-_@:+",
+		out_complain("bad job name \"%s\": 1 to 128 letters, digits or .-_@:+",
 			 shown ? shown : "?");
 	free(shown);
 }
@@ -259,7 +259,7 @@ static int parse_command_words(struct pmtrctl_args *args, int first, int argc, c
 		args->req.names[args->req.n_names++] = argv[i];
 	}
 	if (signal_wanted) {
-		complain("signal needs a signal and a job (pmtrctl signal HUP web)");
+		out_complain("signal needs a signal and a job (pmtrctl signal HUP web)");
 		return -1;
 	}
 	return 0;
@@ -290,20 +290,20 @@ static int parse_global_options(int argc, char **argv, struct pmtrctl_args *args
 			printf("pmtrctl %s\n", PACKAGE_VERSION);
 			return 1;
 		case ':':
-			complain("option -%c needs an argument (see pmtrctl -h)", optopt);
+			out_complain("option -%c needs an argument (see pmtrctl -h)", optopt);
 			return -1;
 		default:
 			if (optopt)
-				complain("unknown option -%c (see pmtrctl -h)", optopt);
+				out_complain("unknown option -%c (see pmtrctl -h)", optopt);
 			else
-				complain("unknown option %s (see pmtrctl -h)", argv[optind - 1]);
+				out_complain("unknown option %s (see pmtrctl -h)", argv[optind - 1]);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int pmtrctl_parse_args(int argc, char **argv, struct pmtrctl_args *args)
+int args_parse(int argc, char **argv, struct pmtrctl_args *args)
 {
 	int rc;
 
@@ -318,18 +318,18 @@ int pmtrctl_parse_args(int argc, char **argv, struct pmtrctl_args *args)
 	if (!args->socket)
 		args->socket = default_socket(args->socket_buf, sizeof(args->socket_buf));
 	if (!*args->socket) {
-		complain("-s needs a socket path");
+		out_complain("-s needs a socket path");
 		return -1;
 	}
 	if (optind >= argc) {
-		complain("no command given (see pmtrctl -h)");
+		out_complain("no command given (see pmtrctl -h)");
 		return -1;
 	}
 	args->command = ctl_command_find(argv[optind], CTL_ON_COMMAND_LINE);
 	if (!args->command) {
-		char *shown = printable(argv[optind]);
+		char *shown = out_printable(argv[optind]);
 
-		complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
+		out_complain("unknown command \"%s\" (see pmtrctl -h)", shown ? shown : "?");
 		free(shown);
 		return -1;
 	}
@@ -338,7 +338,7 @@ int pmtrctl_parse_args(int argc, char **argv, struct pmtrctl_args *args)
 	args->req.arg = args->command->number == CTL_NUMBER_LINES ? DEFAULT_LINES : 0;
 	args->req.names = calloc((size_t)argc, sizeof(*args->req.names));
 	if (!args->req.names) {
-		complain("%s", strerror(errno));
+		out_complain("%s", strerror(errno));
 		return -1;
 	}
 	return parse_command_words(args, optind + 1, argc, argv);

@@ -24,6 +24,6 @@ struct pmtrctl_args {
  * its row accepts: its options, up to "--", its leading signal, job names. 0: run
  * it; 1: nothing to run (-h or -V answered); -1: bad usage, said on stderr. Free
  * args->req.names afterwards in every case. */
-int pmtrctl_parse_args(int argc, char **argv, struct pmtrctl_args *args);
+int args_parse(int argc, char **argv, struct pmtrctl_args *args);
 
 #endif

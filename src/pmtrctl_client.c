@@ -105,7 +105,7 @@ static int buf_reserve(struct buf *b, size_t more)
 	return 0;
 }
 
-void stream_restart(struct stream *st)
+void client_stream_restart(struct stream *st)
 {
 	st->version = 0;
 	st->ok = st->endless = false;
@@ -122,15 +122,15 @@ static int server_error(const char *path, char *rest)
 	/* A kind this client does not know: the daemon could not do it. */
 	status = kind < 0 ? ctl_error_exit_status(CTL_ERR_REFUSED) :
 			    ctl_error_exit_status((enum ctl_error)kind);
-	text = printable(msg && *msg ? msg : rest);
+	text = out_printable(msg && *msg ? msg : rest);
 	if (!text) {
-		complain("%s: %s", path, strerror(errno));
+		out_complain("%s: %s", path, strerror(errno));
 		return status;
 	}
 	if (msg && *msg)
-		complain("%s", text);
+		out_complain("%s", text);
 	else
-		complain("%s: the daemon gave a \"%s\" error", path, text);
+		out_complain("%s: the daemon gave a \"%s\" error", path, text);
 	free(text);
 	return status;
 }
@@ -147,7 +147,7 @@ static int stream_head(struct stream *st, char *line)
 	if (!st->version) {
 		st->version = ctl_parse_hello(line, strlen(line));
 		if (st->version < 0) {
-			complain("%s: not a pmtr control socket (no hello)", st->path);
+			out_complain("%s: not a pmtr control socket (no hello)", st->path);
 			return EXIT_UNREACHABLE;
 		}
 		return EXIT_OK;
@@ -157,7 +157,7 @@ static int stream_head(struct stream *st, char *line)
 	if (strncmp(line, "error ", 6) == 0)
 		return server_error(st->path, line + 6);
 	if (st->version != CTL_VERSION || strcmp(line, "ok") != 0) {
-		complain("%s: malformed answer from the daemon", st->path);
+		out_complain("%s: malformed answer from the daemon", st->path);
 		return EXIT_UNREACHABLE;
 	}
 	st->ok = true;
@@ -174,7 +174,7 @@ static int stream_lines(struct stream *st, struct buf *reply)
 	while (rc == EXIT_OK && (nl = memchr(start, '\n', (size_t)(end - start)))) {
 		*nl = '\0';
 		if (memchr(start, '\0', (size_t)(nl - start))) {
-			complain("%s: malformed answer from the daemon", st->path);
+			out_complain("%s: malformed answer from the daemon", st->path);
 			return EXIT_UNREACHABLE;
 		}
 		rc = st->ok ? st->line_cb(st, start) : stream_head(st, start);
@@ -197,13 +197,13 @@ static int connect_to(const char *path, const struct stream *stream, int *rc)
 
 	*rc = EXIT_UNREACHABLE;
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		complain("cannot connect to %s: %s", path, strerror(ENAMETOOLONG));
+		out_complain("cannot connect to %s: %s", path, strerror(ENAMETOOLONG));
 		return -1;
 	}
 	memcpy(sa.sun_path, path, strlen(path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		complain("socket: %s", strerror(errno));
+		out_complain("socket: %s", strerror(errno));
 		return -1;
 	}
 	/* A daemon whose backlog is full makes connect wait: at most the time limit. */
@@ -212,14 +212,14 @@ static int connect_to(const char *path, const struct stream *stream, int *rc)
 		if (stream && stream->resumed && (errno == ECONNREFUSED || errno == ENOENT))
 			*rc = DAEMON_GONE;	/* pmtr stopped: the follow ends as it would have */
 		else if (errno == EAGAIN || errno == EINPROGRESS)
-			complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
+			out_complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
 		else
-			complain("cannot connect to %s: %s", path, strerror(errno));
+			out_complain("cannot connect to %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if (util_set_nonblock(fd) < 0) {
-		complain("%s: %s", path, strerror(errno));
+		out_complain("%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -257,7 +257,7 @@ static int receive_some(struct talk *t, int *rc)
 	ssize_t r;
 
 	if (buf_reserve(t->reply, 65536) < 0) {
-		complain("%s: reply too large: %s", t->path, strerror(errno));
+		out_complain("%s: reply too large: %s", t->path, strerror(errno));
 		return 0;
 	}
 	r = recv(t->fd, t->reply->data + t->reply->len, t->reply->cap - t->reply->len - 1, 0);
@@ -276,12 +276,12 @@ static int receive_some(struct talk *t, int *rc)
 	if (r == 0 || errno == ECONNRESET || errno == EPIPE) {
 		*rc = t->answered ? EXIT_OK : UNANSWERED;
 		if (t->stream && t->reply->len) {
-			complain("%s: incomplete or malformed answer", t->path);
+			out_complain("%s: incomplete or malformed answer", t->path);
 			*rc = EXIT_UNREACHABLE;
 		}
 		return 0;
 	}
-	complain("cannot read from %s: %s", t->path, strerror(errno));
+	out_complain("cannot read from %s: %s", t->path, strerror(errno));
 	return 0;
 }
 
@@ -324,11 +324,11 @@ static int exchange(const char *path, const char *request, struct buf *reply,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			complain("poll: %s", strerror(errno));
+			out_complain("poll: %s", strerror(errno));
 			break;
 		}
 		if (n == 0) {
-			complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
+			out_complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
 			break;
 		}
 		if (t.writing && (pfd.revents & (POLLOUT | POLLERR | POLLHUP)))
@@ -366,17 +366,17 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 
 	jobs->n = 0;
 	if (!reply->len) {
-		complain("%s: the daemon closed the connection without an answer", path);
+		out_complain("%s: the daemon closed the connection without an answer", path);
 		return EXIT_UNREACHABLE;
 	}
 	if (reply->data[reply->len - 1] != '\n' || memchr(reply->data, '\0', reply->len)) {
-		complain("%s: incomplete or malformed answer", path);
+		out_complain("%s: incomplete or malformed answer", path);
 		return EXIT_UNREACHABLE;
 	}
 	line = next_line(&pos, end);
 	version = ctl_parse_hello(line, strlen(line));
 	if (version < 0) {
-		complain("%s: not a pmtr control socket (no hello)", path);
+		out_complain("%s: not a pmtr control socket (no hello)", path);
 		return EXIT_UNREACHABLE;
 	}
 	line = next_line(&pos, end);
@@ -385,12 +385,12 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 	if (line && strncmp(line, "error ", 6) == 0)
 		return server_error(path, line + 6);
 	if (version != asked) {
-		complain("%s: the daemon speaks protocol version %d, not %d", path, version,
+		out_complain("%s: the daemon speaks protocol version %d, not %d", path, version,
 			 asked);
 		return EXIT_UNREACHABLE;
 	}
 	if (!line || strcmp(line, "ok") != 0) {
-		complain("%s: malformed answer from the daemon", path);
+		out_complain("%s: malformed answer from the daemon", path);
 		return EXIT_UNREACHABLE;
 	}
 	if (command == CTL_REEXEC) {
@@ -411,14 +411,14 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 			struct ctl_job_status *bigger = realloc(jobs->v, bigger_cap * sizeof(*bigger));
 
 			if (!bigger) {
-				complain("%s", strerror(errno));
+				out_complain("%s", strerror(errno));
 				return EXIT_UNREACHABLE;
 			}
 			jobs->v = bigger;
 			jobs->cap = bigger_cap;
 		}
 		if (ctl_parse_status(line, &jobs->v[jobs->n]) < 0) {
-			complain("%s: malformed status line from the daemon", path);
+			out_complain("%s: malformed status line from the daemon", path);
 			return EXIT_UNREACHABLE;
 		}
 		jobs->n++;
@@ -436,15 +436,15 @@ int client_request(const char *path, struct ctl_request *req, struct buf *reply,
 	for (;;) {
 		text = ctl_format_request(req);
 		if (!text) {
-			complain("%s", strerror(errno));
+			out_complain("%s", strerror(errno));
 			return EXIT_USAGE;
 		}
 		/* The daemon's own rules, checked here first: a bad request never leaves
 		 * this host. */
 		if (ctl_parse_request(text, strlen(text), &check, why, sizeof(why)) != 0) {
-			char *shown = printable(why);
+			char *shown = out_printable(why);
 
-			complain("%s", shown ? shown : why);
+			out_complain("%s", shown ? shown : why);
 			free(shown);
 			free(text);
 			return EXIT_USAGE;
@@ -458,11 +458,11 @@ int client_request(const char *path, struct ctl_request *req, struct buf *reply,
 			nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
 			reply->len = 0;
 			if (stream)
-				stream_restart(stream);
+				client_stream_restart(stream);
 			rc = exchange(path, text, reply, stream);
 		}
 		if (rc == UNANSWERED) {
-			complain("%s: the daemon closed the connection without an answer", path);
+			out_complain("%s: the daemon closed the connection without an answer", path);
 			rc = EXIT_UNREACHABLE;
 		}
 		free(text);
@@ -474,8 +474,8 @@ int client_request(const char *path, struct ctl_request *req, struct buf *reply,
 		 * details is status there, without the usage. */
 		if (req->command == CTL_DETAILS)
 			req->command = CTL_STATUS;
-		if (req->command > CTL_RELOAD) {
-			complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
+		if (ctl_command_info(req->command)->since > 1) {
+			out_complain("%s: this pmtr is older than pmtrctl (protocol version 1) and has no %s command",
 				 path, ctl_command_name(req->command));
 			return ctl_error_exit_status(CTL_ERR_REFUSED);
 		}

@@ -46,7 +46,7 @@ struct stream {
 };
 
 /* Ready to ask again for the same stream: no hello yet. */
-void stream_restart(struct stream *st);
+void client_stream_restart(struct stream *st);
 
 /* Send req to the socket at path and read its answer: whole into reply, the job
  * lines of status and details into *jobs; or line by line through stream (then

@@ -37,15 +37,15 @@ static int log_notice(struct follow *f, char *line)
 			*p++ = '\0';
 	}
 	if (n == 3 && strcmp(word[0], "missed") == 0 && ctl_valid_job_name(word[1])) {
-		complain("missed %s lines of job %s: reading too slowly", word[2], word[1]);
+		out_complain("missed %s lines of job %s: reading too slowly", word[2], word[1]);
 	} else if (n == 4 && strcmp(word[0], "output") == 0 && ctl_valid_job_name(word[1]) &&
 		   ctl_unescape(word[3]) == 0) {
-		make_printable(word[3], NULL);
-		complain("job %s writes its standard %s to %s, not to pmtr", word[1],
+		out_make_printable(word[3], NULL);
+		out_complain("job %s writes its standard %s to %s, not to pmtr", word[1],
 		     strcmp(word[2], "err") == 0 ? "error" : "output", word[3]);
 	} else if (n == 2 && strcmp(word[0], "end") == 0 && ctl_valid_job_name(word[1])) {
 		if (f->stream.command == CTL_FOLLOW)
-			complain("job %s left the configuration", word[1]);
+			out_complain("job %s left the configuration", word[1]);
 		for (size_t i = 0; f->req && i < f->req->n_names;) {
 			if (strcmp(f->req->names[i], word[1]) == 0)
 				f->req->names[i] = f->req->names[--f->req->n_names];
@@ -65,7 +65,7 @@ static int log_line_cb(struct stream *st, char *line)
 	if (strncmp(line, "line ", 5) != 0)
 		return log_notice(f, line);
 	if (ctl_parse_log_line(line, &l) < 0) {
-		complain("%s: malformed line of output from the daemon", st->path);
+		out_complain("%s: malformed line of output from the daemon", st->path);
 		return EXIT_UNREACHABLE;
 	}
 	if (f->skipping) {
@@ -77,7 +77,7 @@ static int log_line_cb(struct stream *st, char *line)
 		}
 		f->skipping = false;
 	}
-	print_log_line(&l);
+	out_log_line(&l);
 	if (l.time_ms != f->shown_ms)
 		f->shown_at_ms = 0;
 	f->shown_ms = l.time_ms;
@@ -109,7 +109,7 @@ int logs_show(const char *path, struct ctl_request *req)
 	       !client_interrupted()) {
 		/* not at once: a pmtr that keeps closing follows is not asked in a busy loop */
 		nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
-		stream_restart(&f.stream);
+		client_stream_restart(&f.stream);
 		f.stream.resumed = f.skipping = true;
 		f.skip_at_ms = f.shown_at_ms;
 		req->arg = CTL_LINES_MAX;

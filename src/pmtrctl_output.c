@@ -20,7 +20,7 @@
 #define STATUS_MAX_WIDTH 40
 #define STATUS_MIN_WIDTH 10
 
-void complain(const char *fmt, ...)
+void out_complain(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -63,7 +63,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-size_t make_printable(char *s, size_t *len)
+size_t out_make_printable(char *s, size_t *len)
 {
 	size_t n = strlen(s), w = 0;
 
@@ -87,12 +87,12 @@ size_t make_printable(char *s, size_t *len)
 	return w;
 }
 
-char *printable(const char *s)
+char *out_printable(const char *s)
 {
 	char *copy = util_strdup(s);
 
 	if (copy)
-		make_printable(copy, NULL);
+		out_make_printable(copy, NULL);
 	return copy;
 }
 
@@ -237,16 +237,16 @@ struct table_out {
 	char data[65536];
 };
 
-static void out_flush(struct table_out *o)
+static void table_flush(struct table_out *o)
 {
 	fwrite(o->data, 1, o->len, stdout);
 	o->len = 0;
 }
 
-static void out_put(struct table_out *o, const char *s, size_t n)
+static void table_put(struct table_out *o, const char *s, size_t n)
 {
 	if (o->len + n > sizeof(o->data))
-		out_flush(o);
+		table_flush(o);
 	if (n > sizeof(o->data)) {
 		fwrite(s, 1, n, stdout);
 		return;
@@ -255,7 +255,7 @@ static void out_put(struct table_out *o, const char *s, size_t n)
 	o->len += n;
 }
 
-static void out_pad(struct table_out *o, size_t width, size_t col_width)
+static void table_pad(struct table_out *o, size_t width, size_t col_width)
 {
 	static const char spaces[] = "                                ";
 
@@ -263,7 +263,7 @@ static void out_pad(struct table_out *o, size_t width, size_t col_width)
 		size_t n = col_width - width < sizeof(spaces) - 1 ? col_width - width :
 								    sizeof(spaces) - 1;
 
-		out_put(o, spaces, n);
+		table_put(o, spaces, n);
 		width += n;
 	}
 }
@@ -271,7 +271,7 @@ static void out_pad(struct table_out *o, size_t width, size_t col_width)
 static void set_cell(struct row *r, int c, char *text)
 {
 	r->cell[c] = text;
-	r->width[c] = make_printable(text, &r->len[c]);
+	r->width[c] = out_make_printable(text, &r->len[c]);
 }
 
 /* Row r from the status of a job. */
@@ -352,20 +352,20 @@ static void put_row(struct table_out *out, const struct table *t, struct row *r,
 			continue;
 		/* numbers to the right, words to the left */
 		if (c == C_PID || c == C_RESTARTS || c == C_MEMORY || c == C_CPU || c == C_PIDS) {
-			out_pad(out, r->width[c], t->col[c]);
-			out_put(out, r->cell[c], r->len[c]);
+			table_pad(out, r->width[c], t->col[c]);
+			table_put(out, r->cell[c], r->len[c]);
 		} else {
-			out_put(out, r->cell[c], r->len[c]);
-			out_pad(out, r->width[c], t->col[c]);
+			table_put(out, r->cell[c], r->len[c]);
+			table_pad(out, r->width[c], t->col[c]);
 		}
-		out_put(out, "  ", 2);
+		table_put(out, "  ", 2);
 	}
 	cut(r->cell[C_COMMAND], r->width[C_COMMAND], room);
-	out_put(out, r->cell[C_COMMAND], strlen(r->cell[C_COMMAND]));
-	out_put(out, "\n", 1);
+	table_put(out, r->cell[C_COMMAND], strlen(r->cell[C_COMMAND]));
+	table_put(out, "\n", 1);
 }
 
-int print_table(struct ctl_job_status *st, size_t n, bool usage)
+int out_table(struct ctl_job_status *st, size_t n, bool usage)
 {
 	struct table t = { .rows = calloc(n + 1, sizeof(*t.rows)), .n_rows = n + 1, .usage = usage };
 	struct table_out *out = malloc(sizeof(*out));
@@ -390,7 +390,7 @@ int print_table(struct ctl_job_status *st, size_t n, bool usage)
 	room = lay_out(&t);
 	for (size_t i = 0; i < t.n_rows; i++)
 		put_row(out, &t, &t.rows[i], room);
-	out_flush(out);
+	table_flush(out);
 	free(out);
 	free(t.rows);
 	return 0;
@@ -441,7 +441,7 @@ static void json_string_or_null(const char *s)
 		fputs("null", stdout);
 }
 
-void print_json(const struct ctl_job_status *st, size_t n)
+void out_json(const struct ctl_job_status *st, size_t n)
 {
 	fputs("{\"jobs\":[", stdout);
 	for (size_t i = 0; i < n; i++) {
@@ -481,7 +481,7 @@ void print_json(const struct ctl_job_status *st, size_t n)
 	fputs(n ? "\n]}\n" : "]}\n", stdout);
 }
 
-void print_log_line(const struct ctl_log_line *l)
+void out_log_line(const struct ctl_log_line *l)
 {
 	time_t secs = (time_t)(l->time_ms / 1000);
 	char stamp[32];

@@ -45,7 +45,7 @@ static void say_not_ready(const struct job_list *jobs, bool named, int64_t timeo
 	FILE *m = open_memstream(&msg, &size);
 
 	if (!m) {
-		complain("not ready");
+		out_complain("not ready");
 		return;
 	}
 	if (timeout_ms == 0)
@@ -59,8 +59,8 @@ static void say_not_ready(const struct job_list *jobs, bool named, int64_t timeo
 		const char *why;
 
 		/* The daemon's words, made safe for a terminal in place. */
-		make_printable(st->name, NULL);
-		make_printable(st->state, NULL);
+		out_make_printable(st->name, NULL);
+		out_make_printable(st->state, NULL);
 		why = waited_for(st, named) ? not_ready(st) : NULL;
 		if (!why)
 			continue;
@@ -74,9 +74,9 @@ static void say_not_ready(const struct job_list *jobs, bool named, int64_t timeo
 	if (more)
 		fprintf(m, " and %zu more", more);
 	if (fclose(m) == 0 && msg)
-		complain("%s", msg);
+		out_complain("%s", msg);
 	else
-		complain("not ready");
+		out_complain("not ready");
 	free(msg);
 }
 

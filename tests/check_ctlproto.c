@@ -151,6 +151,8 @@ START_TEST(command_table_rows)
 		ck_assert_int_eq(info->wire, c);
 		ck_assert_ptr_eq(ctl_command_find(info->name, CTL_ON_WIRE), info);
 		ck_assert_int_eq(info->mutates, ctl_command_mutates((enum ctl_command)c));
+		/* version 1 had status to reload */
+		ck_assert_int_eq(info->since, c <= CTL_RELOAD ? 1 : CTL_VERSION);
 	}
 	ck_assert_ptr_null(ctl_command_find("wait", CTL_ON_WIRE));
 	ck_assert_ptr_nonnull(ctl_command_find("wait", CTL_ON_COMMAND_LINE));
