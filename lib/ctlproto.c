@@ -22,21 +22,6 @@
 /* Digits of a version number we bother to read: more is not a version. */
 #define VERSION_DIGITS_MAX 9
 
-static const char *const command_names[] = {
-	[CTL_STATUS] = "status",
-	[CTL_START] = "start",
-	[CTL_STOP] = "stop",
-	[CTL_RESTART] = "restart",
-	[CTL_ENABLE] = "enable",
-	[CTL_DISABLE] = "disable",
-	[CTL_RELOAD] = "reload",
-	[CTL_LOGS] = "logs",
-	[CTL_FOLLOW] = "follow",
-	[CTL_SIGNAL] = "signal",
-	[CTL_DETAILS] = "details",
-	[CTL_REEXEC] = "reexec",
-};
-
 static const char *const error_names[] = {
 	[CTL_ERR_USAGE] = "usage",
 	[CTL_ERR_UNKNOWN] = "unknown",
@@ -48,29 +33,6 @@ static const int error_exit_status[] = {
 	[CTL_ERR_UNKNOWN] = 3,
 	[CTL_ERR_REFUSED] = 4,
 };
-
-int ctl_command_from_name(const char *word)
-{
-	if (!word)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(command_names); i++)
-		if (strcmp(command_names[i], word) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *ctl_command_name(enum ctl_command command)
-{
-	if ((unsigned)command >= ARRAY_SIZE(command_names))
-		return NULL;
-	return command_names[command];
-}
-
-bool ctl_command_mutates(enum ctl_command command)
-{
-	return (unsigned)command < ARRAY_SIZE(command_names) && command != CTL_STATUS &&
-	       command != CTL_LOGS && command != CTL_FOLLOW && command != CTL_DETAILS;
-}
 
 const char *ctl_error_name(enum ctl_error kind)
 {
@@ -322,27 +284,29 @@ static const char *next_word(const char **p, const char *end)
 
 static bool takes_arg(int command)
 {
-	return command == CTL_LOGS || command == CTL_FOLLOW || command == CTL_SIGNAL;
+	const struct ctl_command_info *info = ctl_command_info((enum ctl_command)command);
+
+	return info && info->number != CTL_NUMBER_NONE;
 }
 
-/* The number after logs, follow or signal: decimal, no sign, no leading zero. */
-static int parse_arg(int command, const char *w, size_t len, long *arg, char *why,
-		     size_t why_len)
+/* The number after the command: decimal, no sign, no leading zero, within the
+ * bounds of its kind. */
+static int parse_arg(const struct ctl_command_info *info, const char *w, size_t len,
+		     long *arg, char *why, size_t why_len)
 {
-	long max = command == CTL_SIGNAL ? 64 : CTL_LINES_MAX;
-	long min = command == CTL_SIGNAL ? 1 : 0;
+	const char *what = "number";
 	char shown_buf[48];
-	long v = 0;
+	long min = 0, max = 0, v = 0;
 	size_t i;
 
+	ctl_number_bounds(info->number, &min, &max, &what);
 	for (i = 0; i < len && i < 7; i++) {
 		if (w[i] < '0' || w[i] > '9' || (i == 0 && w[i] == '0' && len > 1))
 			break;
 		v = v * 10 + (w[i] - '0');
 	}
 	if (i != len || v < min || v > max) {
-		say_why(why, why_len, "bad %s \"%s\": a number from %ld to %ld",
-			command == CTL_SIGNAL ? "signal number" : "number of lines",
+		say_why(why, why_len, "bad %s \"%s\": a number from %ld to %ld", what,
 			shown(w, len, shown_buf, sizeof(shown_buf)), min, max);
 		return -1;
 	}
@@ -350,15 +314,113 @@ static int parse_arg(int command, const char *w, size_t len, long *arg, char *wh
 	return 0;
 }
 
+/* Whether the words after the command are what its row says: its number, then as
+ * many job names as it takes. */
+static int check_words(const struct ctl_command_info *info, size_t n_words, char *why,
+		       size_t why_len)
+{
+	long min, max;
+	const char *what;
+
+	if (ctl_number_bounds(info->number, &min, &max, &what)) {
+		if (n_words == 0) {
+			say_why(why, why_len, "%s needs a %s", info->name, what);
+			return -1;
+		}
+		n_words--;
+	}
+	if (info->names == CTL_NAMES_NONE && n_words) {
+		say_why(why, why_len, "%s takes no job names", info->name);
+		return -1;
+	}
+	if (info->names == CTL_NAMES_SOME && !n_words) {
+		say_why(why, why_len, "%s needs at least one job name", info->name);
+		return -1;
+	}
+	if (n_words > CTL_MAX_NAMES) {
+		say_why(why, why_len, "more than %d job names", CTL_MAX_NAMES);
+		return -1;
+	}
+	return 0;
+}
+
+/* The command word of a request line; NULL, and why, when no request is called so. */
+static const struct ctl_command_info *command_word(const char *w, size_t len, char *why,
+						   size_t why_len)
+{
+	const struct ctl_command_info *info = NULL;
+	char word[16], shown_buf[48];
+
+	if (len < sizeof(word)) {
+		memcpy(word, w, len);
+		word[len] = '\0';
+		info = ctl_command_find(word, CTL_ON_WIRE);
+	}
+	if (!info)
+		say_why(why, why_len, "unknown command \"%s\"",
+			shown(w, len, shown_buf, sizeof(shown_buf)));
+	return info;
+}
+
+/* The command line [line, end): words separated by spaces, the command, its number
+ * when its row says it has one, then job names. Fills req; 0, or -1 and why. */
+static int parse_command_line(const char *line, const char *end, struct ctl_request *req,
+			      char *why, size_t why_len)
+{
+	const struct ctl_command_info *info = NULL;
+	const char *p, *w;
+	size_t n_words = 0, first_name;
+	char shown_buf[48];
+
+	for (p = line; (w = next_word(&p, end));) {
+		size_t len = (size_t)(p - w);
+
+		if (n_words++ == 0) {
+			info = command_word(w, len, why, why_len);
+			if (!info)
+				return -1;
+		} else if (n_words == 2 && info->number != CTL_NUMBER_NONE) {
+			if (parse_arg(info, w, len, &req->arg, why, why_len) < 0)
+				return -1;
+		} else if (!valid_job_name(w, len)) {
+			say_why(why, why_len, "bad job name \"%s\": 1 to %d letters, digits or %s",
+				shown(w, len, shown_buf, sizeof(shown_buf)), JOB_NAME_MAX,
+				JOB_NAME_CHARS);
+			return -1;
+		}
+	}
+	if (n_words == 0) {
+		say_why(why, why_len, "no command");
+		return -1;
+	}
+	if (check_words(info, n_words - 1, why, why_len) < 0)
+		return -1;
+	req->command = info->wire;
+	first_name = info->number != CTL_NUMBER_NONE ? 2 : 1;
+	if (n_words > first_name) {
+		req->names = calloc(n_words - first_name, sizeof(*req->names));
+		if (!req->names)
+			goto nomem;
+	}
+	/* Second pass: the words are known to be good, keep the names. */
+	for (p = line, n_words = 0; (w = next_word(&p, end));) {
+		if (n_words++ >= first_name && add_name(req, w, (size_t)(p - w)) < 0)
+			goto nomem;
+	}
+	return 0;
+nomem:
+	ctl_request_free(req);
+	say_why(why, why_len, "out of memory");
+	errno = ENOMEM;
+	return -1;
+}
+
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *why, size_t why_len)
 {
-	const char *line, *end, *p, *nl, *w;
-	size_t hello_len, n_words = 0;
-	char shown_buf[48];
-	int command = -1, version = 0, rc;
-	long arg = 0;
-	bool has_arg;
+	const char *line, *end, *p, *nl;
+	size_t hello_len;
+	int version = 0, rc;
 
 	memset(req, 0, sizeof(*req));
 	if (why && why_len)
@@ -391,71 +453,14 @@ int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		say_why(why, why_len, "data after the command line");
 		return -1;
 	}
-
-	/* Words separated by spaces; the first is the command, the others job names. */
-	for (p = line; (w = next_word(&p, end));) {
-		if (n_words++ == 0) {
-			char word[16];
-
-			if ((size_t)(p - w) < sizeof(word)) {
-				memcpy(word, w, (size_t)(p - w));
-				word[p - w] = '\0';
-				command = ctl_command_from_name(word);
-			}
-			if (command < 0) {
-				say_why(why, why_len, "unknown command \"%s\"",
-					shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)));
-				return -1;
-			}
-		} else if (n_words == 2 && takes_arg(command)) {
-			if (parse_arg(command, w, (size_t)(p - w), &arg, why, why_len) < 0)
-				return -1;
-		} else if (!valid_job_name(w, (size_t)(p - w))) {
-			say_why(why, why_len, "bad job name \"%s\": 1 to %d letters, digits or %s",
-				shown(w, (size_t)(p - w), shown_buf, sizeof(shown_buf)),
-				JOB_NAME_MAX, JOB_NAME_CHARS);
-			return -1;
-		}
-	}
-	if (n_words == 0) {
-		say_why(why, why_len, "no command");
-		return -1;
-	}
-	n_words--;
-	has_arg = takes_arg(command);
-	if (has_arg && n_words == 0) {
-		say_why(why, why_len, "%s needs %s", ctl_command_name(command),
-			command == CTL_SIGNAL ? "a signal number" : "a number of lines");
-		return -1;
-	}
-	if (has_arg)
-		n_words--;
-	if ((command == CTL_RELOAD || command == CTL_REEXEC) && n_words) {
-		say_why(why, why_len, "%s takes no job names", ctl_command_name(command));
-		return -1;
-	}
-	if (command != CTL_STATUS && command != CTL_DETAILS && command != CTL_RELOAD &&
-	    command != CTL_REEXEC && !n_words) {
-		say_why(why, why_len, "%s needs at least one job name", ctl_command_name(command));
-		return -1;
-	}
-	if (n_words > CTL_MAX_NAMES) {
-		say_why(why, why_len, "more than %d job names", CTL_MAX_NAMES);
-		return -1;
-	}
-
 	req->version = version;
-	req->command = command;
-	req->arg = arg;
-	if (n_words) {
-		req->names = calloc(n_words, sizeof(*req->names));
-		if (!req->names)
-			goto nomem;
-	}
-	/* Second pass: the words are known to be good, keep the names. */
-	for (p = line, n_words = 0; (w = next_word(&p, end));) {
-		if (n_words++ >= (has_arg ? 2u : 1u) && add_name(req, w, (size_t)(p - w)) < 0)
-			goto nomem;
+	if (parse_command_line(line, end, req, why, why_len) < 0) {
+		int saved = errno;
+
+		ctl_request_free(req);
+		memset(req, 0, sizeof(*req));
+		errno = saved;
+		return -1;
 	}
 	return 0;
 
@@ -466,11 +471,6 @@ incomplete:
 		return -1;
 	}
 	return 1;
-nomem:
-	ctl_request_free(req);
-	say_why(why, why_len, "out of memory");
-	errno = ENOMEM;
-	return -1;
 }
 
 void ctl_request_free(struct ctl_request *req)

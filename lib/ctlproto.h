@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ctlcommand.h"
+
 /*
  * One request per connection, text lines ending in "\n" (doc/protocol.md):
  *   client: "pmtr-ctl 2\n" then "COMMAND [ARG] [JOB...]\n", then it may shut down
@@ -21,17 +23,6 @@
 #define CTL_HELLO "pmtr-ctl 2"
 #define CTL_REQUEST_MAX 4096		/* bytes, hello line included */
 #define CTL_MAX_NAMES 512
-#define CTL_LINES_MAX 100000		/* most lines logs and follow may ask for */
-
-enum ctl_command {
-	CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_ENABLE, CTL_DISABLE, CTL_RELOAD,
-	CTL_LOGS,			/* "logs LINES JOB...": the last lines of output */
-	CTL_FOLLOW,			/* "follow LINES JOB...": the same, then new ones */
-	CTL_SIGNAL,			/* "signal NUMBER JOB...": to each main process */
-	CTL_DETAILS,			/* "details [JOB...]": status and cgroup usage */
-	CTL_REEXEC,			/* "reexec": pmtr executes its binary anew, keeping
-					 * its jobs; the new one answers "version pmtr X" */
-};
 
 /* Error kinds on the wire, and pmtrctl's exit status for each. */
 enum ctl_error {
@@ -95,12 +86,6 @@ struct ctl_log_line {
  * not an absolute path or too long, with the reason in *why. */
 const char *ctl_user_socket(char *buf, size_t len, const char **why);
 
-/* "status" -> CTL_STATUS; -1 when unknown. And back (NULL when out of range). */
-int ctl_command_from_name(const char *word);
-const char *ctl_command_name(enum ctl_command command);
-/* Whether a command changes anything (and so needs a privileged peer). */
-bool ctl_command_mutates(enum ctl_command command);
-
 /* "usage", "unknown", "refused"; NULL when out of range. */
 const char *ctl_error_name(enum ctl_error kind);
 /* "unknown" -> CTL_ERR_UNKNOWN; -1 when not a kind. */
@@ -128,22 +113,23 @@ bool ctl_valid_job_name(const char *name);
 int ctl_parse_hello(const char *line, size_t len);
 
 /* Parse a whole request as received (len bytes; the hello line, then the command
- * line; anything after the command line's newline is an error). On success fills
- * *req (free with ctl_request_free) and returns 0; on failure returns -1 and writes a
- * one-line reason into why (what the server sends after "error usage"). Rejects:
- * missing or wrong hello, unsupported version ("unsupported protocol version 3"),
- * more than CTL_REQUEST_MAX bytes, NUL or control bytes, an unknown command, names on
- * reload, more than CTL_MAX_NAMES names, a name that is not a valid job name, a
- * command other than status and reload without a name, a missing or bad ARG (logs and
- * follow: 0 to CTL_LINES_MAX; signal: 1 to 64). A request without its final newline is incomplete: returns 1
- * (read more); a bad hello or a bad byte is refused as soon as it arrives, and an
- * incomplete request of CTL_REQUEST_MAX bytes or more is too long (-1). */
+ * line; anything after the command line's newline is an error), by the rules of the
+ * command's row (ctlcommand.h). On success fills *req (free with ctl_request_free)
+ * and returns 0; on failure returns -1 and writes a one-line reason into why (what
+ * the server sends after "error usage"). Rejects: missing or wrong hello,
+ * unsupported version ("unsupported protocol version 3"), more than CTL_REQUEST_MAX
+ * bytes, NUL or control bytes, an unknown command, names on a command that takes
+ * none, more than CTL_MAX_NAMES names, a name that is not a valid job name, no name
+ * where one is needed, a missing or bad number (logs and follow: 0 to CTL_LINES_MAX;
+ * signal: 1 to CTL_SIGNAL_MAX). A request without its final newline is incomplete:
+ * returns 1 (read more); a bad hello or a bad byte is refused as soon as it arrives,
+ * and an incomplete request of CTL_REQUEST_MAX bytes or more is too long (-1). */
 int ctl_parse_request(const char *buf, size_t len, struct ctl_request *req,
 		      char *why, size_t why_len);
 void ctl_request_free(struct ctl_request *req);
 
 /* The client's request bytes: hello of req->version + command line (with req->arg
- * for logs, follow and signal). malloc'd, NULL on error. */
+ * for a command that carries a number). malloc'd, NULL on error. */
 char *ctl_format_request(const struct ctl_request *req);
 
 /* One status body line (with its "\n") for a client of version, malloc'd; NULL on

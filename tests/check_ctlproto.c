@@ -140,6 +140,90 @@ START_TEST(command_names)
 }
 END_TEST
 
+/* Every request has its row, found by its name on the wire; pmtrctl's own command
+ * is not on the wire, and the requests that options ask for are not commands there. */
+START_TEST(command_table_rows)
+{
+	for (int c = CTL_STATUS; c <= CTL_REEXEC; c++) {
+		const struct ctl_command_info *info = ctl_command_info((enum ctl_command)c);
+
+		ck_assert_ptr_nonnull(info);
+		ck_assert_int_eq(info->wire, c);
+		ck_assert_ptr_eq(ctl_command_find(info->name, CTL_ON_WIRE), info);
+		ck_assert_int_eq(info->mutates, ctl_command_mutates((enum ctl_command)c));
+		/* version 1 had status to reload */
+		ck_assert_int_eq(info->since, c <= CTL_RELOAD ? 1 : CTL_VERSION);
+	}
+	ck_assert_ptr_null(ctl_command_find("wait", CTL_ON_WIRE));
+	ck_assert_ptr_nonnull(ctl_command_find("wait", CTL_ON_COMMAND_LINE));
+	ck_assert_int_eq(ctl_command_find("wait", CTL_ON_COMMAND_LINE)->wire, CTL_STATUS);
+	ck_assert_ptr_null(ctl_command_find("follow", CTL_ON_COMMAND_LINE));
+	ck_assert_ptr_null(ctl_command_find("details", CTL_ON_COMMAND_LINE));
+	ck_assert_ptr_nonnull(ctl_command_find("logs", CTL_ON_COMMAND_LINE));
+	ck_assert_ptr_null(ctl_command_find(NULL, CTL_ON_WIRE));
+	ck_assert_ptr_null(ctl_command_info((enum ctl_command)99));
+}
+END_TEST
+
+/* Whether "pmtr-ctl 2\nNAME[ NUMBER][ NAMES]\n" is accepted; why holds the reason. */
+static bool accepted(const char *name, const char *number, size_t n_names, char *why,
+		     size_t why_len)
+{
+	char text[256];
+	struct ctl_request req;
+	int len = snprintf(text, sizeof(text), HELLO "%s", name), rc;
+
+	if (number)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, " %s", number);
+	for (size_t i = 0; i < n_names; i++)
+		len += snprintf(text + len, sizeof(text) - (size_t)len, " job%zu", i);
+	snprintf(text + len, sizeof(text) - (size_t)len, "\n");
+	rc = ctl_parse_request(text, strlen(text), &req, why, why_len);
+	ctl_request_free(&req);
+	return rc == 0;
+}
+
+/* The request parser follows each row: its number within its bounds, its job names. */
+START_TEST(command_table_rules)
+{
+	for (int c = CTL_STATUS; c <= CTL_REEXEC; c++) {
+		const struct ctl_command_info *info = ctl_command_info((enum ctl_command)c);
+		bool has_number, named = info->names != CTL_NAMES_NONE;
+		const char *what = NULL, *n = NULL;
+		char lo[24], hi[24], below[24], above[24], why[256], want[128];
+		long min = 0, max = 0;
+
+		has_number = ctl_number_bounds(info->number, &min, &max, &what);
+		snprintf(lo, sizeof(lo), "%ld", min);
+		snprintf(hi, sizeof(hi), "%ld", max);
+		snprintf(below, sizeof(below), "%ld", min - 1);
+		snprintf(above, sizeof(above), "%ld", max + 1);
+		if (has_number) {
+			n = lo;
+			ck_assert_msg(accepted(info->name, hi, named, why, sizeof(why)), "%s: %s", info->name, why);
+			ck_assert(!accepted(info->name, above, named, why, sizeof(why)));
+			snprintf(want, sizeof(want), "bad %s \"%s\"", what, above);
+			ck_assert_msg(strstr(why, want), "%s %s: %s", info->name, above, why);
+			if (min > 0) {
+				ck_assert(!accepted(info->name, below, named, why, sizeof(why)));
+				ck_assert_msg(strstr(why, "bad "), "%s %s: %s", info->name, below, why);
+			}
+			ck_assert(!accepted(info->name, NULL, 0, why, sizeof(why)));
+			snprintf(want, sizeof(want), "%s needs a %s", info->name, what);
+			ck_assert_str_eq(why, want);
+		}
+		ck_assert_msg(accepted(info->name, n, named, why, sizeof(why)), "%s: %s", info->name, why);
+		ck_assert_int_eq(accepted(info->name, n, 0, why, sizeof(why)),
+				 info->names != CTL_NAMES_SOME);
+		ck_assert_int_eq(accepted(info->name, n, 3, why, sizeof(why)), named);
+		if (!named) {
+			snprintf(want, sizeof(want), "%s takes no job names", info->name);
+			ck_assert_str_eq(why, want);
+		}
+	}
+}
+END_TEST
+
 START_TEST(error_kinds)
 {
 	ck_assert_str_eq(ctl_error_name(CTL_ERR_USAGE), "usage");
@@ -1448,6 +1532,8 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(esc, escape_into);
 	suite_add_tcase(s, esc);
 	tcase_add_test(names, command_names);
+	tcase_add_test(names, command_table_rows);
+	tcase_add_test(names, command_table_rules);
 	tcase_add_test(names, error_kinds);
 	tcase_add_test(names, hello_lines);
 	suite_add_tcase(s, names);

@@ -1,0 +1,494 @@
+/* pmtrctl_output.c: what pmtrctl prints: its messages, the table and JSON of status, lines of job output. SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pmtrctl_output.h"
+#include "util.h"
+
+#define DEFAULT_WIDTH 80
+/* Narrowest command column, "..." included, whatever the width left. */
+#define COMMAND_MIN_WIDTH 10
+/* Widest STATUS column: a job's status text is cut to it, "..." included; and the
+ * narrowest it becomes when the width is short. */
+#define STATUS_MAX_WIDTH 40
+#define STATUS_MIN_WIDTH 10
+
+void out_complain(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("pmtrctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- text for people -------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+size_t out_make_printable(char *s, size_t *len)
+{
+	size_t n = strlen(s), w = 0;
+
+	for (size_t i = 0; i < n; w++) {
+		unsigned char *p = (unsigned char *)s + i;
+		size_t seq;
+
+		if (*p >= 0x20 && *p < 0x7f) {
+			i++;	/* plain ASCII, nearly everything */
+			continue;
+		}
+		seq = utf8_len(p, n - i);
+		if (seq == 0 || (seq == 1 && (*p < 0x20 || *p == 0x7f))) {
+			*p = '?';
+			seq = 1;
+		}
+		i += seq;
+	}
+	if (len)
+		*len = n;
+	return w;
+}
+
+char *out_printable(const char *s)
+{
+	char *copy = util_strdup(s);
+
+	if (copy)
+		out_make_printable(copy, NULL);
+	return copy;
+}
+
+/* Cut a printable string to at most max characters, the last three being "...". */
+static void cut(char *s, size_t width, size_t max)
+{
+	size_t keep, chars = 0;
+	char *p = s;
+
+	if (width <= max)
+		return;
+	keep = max > 3 ? max - 3 : 0;
+	while (*p && chars < keep) {
+		p++;
+		while ((*p & 0xc0) == 0x80)
+			p++;
+		chars++;
+	}
+	memcpy(p, "...", 4);
+}
+
+static void format_uptime(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	long long s = st->uptime;
+
+	if (!st->pid)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+static void format_last_exit(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	if (st->oom_kill)
+		snprintf(buf, len, "oom-kill");
+	else if (st->exit_signal > 0)
+		util_signame(st->exit_signal, buf, len);
+	else if (st->exit_code >= 0)
+		snprintf(buf, len, "exit %d", st->exit_code);
+	else
+		snprintf(buf, len, "-");
+}
+
+static size_t output_width(void)
+{
+	const char *env = getenv("COLUMNS");
+	struct winsize ws;
+
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (!*end && v > 0 && v < 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return DEFAULT_WIDTH;
+}
+
+enum {
+	C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_MEMORY, C_CPU, C_PIDS, C_STATUS,
+	C_COMMAND, N_COLS
+};
+
+static const char *const headers[N_COLS] = {
+	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "MEMORY", "CPU", "PIDS",
+	"STATUS", "COMMAND",
+};
+
+struct row {
+	char *cell[N_COLS];
+	size_t len[N_COLS];	/* bytes */
+	size_t width[N_COLS];	/* characters */
+	char number[C_PIDS - C_PID + 1][24];
+	char state[32];
+};
+
+/* 512B, 12.3K, 45.6M, 1.2G */
+static void format_bytes(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)st->memory_bytes;
+	int u = -1;
+
+	if (!st->has_memory) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%lluB", st->memory_bytes);
+	else
+		snprintf(buf, len, v < 10 ? "%.1f%c" : "%.0f%c", v, units[u]);
+}
+
+/* CPU time: 0.42s, 12.3s, 5m02s, 3h04m */
+static void format_cpu(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	unsigned long long s = st->cpu_usec / 1000000;
+
+	if (!st->has_cpu)
+		snprintf(buf, len, "-");
+	else if (s < 60)
+		snprintf(buf, len, "%.2fs", (double)st->cpu_usec / 1e6);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+}
+
+/* The STATE cell: the state, and for a running job with a check its health,
+ * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
+ * first check of a ready job has ended. */
+static char *state_cell(const struct ctl_job_status *st, char *buf, size_t len)
+{
+	const char *health = st->health;
+
+	if (!health || strcmp(st->state, "running") != 0 || st->ready == CTL_READY_NO)
+		return st->state;
+	snprintf(buf, len, "running (%s)", strcmp(health, "starting") == 0 ? "checking" : health);
+	return buf;
+}
+
+static bool has_note(const struct ctl_job_status *st)
+{
+	return st->note && *st->note;
+}
+
+/* The table leaves in large writes, not in a stdio call per cell. */
+struct table_out {
+	size_t len;
+	char data[65536];
+};
+
+static void table_flush(struct table_out *o)
+{
+	fwrite(o->data, 1, o->len, stdout);
+	o->len = 0;
+}
+
+static void table_put(struct table_out *o, const char *s, size_t n)
+{
+	if (o->len + n > sizeof(o->data))
+		table_flush(o);
+	if (n > sizeof(o->data)) {
+		fwrite(s, 1, n, stdout);
+		return;
+	}
+	memcpy(o->data + o->len, s, n);
+	o->len += n;
+}
+
+static void table_pad(struct table_out *o, size_t width, size_t col_width)
+{
+	static const char spaces[] = "                                ";
+
+	while (width < col_width) {
+		size_t n = col_width - width < sizeof(spaces) - 1 ? col_width - width :
+								    sizeof(spaces) - 1;
+
+		table_put(o, spaces, n);
+		width += n;
+	}
+}
+
+static void set_cell(struct row *r, int c, char *text)
+{
+	r->cell[c] = text;
+	r->width[c] = out_make_printable(text, &r->len[c]);
+}
+
+/* Row r from the status of a job. */
+static void fill_row(struct row *r, struct ctl_job_status *st)
+{
+	static char none[] = "-";
+	char (*num)[24] = r->number;	/* column C_PID + k is num[k] */
+
+	snprintf(num[C_PID - C_PID], sizeof(num[0]), st->pid ? "%ld" : "-", st->pid);
+	format_uptime(st, num[C_UPTIME - C_PID], sizeof(num[0]));
+	snprintf(num[C_RESTARTS - C_PID], sizeof(num[0]), "%lu", st->restarts);
+	format_last_exit(st, num[C_EXIT - C_PID], sizeof(num[0]));
+	format_bytes(st, num[C_MEMORY - C_PID], sizeof(num[0]));
+	format_cpu(st, num[C_CPU - C_PID], sizeof(num[0]));
+	snprintf(num[C_PIDS - C_PID], sizeof(num[0]), st->has_pids ? "%llu" : "-", st->pids);
+	set_cell(r, C_NAME, st->name);
+	set_cell(r, C_STATE, state_cell(st, r->state, sizeof(r->state)));
+	for (int c = C_PID; c <= C_PIDS; c++)
+		set_cell(r, c, num[c - C_PID]);
+	set_cell(r, C_STATUS, has_note(st) ? st->note : none);
+	if (r->width[C_STATUS] > STATUS_MAX_WIDTH) {
+		cut(r->cell[C_STATUS], r->width[C_STATUS], STATUS_MAX_WIDTH);
+		set_cell(r, C_STATUS, r->cell[C_STATUS]);
+	}
+	set_cell(r, C_COMMAND, st->command);
+}
+
+/* The rows of a table, rows[0] its header, and how wide each column is. */
+struct table {
+	struct row *rows;
+	size_t n_rows;
+	size_t col[N_COLS];
+	bool notes;		/* the STATUS column is shown */
+	bool usage;		/* the MEMORY, CPU and PIDS columns are shown */
+};
+
+static bool shown_column(const struct table *t, int c)
+{
+	return (c != C_STATUS || t->notes) && (t->usage || c < C_MEMORY || c > C_PIDS);
+}
+
+/* Every column as wide as its widest cell, the STATUS column cut on a narrow
+ * terminal. Returns the room left for the command. */
+static size_t lay_out(struct table *t)
+{
+	size_t used = 0, width = output_width();
+
+	for (size_t i = 0; i < t->n_rows; i++)
+		for (int c = 0; c < N_COLS; c++)
+			if (t->rows[i].width[c] > t->col[c])
+				t->col[c] = t->rows[i].width[c];
+	for (int c = 0; c < C_STATUS; c++)
+		if (shown_column(t, c))
+			used += t->col[c] + 2;
+	if (t->notes) {
+		/* On a narrow terminal the status texts and the command share what is
+		 * left, the texts cut to half of it at most (STATUS_MIN_WIDTH at least). */
+		size_t fits = width > used + 2 ? (width - used - 2) / 2 : 0;
+
+		if (t->col[C_STATUS] > fits) {
+			t->col[C_STATUS] = fits > STATUS_MIN_WIDTH ? fits : STATUS_MIN_WIDTH;
+			for (size_t i = 1; i < t->n_rows; i++) {
+				struct row *r = &t->rows[i];
+
+				cut(r->cell[C_STATUS], r->width[C_STATUS], t->col[C_STATUS]);
+				set_cell(r, C_STATUS, r->cell[C_STATUS]);
+			}
+		}
+		used += t->col[C_STATUS] + 2;
+	}
+	return width > used + COMMAND_MIN_WIDTH ? width - used : COMMAND_MIN_WIDTH;
+}
+
+static void put_row(struct table_out *out, const struct table *t, struct row *r, size_t room)
+{
+	for (int c = 0; c < C_COMMAND; c++) {
+		if (!shown_column(t, c))
+			continue;
+		/* numbers to the right, words to the left */
+		if (c == C_PID || c == C_RESTARTS || c == C_MEMORY || c == C_CPU || c == C_PIDS) {
+			table_pad(out, r->width[c], t->col[c]);
+			table_put(out, r->cell[c], r->len[c]);
+		} else {
+			table_put(out, r->cell[c], r->len[c]);
+			table_pad(out, r->width[c], t->col[c]);
+		}
+		table_put(out, "  ", 2);
+	}
+	cut(r->cell[C_COMMAND], r->width[C_COMMAND], room);
+	table_put(out, r->cell[C_COMMAND], strlen(r->cell[C_COMMAND]));
+	table_put(out, "\n", 1);
+}
+
+int out_table(struct ctl_job_status *st, size_t n, bool usage)
+{
+	struct table t = { .rows = calloc(n + 1, sizeof(*t.rows)), .n_rows = n + 1, .usage = usage };
+	struct table_out *out = malloc(sizeof(*out));
+	char header[N_COLS][16];
+	size_t room;
+
+	if (!t.rows || !out) {
+		free(t.rows);
+		free(out);
+		return -1;
+	}
+	out->len = 0;
+	/* The STATUS column only when a job has something to say in it. */
+	for (size_t i = 0; i < n && !t.notes; i++)
+		t.notes = has_note(&st[i]);
+	for (int c = 0; c < N_COLS; c++) {
+		snprintf(header[c], sizeof(header[c]), "%s", headers[c]);
+		set_cell(&t.rows[0], c, header[c]);
+	}
+	for (size_t i = 0; i < n; i++)
+		fill_row(&t.rows[i + 1], &st[i]);
+	room = lay_out(&t);
+	for (size_t i = 0; i < t.n_rows; i++)
+		put_row(out, &t, &t.rows[i], room);
+	table_flush(out);
+	free(out);
+	free(t.rows);
+	return 0;
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped, broken UTF-8 replaced
+ * by U+FFFD, so that the document is always valid. */
+static void json_string(const char *s)
+{
+	size_t n = strlen(s);
+
+	putchar('"');
+	for (size_t i = 0; i < n;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		size_t len = utf8_len(p, n - i);
+
+		if (len == 0) {
+			fputs("\\ufffd", stdout);
+			i++;
+		} else if (*p == '"' || *p == '\\') {
+			putchar('\\');
+			putchar(*p);
+			i++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			printf("\\u%04x", *p);
+			i++;
+		} else {
+			fwrite(p, 1, len, stdout);
+			i += len;
+		}
+	}
+	putchar('"');
+}
+
+static void json_int_or_null(long long v, bool present)
+{
+	if (present)
+		printf("%lld", v);
+	else
+		fputs("null", stdout);
+}
+
+static void json_string_or_null(const char *s)
+{
+	if (s)
+		json_string(s);
+	else
+		fputs("null", stdout);
+}
+
+void out_json(const struct ctl_job_status *st, size_t n)
+{
+	fputs("{\"jobs\":[", stdout);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n" : "\n", stdout);
+		fputs("{\"name\":", stdout);
+		json_string(st[i].name);
+		fputs(",\"state\":", stdout);
+		json_string(st[i].state);
+		/* false too when not said, by a daemon of version 1 */
+		printf(",\"ready\":%s", st[i].ready == CTL_READY_YES ? "true" : "false");
+		fputs(",\"health\":", stdout);
+		json_string_or_null(st[i].health);
+		fputs(",\"status_text\":", stdout);
+		json_string_or_null(st[i].note);
+		fputs(",\"pid\":", stdout);
+		json_int_or_null(st[i].pid, st[i].pid != 0);
+		fputs(",\"uptime\":", stdout);
+		json_int_or_null(st[i].uptime, st[i].pid != 0);
+		printf(",\"restarts\":%lu", st[i].restarts);
+		fputs(",\"exit_code\":", stdout);
+		json_int_or_null(st[i].exit_code, st[i].exit_code >= 0);
+		fputs(",\"exit_signal\":", stdout);
+		json_int_or_null(st[i].exit_signal, st[i].exit_signal > 0);
+		fputs(",\"command\":", stdout);
+		json_string(st[i].command);
+		fputs(",\"file\":", stdout);
+		json_string_or_null(st[i].file);
+		printf(",\"oom_kill\":%s", st[i].oom_kill ? "true" : "false");
+		fputs(",\"memory_bytes\":", stdout);
+		json_int_or_null((long long)st[i].memory_bytes, st[i].has_memory);
+		fputs(",\"cpu_usec\":", stdout);
+		json_int_or_null((long long)st[i].cpu_usec, st[i].has_cpu);
+		fputs(",\"pids\":", stdout);
+		json_int_or_null((long long)st[i].pids, st[i].has_pids);
+		putchar('}');
+	}
+	fputs(n ? "\n]}\n" : "]}\n", stdout);
+}
+
+void out_log_line(const struct ctl_log_line *l)
+{
+	time_t secs = (time_t)(l->time_ms / 1000);
+	char stamp[32];
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(stamp, sizeof(stamp), "@%lld", (long long)secs);
+	printf("%s.%03lld %s[%ld]: %s\n", stamp, l->time_ms % 1000, l->name, l->pid, l->text);
+}
+
