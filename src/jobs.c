@@ -267,19 +267,21 @@ void job_start(struct jobs *jobs, struct job *job)
 	}
 }
 
-static void begin_stop(struct job *job, enum job_then then)
+/* Its stop signal to the job's group; why, when given, is said after. */
+static void begin_stop(struct job *job, enum job_then then, const char *why)
 {
 	int sig = job->conf->stop_signal;
-	char name[32];
+	char name[32], with[48] = "";
 
 	health_stop(job);
+	if (sig != SIGTERM)
+		snprintf(with, sizeof(with), " with %s", util_signame(sig, name, sizeof(name)));
 	if (!job->pid)
-		log_info("stopping what is left of job %s in its cgroup", name_of(job));
-	else if (sig == SIGTERM)
-		log_info("stopping job %s [%d]", name_of(job), (int)job->pid);
+		log_info("stopping what is left of job %s in its cgroup%s%s", name_of(job),
+			 why ? ": " : "", why ? why : "");
 	else
-		log_info("stopping job %s [%d] with %s", name_of(job), (int)job->pid,
-			 util_signame(sig, name, sizeof(name)));
+		log_info("stopping job %s [%d]%s%s%s", name_of(job), (int)job->pid, with,
+			 why ? ": " : "", why ? why : "");
 	job->then = then;
 	enter(job, JOB_STOPPING);
 	job->deadline = util_now_ms() + job->conf->stop_timeout_ms;
@@ -375,7 +377,7 @@ static void act_forget(struct jobs *jobs, struct job *job, const char *why)
 	(void)jobs, (void)why;
 	job->deadline = 0;
 	if (job->in_cgroup && group_alive(job)) {
-		begin_stop(job, JOB_THEN_REMOVE);
+		begin_stop(job, JOB_THEN_REMOVE, NULL);
 		return;
 	}
 	enter(job, JOB_GONE);
@@ -383,20 +385,20 @@ static void act_forget(struct jobs *jobs, struct job *job, const char *why)
 
 static void act_stop_then_disable(struct jobs *jobs, struct job *job, const char *why)
 {
-	(void)jobs, (void)why;
-	begin_stop(job, JOB_THEN_DISABLE);
+	(void)jobs;
+	begin_stop(job, JOB_THEN_DISABLE, why);
 }
 
 static void act_stop_then_start(struct jobs *jobs, struct job *job, const char *why)
 {
-	(void)jobs, (void)why;
-	begin_stop(job, JOB_THEN_START);
+	(void)jobs;
+	begin_stop(job, JOB_THEN_START, why);
 }
 
 static void act_stop_then_remove(struct jobs *jobs, struct job *job, const char *why)
 {
-	(void)jobs, (void)why;
-	begin_stop(job, JOB_THEN_REMOVE);
+	(void)jobs;
+	begin_stop(job, JOB_THEN_REMOVE, why);
 }
 
 static void act_then_start(struct jobs *jobs, struct job *job, const char *why)
@@ -488,12 +490,12 @@ static void act_bounce(struct jobs *jobs, struct job *job, const char *why)
 {
 	(void)jobs, (void)why;
 	log_info("bouncing job %s [%d]", name_of(job), (int)job->pid);
-	begin_stop(job, JOB_THEN_START);
+	begin_stop(job, JOB_THEN_START, NULL);
 }
 
 static void act_kill_now(struct jobs *jobs, struct job *job, const char *why)
 {
-	begin_stop(job, JOB_THEN_REMOVE);
+	begin_stop(job, JOB_THEN_REMOVE, NULL);
 	act_kill(jobs, job, why);
 }
 
@@ -512,7 +514,7 @@ static void act_not_ready(struct jobs *jobs, struct job *job, const char *why)
 	(void)jobs, (void)why;
 	log_warnx("job %s [%d] not ready after %s: restarting", name_of(job), (int)job->pid,
 		  util_describe_ms(CONF_MORE(job->conf)->ready_timeout_ms, waited, sizeof(waited)));
-	begin_stop(job, JOB_THEN_RETRY);
+	begin_stop(job, JOB_THEN_RETRY, NULL);
 }
 
 static void act_probe(struct jobs *jobs, struct job *job, const char *why)
@@ -547,7 +549,7 @@ static void act_check_fail(struct jobs *jobs, struct job *job, const char *why)
 		log_warnx("job %s [%d] unhealthy: %u check%s failed in a row: restarting",
 			  name_of(job), (int)job->pid, c->check_failures,
 			  c->check_failures == 1 ? "" : "s");
-		begin_stop(job, JOB_THEN_RETRY);
+		begin_stop(job, JOB_THEN_RETRY, NULL);
 		return;
 	}
 	enter(job, JOB_UNHEALTHY);

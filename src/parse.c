@@ -435,7 +435,45 @@ void parse_input_free(struct parse_input *input)
 		return;
 	free_strs(input->patterns, input->n_patterns);
 	free_strs(input->files, input->n_files);
+	free(input->file_hashes);
 	memset(input, 0, sizeof(*input));
+}
+
+/* The hash of path in in: 0 when in does not hold it, 1 when unread there. */
+static uint64_t file_hash(const struct parse_input *in, const char *path)
+{
+	for (size_t i = 0; i < in->n_files; i++)
+		if (strcmp(in->files[i], path) == 0)
+			return in->file_hashes && in->file_hashes[i] ? in->file_hashes[i] : 1;
+	return 0;
+}
+
+static void add_change(char *buf, size_t len, size_t *n, const char *path)
+{
+	size_t used = strlen(buf);
+
+	if (used + 3 < len)
+		snprintf(buf + used, len - used, "%s%s", *n ? ", " : "", path);
+	(*n)++;
+}
+
+size_t parse_input_changes(const struct parse_input *old, const struct parse_input *new,
+			   const char *main_file, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!len)
+		return 0;
+	buf[0] = '\0';
+	if (old->main_hash != new->main_hash)
+		add_change(buf, len, &n, main_file);
+	for (size_t i = 0; i < new->n_files; i++)
+		if (file_hash(old, new->files[i]) != file_hash(new, new->files[i]))
+			add_change(buf, len, &n, new->files[i]);
+	for (size_t i = 0; i < old->n_files; i++)
+		if (!file_hash(new, old->files[i]))
+			add_change(buf, len, &n, old->files[i]);
+	return n;
 }
 
 
@@ -508,6 +546,7 @@ static struct conf *parse_set(const char *buf, size_t len, const char *name,
 		return NULL;
 	}
 	parser_hash(p, buf, len);
+	p->input->main_hash = util_hash(UTIL_HASH_INIT, buf, len);
 	parser_parse_buffer(p, buf, len);
 	if (!p->oom)
 		parser_read_includes(p);

@@ -41,8 +41,17 @@ struct parse_input {
 	char **patterns;	/* include patterns, as written */
 	size_t n_patterns;
 	char **files;		/* the files they matched, in reading order */
+	uint64_t *file_hashes;	/* of each file's content and mode, 0 when unread */
 	size_t n_files;
+	uint64_t main_hash;	/* of the main file's content */
 };
+
+/* The files that differ between two readings of a set, for people:
+ * "/etc/pmtr.d/web.conf" (edited, added or removed), "/etc/pmtr.conf", or
+ * several separated by ", ", the main file first; in buf (cut to len).
+ * Returns how many differ. */
+size_t parse_input_changes(const struct parse_input *old, const struct parse_input *new,
+			   const char *main_file, char *buf, size_t len);
 
 void parse_input_free(struct parse_input *input);
 

@@ -107,6 +107,7 @@ static const char *input_add_file(struct parser *p, const char *path)
 {
 	struct parse_input *in = p->input;
 	char **bigger = realloc(in->files, (in->n_files + 1) * sizeof(*bigger));
+	uint64_t *hashes;
 	char *copy;
 
 	if (!bigger) {
@@ -114,6 +115,13 @@ static const char *input_add_file(struct parser *p, const char *path)
 		return NULL;
 	}
 	in->files = bigger;
+	hashes = realloc(in->file_hashes, (in->n_files + 1) * sizeof(*hashes));
+	if (!hashes) {
+		p->oom = true;
+		return NULL;
+	}
+	in->file_hashes = hashes;
+	hashes[in->n_files] = 0;
 	copy = parser_strdup(p, path);
 	if (copy)
 		in->files[in->n_files++] = copy;
@@ -164,6 +172,8 @@ static void read_included(struct parser *p, const char *path)
 		return;
 	}
 	parser_hash(p, buf, len);
+	p->input->file_hashes[p->input->n_files - 1] =
+		util_hash(util_hash(UTIL_HASH_INIT, &st.st_mode, sizeof(st.st_mode)), buf, len);
 	if (!p->hash_only)
 		parser_parse_buffer(p, buf, len);
 	free(buf);

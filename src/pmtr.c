@@ -88,6 +88,7 @@ struct pmtr {
 	struct state *restored;	/* what the image before this one handed over, or NULL */
 	bool conf_invalid;	/* at a re-exec: the jobs run as handed over */
 	bool restored_jobs;	/* this image took jobs over from the one before */
+	bool applied_once;	/* a configuration was applied: the next is a reload */
 };
 
 static void usage(FILE *to)
@@ -248,18 +249,45 @@ static size_t watch_everything(struct pmtr *p)
 	return n;
 }
 
+/* "nothing changed", or "1 added, 2 changed live, 1 restarted, 1 removed". */
+static void describe_counts(const struct reconcile_counts *c, char *buf, size_t len)
+{
+	const struct { size_t n; const char *what; } parts[] = {
+		{ c->added, "added" }, { c->applied, "changed live" },
+		{ c->changed, "restarted or stopped" }, { c->removed, "removed" },
+	};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && used + 1 < len; i++) {
+		if (!parts[i].n)
+			continue;
+		snprintf(buf + used, len - used, "%s%zu %s", used ? ", " : "", parts[i].n,
+			 parts[i].what);
+		used = strlen(buf);
+	}
+	if (!used)
+		snprintf(buf, len, "nothing changed");
+}
+
 static void apply(struct pmtr *p, struct conf *conf)
 {
+	struct reconcile_counts counts;
 	size_t n = conf->n_jobs;
-	char why[1024];
+	char why[1024], what[160];
 
 	if (udp_apply(&p->udp, conf, p->conf_path, why, sizeof(why)) < 0) {
 		log_warnx("%s", why);
 		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
-	} else if (jobs_apply(&p->jobs, conf) < 0)
+	} else if (jobs_apply(&p->jobs, conf, &counts) < 0) {
 		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
-	else
+	} else if (!p->applied_once) {
 		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+	} else {
+		describe_counts(&counts, what, sizeof(what));
+		log_info("%s: %zu job%s; %s", p->conf_path, n, n == 1 ? "" : "s", what);
+	}
+	p->applied_once = true;
 	conf_free(conf);
 }
 
@@ -272,6 +300,8 @@ static struct conf *read_conf(struct pmtr *p, bool force)
 	struct parse_errors errs = { 0 };
 	struct parse_input input = { 0 };
 	struct conf *conf;
+	char changed[512];
+	size_t n_changed;
 
 	if (!force && parse_input_unchanged(p->conf_path, &opts, &p->input))
 		return NULL;
@@ -289,6 +319,8 @@ static struct conf *read_conf(struct pmtr *p, bool force)
 		log_warn("cannot read %s, keeping the running configuration", p->conf_path);
 		goto keep;
 	}
+	n_changed = parse_input_changes(&p->input, &input, p->conf_path, changed,
+					sizeof(changed));
 	parse_input_free(&p->input);
 	p->input = input;
 	if (!force && input.hash == p->conf_hash) {
@@ -297,7 +329,9 @@ static struct conf *read_conf(struct pmtr *p, bool force)
 		return NULL;
 	}
 	p->conf_hash = input.hash;
-	log_info("%s changed: reloading", p->conf_path);
+	/* the files that changed; the main file when only modes or names did */
+	if (n_changed || !force)
+		log_info("%s changed: reloading", n_changed ? changed : p->conf_path);
 	for (size_t i = 0; i < errs.n_warnings; i++)
 		log_warnx("%s", errs.warnings[i]);
 	for (size_t i = 0; i < errs.n; i++)
@@ -709,6 +743,7 @@ COLD static int take_over(struct pmtr *p, struct conf *conf)
 	int same_file;
 
 	p->restored_jobs = true;
+	p->applied_once = true;
 	same_file = jobs_restore(&p->jobs, p->restored, p->conf_invalid ? NULL : conf);
 	if (same_file < 0)
 		log_warn("re-exec: taking the jobs over");

@@ -1,6 +1,7 @@
 /* reconcile.c: the reload diff: a freshly parsed configuration applied to the running jobs. SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,33 +117,50 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 		resources_apply_now(jobs, job);
 		resources_watch_oom(jobs, job);
 	}
-	if (job->udp_override) {
+	if (job->udp_override || latest->disabled != was_disabled) {
 		/* A UDP enable or disable lasts until the file is edited. */
 		job->udp_override = false;
-		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
-	} else if (latest->disabled != was_disabled) {
-		job_event(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START);
+		job_event_why(jobs, job, latest->disabled ? JOB_EV_STOP : JOB_EV_START,
+			      latest->disabled ? "disabled in the configuration" : NULL);
 	}
 	/* A new order, wait or once may open or close a wait gate. */
 	jobs->need_advance = true;
 }
 
 /* Another process: the job gets the new configuration (adopted once it has no
- * process, by the machine) and a restart, or a stop if it is now disabled. */
-static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf)
+ * process, by the machine) and a restart, or a stop if it is now disabled; the
+ * log says why. Else the same process takes over what pmtr alone uses. */
+static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *conf,
+			  struct reconcile_counts *counts)
 {
-	if (conf_job_same_process(job_latest_conf(job), conf) && !job_is_removed(job)) {
+	struct conf_job *latest = job_latest_conf(job);
+	char what[200], why[256];
+	size_t n = conf_job_differences(latest, conf, what, sizeof(what));
+
+	if (conf_job_same_process(latest, conf) && !job_is_removed(job)) {
 		take_supervision(jobs, job, conf);
+		if (n)
+			counts->applied++;
+		else
+			counts->unchanged++;
 		return;
 	}
+	counts->changed++;
+	if (job_is_removed(job))
+		snprintf(why, sizeof(why), "it is back in the configuration");
+	else if (conf->disabled && !latest->disabled)
+		snprintf(why, sizeof(why), "disabled in the configuration");
+	else
+		snprintf(why, sizeof(why), "its %s changed", n ? what : "settings");
 	job->udp_override = false;
 	conf_job_free(job->next);
 	job->next = conf;
-	job_event(jobs, job, conf->disabled ? JOB_EV_STOP : JOB_EV_RESTART);
+	job_event_why(jobs, job, conf->disabled ? JOB_EV_STOP : JOB_EV_RESTART, why);
 }
 
-int jobs_apply(struct jobs *jobs, struct conf *conf)
+int jobs_apply(struct jobs *jobs, struct conf *conf, struct reconcile_counts *counts)
 {
+	struct reconcile_counts none;
 	size_t n_old = jobs->n, n_new = conf->n_jobs, n = 0;
 	struct conf_job **old_confs = NULL;
 	long *old_index = NULL;
@@ -150,6 +168,9 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	struct job **v = NULL;
 	int rc = -1;
 
+	if (!counts)
+		counts = &none;
+	*counts = (struct reconcile_counts){ 0 };
 	jobs->stale = true;
 	old_confs = malloc((n_old ? n_old : 1) * sizeof(*old_confs));
 	old_index = malloc((n_new ? n_new : 1) * sizeof(*old_index));
@@ -176,6 +197,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 	for (size_t i = 0; i < n_new; i++) {
 		if (old_index[i] < 0) {
 			log_debug("job %s added", conf->jobs[i]->name);
+			counts->added++;
 			jobs->need_advance = true;
 			/* Now, before the jobs started next compete with pmtr for the CPU. */
 			if (jobs->cgroup)
@@ -183,7 +205,7 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 		} else {
 			v[i] = jobs->v[old_index[i]];
 			kept[old_index[i]] = true;
-			take_new_conf(jobs, v[i], conf->jobs[i]);
+			take_new_conf(jobs, v[i], conf->jobs[i], counts);
 		}
 		conf->jobs[i] = NULL;
 	}
@@ -192,6 +214,8 @@ int jobs_apply(struct jobs *jobs, struct conf *conf)
 		if (kept[i])
 			continue;
 		v[n++] = jobs->v[i];
+		if (!job_is_removed(jobs->v[i]))
+			counts->removed++;
 		job_event(jobs, jobs->v[i], JOB_EV_REMOVE);
 	}
 	conf->n_jobs = 0;

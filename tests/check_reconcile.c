@@ -34,11 +34,14 @@ static struct job *find(struct jobs *jobs, const char *name)
 	return NULL;
 }
 
+static struct reconcile_counts counts;
+
+/* Apply text; what the apply did is in counts. */
 static void apply(struct jobs *jobs, const char *text)
 {
 	struct conf *conf = conf_of(text);
 
-	ck_assert_int_eq(jobs_apply(jobs, conf), 0);
+	ck_assert_int_eq(jobs_apply(jobs, conf, &counts), 0);
 	ck_assert_uint_eq(conf->n_jobs, 0);
 	conf_free(conf);
 }
@@ -121,6 +124,54 @@ START_TEST(reload_changes_adds_removes)
 	ck_assert_int_eq(jobs_tick(&jobs, true), 0);
 	ck_assert_ptr_null(find(&jobs, "a"));
 	ck_assert_uint_eq(jobs.n, 2);
+	jobs_exit(&jobs);
+}
+END_TEST
+
+START_TEST(apply_counts_what_it_did)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, A_DIS B_DIS);
+	ck_assert_uint_eq(counts.added, 2);
+	apply(&jobs, A_DIS B_DIS);
+	ck_assert_uint_eq(counts.unchanged, 2);
+	ck_assert_uint_eq(counts.added + counts.removed + counts.changed + counts.applied, 0);
+	apply(&jobs, "job {\nname a\ncmd /bin/sleep 1\ndisable\nstop timeout 3\n}\n" B2_DIS C_DIS);
+	ck_assert_uint_eq(counts.applied, 1);
+	ck_assert_uint_eq(counts.changed, 1);
+	ck_assert_uint_eq(counts.added, 1);
+	ck_assert_uint_eq(counts.unchanged + counts.removed, 0);
+	apply(&jobs, C_DIS);
+	ck_assert_uint_eq(counts.removed, 2);
+	ck_assert_uint_eq(counts.unchanged, 1);
+	jobs_exit(&jobs);
+}
+END_TEST
+
+/* Removed, then back in the file before the end of the loop turn frees it. */
+START_TEST(removed_job_comes_back)
+{
+	struct loop loop = { 0 };
+	struct jobs jobs;
+	struct job *a;
+
+	jobs_init(&jobs, &loop);
+	apply(&jobs, A_DIS B_DIS);
+	a = find(&jobs, "a");
+	apply(&jobs, B_DIS);
+	ck_assert_int_eq(a->state, JOB_GONE);
+	apply(&jobs, "job {\nname a\ncmd /bin/sleep 7\ndisable\n}\n" B_DIS);
+	ck_assert_int_eq(a->state, JOB_DISABLED);
+	ck_assert_str_eq(a->conf->argv[1], "7");
+	ck_assert_ptr_null(a->next);
+	ck_assert_uint_eq(counts.changed, 1);
+	apply(&jobs, B_DIS);
+	apply(&jobs, "job {\nname a\ncmd /bin/sleep 8\n}\n" B_DIS);
+	ck_assert_int_eq(a->state, JOB_PENDING);
+	ck_assert_str_eq(a->conf->argv[1], "8");
 	jobs_exit(&jobs);
 }
 END_TEST
@@ -361,6 +412,8 @@ int main(void)
 	tcase_add_test(tc, match_empty_tables);
 	tcase_add_test(tc, reload_keeps_unchanged_job);
 	tcase_add_test(tc, reload_changes_adds_removes);
+	tcase_add_test(tc, apply_counts_what_it_did);
+	tcase_add_test(tc, removed_job_comes_back);
 	tcase_add_test(tc, enabling_a_disabled_job_makes_it_pending);
 	tcase_add_test(tc, changed_running_job_stops_then_starts_with_new_conf);
 	tcase_add_test(tc, removed_running_job_stops_then_goes);

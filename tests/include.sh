@@ -36,7 +36,7 @@ expect_stopped() {
 }
 
 # reloaded MARK N: a reload after MARK applied a set of N jobs.
-reloaded() { wait_for_log_since "$1" "$CONF: $2 jobs\?\$" 2; }
+reloaded() { wait_for_log_since "$1" "$CONF: $2 jobs\?\(; .*\)\?\$" 2; }
 
 # invalid MARK: a reload after MARK was refused.
 invalid() { wait_for_log_since "$1" "$CONF: invalid, keeping the running configuration" 2; }
@@ -164,7 +164,9 @@ jobconf c 1 >"$D/c.conf"
 expect_started "$m" c 1
 C=$JOB_PID
 reloaded "$m" 4
-n=$(tail -n +"$((m + 1))" "$LOG" | grep -c "$CONF changed: reloading")
+n=$(tail -n +"$((m + 1))" "$LOG" | grep -c " changed: reloading")
+# the reload names the file that changed, not the main file
+assert_log "$D/c.conf changed: reloading" "(e) the reload names $D/c.conf"
 [ "$n" = 1 ] || fail "(e) $n reloads after the swap files and one real change, expected 1"
 assert_no_log_since "$m" "invalid\|garbage" "(e) the swap files were not read"
 same_all main:"$M" a:"$A" cmjob:"$CMJ"

@@ -81,7 +81,7 @@ wait_until 3 "job s to exec sleep" grep -qx sleep /proc/"$S"/comm
 m=$(log_lines)
 t0=$(now_ms)
 save 2
-wait_for_log_since "$m" "$CONF: 4 jobs\$" 2
+wait_for_log_since "$m" "$CONF: 4 jobs; [1-4] changed live\$" 2
 line=$(tail -n +"$((m + 1))" "$LOG" | grep -m1 "job s \[$S\]: applied ")
 [ -n "$line" ] || fail "no 'job s [$S]: applied ...' line"
 for what in "stop signal SIGINT" "stop timeout 5 sec" "restart delay 3 sec" "bounce every 10 min 0 sec" "order 2"; do
@@ -117,7 +117,7 @@ expect_same s "$S"
 # ---- a process setting (env) restarts the job, stopped with its new stop signal
 m=$(log_lines)
 save 4
-wait_for_log_since "$m" "stopping job s \[$S\] with SIGINT\$" 2
+wait_for_log_since "$m" "stopping job s \[$S\] with SIGINT: its env changed\$" 2
 wait_for_log_since "$m" "job s \[$S\] exited after [0-9]* sec: signal SIGINT\$" 3
 wait_new_pid s "$S" 3
 S2=$JOB_PID
