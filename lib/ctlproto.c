@@ -807,3 +807,31 @@ const char *ctl_user_socket(char *buf, size_t len, const char **why)
 	}
 	return buf;
 }
+
+char *ctl_format_config_error(long long since, const char *text)
+{
+	char *escaped = ctl_escape(text), *line = NULL;
+
+	if (escaped && asprintf(&line, "config-error %lld %s\n", since, escaped) < 0)
+		line = NULL;
+	free(escaped);
+	return line;
+}
+
+int ctl_parse_config_error(char *line, long long *since, char **text)
+{
+	char *number, *end;
+
+	if (strncmp(line, "config-error ", 13) != 0)
+		return -1;
+	number = line + 13;
+	*text = strchr(number, ' ');
+	if (!*text || *text == number || strchr(*text + 1, ' '))
+		return -1;
+	*(*text)++ = '\0';
+	errno = 0;
+	*since = strtoll(number, &end, 10);
+	if (errno || *end || *since < 0 || ctl_unescape(*text) < 0)
+		return -1;
+	return 0;
+}

@@ -153,4 +153,15 @@ size_t ctl_format_log_line(char *dst, size_t cap, const struct ctl_log_line *lin
 /* Parse a "line" body line (without "\n") in place, as ctl_parse_status does. */
 int ctl_parse_log_line(char *line, struct ctl_log_line *out);
 
+/* When the configuration file on disk cannot be used (the jobs run on the one
+ * read before), the answers to status and details, and the error of reload,
+ * carry one body line per error of its last reading:
+ * "config-error SINCE TEXT", SINCE the Unix time since which it has been so,
+ * TEXT escaped ("/etc/pmtr.conf:12: unknown keyword \"foo\""). Clients that do
+ * not know the line skip it. */
+char *ctl_format_config_error(long long since, const char *text);
+/* Parse such a line (without "\n") in place: *text points into line. -1 when
+ * it is not one. */
+int ctl_parse_config_error(char *line, long long *since, char **text);
+
 #endif

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -303,6 +304,45 @@ static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
 	return NULL;
 }
 
+void ctl_conf_report_clear(struct ctl_conf_report *report)
+{
+	for (size_t i = 0; i < report->n_errors; i++)
+		free(report->errors[i]);
+	free(report->errors);
+	*report = (struct ctl_conf_report){ 0 };
+}
+
+void ctl_conf_report_set(struct ctl_conf_report *report, char *const *errors, size_t n)
+{
+	long long since = report->since ? report->since : (long long)time(NULL);
+
+	ctl_conf_report_clear(report);
+	if (!n)
+		return;
+	report->since = since;
+	report->errors = calloc(n, sizeof(*report->errors));
+	for (size_t i = 0; report->errors && i < n; i++)
+		if ((report->errors[report->n_errors] = strdup(errors[i])))
+			report->n_errors++;
+}
+
+/* The errors of a configuration file that cannot be used, one body line each. */
+static void add_config_errors(struct ctl *ctl, struct reply *r)
+{
+	const struct ctl_conf_report *conf = ctl->conf;
+
+	for (size_t i = 0; conf && conf->since && i < conf->n_errors; i++) {
+		char *line = ctl_format_config_error(conf->since, conf->errors[i]);
+
+		if (!line) {
+			r->failed = true;
+			return;
+		}
+		reply_add(r, line, strlen(line));
+		free(line);
+	}
+}
+
 static void send_status(struct ctl *ctl, const struct ctl_request *req, struct job **found,
 			struct reply *r)
 {
@@ -310,6 +350,8 @@ static void send_status(struct ctl *ctl, const struct ctl_request *req, struct j
 	bool details = req->command == CTL_DETAILS;
 
 	reply_add(r, "ok\n", 3);
+	if (req->version >= 2)
+		add_config_errors(ctl, r);
 	if (req->n_names) {
 		for (size_t i = 0; i < req->n_names; i++)
 			add_status(r, found[i], now, req->version, details);
@@ -370,8 +412,13 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 		break;
 	case CTL_RELOAD:
 		log_info("control: reload");
-		ctl->reload_cb(ctl->arg);
-		reply_add(r, "ok\n", 3);
+		if (ctl->reload_cb(ctl->arg) < 0) {
+			reply_error(r, CTL_ERR_REFUSED, "the configuration on disk cannot be used: "
+				    "the jobs run on the one read before");
+			add_config_errors(ctl, r);
+		} else {
+			reply_add(r, "ok\n", 3);
+		}
 		break;
 	default:
 		act_on_jobs(ctl, req, found, r);
@@ -741,7 +788,7 @@ static int listen_on(struct ctl *ctl, struct loop *loop, struct jobs *jobs, cons
 }
 
 static void ctl_reset(struct ctl *ctl, struct loop *loop, struct jobs *jobs,
-		      void (*reload_cb)(void *arg), void *arg)
+		      int (*reload_cb)(void *arg), void *arg)
 {
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->listener.fd = -1;
@@ -753,7 +800,7 @@ static void ctl_reset(struct ctl *ctl, struct loop *loop, struct jobs *jobs,
 }
 
 COLD int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
-	      void (*reload_cb)(void *arg), void *arg)
+	      int (*reload_cb)(void *arg), void *arg)
 {
 	ctl_reset(ctl, loop, jobs, reload_cb, arg);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 || listen_on(ctl, loop, jobs, path, fd) < 0) {
@@ -778,7 +825,7 @@ COLD void ctl_answer_reexec(int fd, const char *version)
 }
 
 int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
-	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len)
+	     int (*reload_cb)(void *arg), void *arg, char *why, size_t why_len)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	mode_t old_umask;

@@ -19,6 +19,15 @@
 
 struct ctl_client;
 
+/* What pmtr says of its configuration file: when the file on disk cannot be
+ * used (the jobs run on the configuration read before), since when and the
+ * errors of its last reading. */
+struct ctl_conf_report {
+	long long since;	/* time(NULL) it became so; 0: the file is what runs */
+	char **errors;
+	size_t n_errors;
+};
+
 struct ctl {
 	struct loop_watcher listener;
 	struct loop *loop;
@@ -27,7 +36,9 @@ struct ctl {
 	struct ctl_client *clients;
 	size_t n_clients, n_followers;
 	uint64_t fed_seq;		/* joblog_next_seq() when followers were last fed */
-	void (*reload_cb)(void *arg);	/* "reload": read the configuration now */
+	/* "reload": read the configuration now; -1 when it cannot be used (conf says why) */
+	int (*reload_cb)(void *arg);
+	const struct ctl_conf_report *conf;	/* told to status, details and reload */
 	/* "reexec": returns only when the exec failed, saying why; fd is the
 	 * requester's connection, which the new image answers */
 	void (*reexec_cb)(void *arg, int fd, char *why, size_t why_len);
@@ -35,13 +46,18 @@ struct ctl {
 	bool refuse_changes;		/* pmtr is shutting down: status only */
 };
 
+/* The file cannot be used for these errors (copied; since kept when it already
+ * could not), or (n 0) it is what runs again. */
+void ctl_conf_report_set(struct ctl_conf_report *report, char *const *errors, size_t n);
+void ctl_conf_report_clear(struct ctl_conf_report *report);
+
 /* Listen on path (mode 0660). A socket file left by a dead pmtr is replaced; a live
  * pmtr on it is an error (EADDRINUSE). 0, or -1 with errno and a reason in why. */
 int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path,
-	     void (*reload_cb)(void *arg), void *arg, char *why, size_t why_len);
+	     int (*reload_cb)(void *arg), void *arg, char *why, size_t why_len);
 /* After a re-exec: listen on the inherited listener fd (the socket file is there). */
 int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
-	      void (*reload_cb)(void *arg), void *arg);
+	      int (*reload_cb)(void *arg), void *arg);
 
 /* After a re-exec: answer the pmtrctl that asked for it on fd, and close fd. */
 void ctl_answer_reexec(int fd, const char *version);

@@ -89,6 +89,7 @@ struct pmtr {
 	bool conf_invalid;	/* at a re-exec: the jobs run as handed over */
 	bool restored_jobs;	/* this image took jobs over from the one before */
 	bool applied_once;	/* a configuration was applied: the next is a reload */
+	struct ctl_conf_report conf_report;	/* why the file on disk is not what runs */
 };
 
 static void usage(FILE *to)
@@ -274,14 +275,19 @@ static void apply(struct pmtr *p, struct conf *conf)
 {
 	struct reconcile_counts counts;
 	size_t n = conf->n_jobs;
-	char why[1024], what[160];
+	char why[PATH_MAX + 1024], what[160];
+
+	char *whyp = why;
 
 	if (udp_apply(&p->udp, conf, p->conf_path, why, sizeof(why)) < 0) {
 		log_warnx("%s", why);
 		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
+		ctl_conf_report_set(&p->conf_report, &whyp, 1);
 	} else if (jobs_apply(&p->jobs, conf, &counts) < 0) {
 		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
-	} else if (!p->applied_once) {
+		snprintf(why, sizeof(why), "%s: cannot apply: %s", p->conf_path, strerror(errno));
+		ctl_conf_report_set(&p->conf_report, &whyp, 1);
+	} else if (ctl_conf_report_clear(&p->conf_report), !p->applied_once) {
 		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
 	} else {
 		describe_counts(&counts, what, sizeof(what));
@@ -289,6 +295,15 @@ static void apply(struct pmtr *p, struct conf *conf)
 	}
 	p->applied_once = true;
 	conf_free(conf);
+}
+
+/* For status and pmtrctl reload: the file on disk cannot be read. */
+static void report_unreadable(struct pmtr *p, int err)
+{
+	char text[PATH_MAX + 128], *one = text;
+
+	snprintf(text, sizeof(text), "%s: %s", p->conf_path, strerror(err));
+	ctl_conf_report_set(&p->conf_report, &one, 1);
 }
 
 /* Read the configuration: the main file and every file it includes. Keeps what
@@ -312,11 +327,13 @@ static struct conf *read_conf(struct pmtr *p, bool force)
 			log_warn("cannot read %s, keeping the running configuration", p->conf_path);
 		}
 		p->conf_errno = input.error;
+		report_unreadable(p, input.error);
 		goto keep;
 	}
 	p->conf_errno = 0;
 	if (!conf && !errs.n) {
 		log_warn("cannot read %s, keeping the running configuration", p->conf_path);
+		report_unreadable(p, errno);
 		goto keep;
 	}
 	n_changed = parse_input_changes(&p->input, &input, p->conf_path, changed,
@@ -336,9 +353,11 @@ static struct conf *read_conf(struct pmtr *p, bool force)
 		log_warnx("%s", errs.warnings[i]);
 	for (size_t i = 0; i < errs.n; i++)
 		log_warnx("%s", errs.msgs[i]);
-	parse_errors_free(&errs);
-	if (!conf)
+	if (!conf) {
 		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
+		ctl_conf_report_set(&p->conf_report, errs.msgs, errs.n);
+	}
+	parse_errors_free(&errs);
 	return conf;
 keep:
 	conf_free(conf);
@@ -377,12 +396,13 @@ static void reload_and_watch(struct pmtr *p, bool force)
 	}
 }
 
-static void ctl_reload_cb(void *arg)
+static int ctl_reload_cb(void *arg)
 {
 	struct pmtr *p = arg;
 
 	if (!p->stopping)
 		reload_and_watch(p, true);
+	return p->conf_report.since ? -1 : 0;
 }
 
 /* pmtrctl reexec: the binary as it is on disk now takes over in this process.
@@ -590,12 +610,14 @@ static int open_control_socket(struct pmtr *p)
 			log_warn("re-exec: control socket %s", p->opt.socket_path);
 		p->restored->listener_fd = -1;
 		p->ctl.reexec_cb = reexec_cb;
+		p->ctl.conf = &p->conf_report;
 		return 0;
 	}
 	if (ctl_init(&p->ctl, &p->loop, &p->jobs, p->opt.socket_path, ctl_reload_cb, p,
 		     why, sizeof(why)) == 0) {
 		log_debug("control socket %s", p->opt.socket_path);
 		p->ctl.reexec_cb = reexec_cb;
+		p->ctl.conf = &p->conf_report;
 		return 0;
 	}
 	if (p->opt.socket_given || errno == EADDRINUSE || errno == EEXIST) {
@@ -657,13 +679,14 @@ static int read_first_conf(struct pmtr *p, struct conf **conf)
 	*conf = parse_conf_set(p->opt.conf_path, &opts, &errs, &p->input);
 	p->conf_hash = p->input.hash;
 	print_errors(&errs);
-	parse_errors_free(&errs);
 	if (!*conf && p->restored) {
 		/* the jobs handed over run on as they are; the next good edit applies */
 		fprintf(stderr, "pmtr: %s: invalid, keeping the jobs as they run\n", p->conf_path);
+		ctl_conf_report_set(&p->conf_report, errs.msgs, errs.n);
 		*conf = calloc(1, sizeof(**conf));
 		p->conf_invalid = true;
 	}
+	parse_errors_free(&errs);
 	if (!*conf) {
 		if (!errs.n && errno == ENOMEM)
 			fprintf(stderr, "pmtr: %s: %s\n", p->conf_path, strerror(errno));
@@ -827,6 +850,7 @@ int main(int argc, char **argv)
 	udp_exit(&p.udp);
 	cgroup_exit(&p.cgroup);
 	ctl_exit(&p.ctl);
+	ctl_conf_report_clear(&p.conf_report);
 	jobs_exit(&p.jobs);
 	notify_listen_exit(&p.job_notify, &p.loop);
 	notify_exit();

@@ -1518,6 +1518,38 @@ START_TEST(escape_into)
 }
 END_TEST
 
+START_TEST(config_error_round_trip)
+{
+	const char *text = "/etc/pmtr.conf:12: unknown keyword \"fo o\"\tthere";
+	char *line = ctl_format_config_error(1765161283, text), *got;
+	long long since;
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, "config-error 1765161283 "
+			 "/etc/pmtr.conf:12:\\sunknown\\skeyword\\s\"fo\\so\"\\tthere\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_config_error(line, &since, &got), 0);
+	ck_assert(since == 1765161283);
+	ck_assert_str_eq(got, text);
+	free(line);
+}
+END_TEST
+
+START_TEST(config_error_rejects)
+{
+	const char *bad[] = { "config-error", "config-error 12", "config-error x text",
+			      "config-error 12 two words", "config-error -1 text",
+			      "config-error 12 bad\\q", "job 12 text", "config-error  12 text" };
+	long long since;
+	char *text, buf[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s", bad[i]);
+		ck_assert_msg(ctl_parse_config_error(buf, &since, &text) < 0, "accepted: %s", bad[i]);
+	}
+}
+END_TEST
+
 static Suite *ctlproto_suite(void)
 {
 	Suite *s = suite_create("ctlproto");
@@ -1568,6 +1600,8 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(log, log_line_format);
 	tcase_add_test(log, log_line_round_trips);
 	tcase_add_test(log, log_line_rejects);
+	tcase_add_test(log, config_error_round_trip);
+	tcase_add_test(log, config_error_rejects);
 	suite_add_tcase(s, log);
 	return s;
 }
