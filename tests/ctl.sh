@@ -88,7 +88,7 @@ trap ctl_cleanup EXIT
 # ---- the client alone ------------------------------------------------------
 run_cmd 5 "$PMTRCTL" -V
 expect 0 "-V: exit 0"
-[ "$(cat "$T/out")" = "pmtrctl 0.1.0" ] || fail "-V prints '$(cat "$T/out")', expected 'pmtrctl 0.1.0'"
+[ "$(cat "$T/out")" = "pmtrctl $SOURCE_VERSION" ] || fail "-V prints '$(cat "$T/out")', expected 'pmtrctl $SOURCE_VERSION'"
 run_cmd 5 "$PMTRCTL" -h
 expect 0 "-h: exit 0"
 grep -q '^usage: pmtrctl' "$T/out" || fail "-h: no usage on stdout: $(cat "$T/out")"

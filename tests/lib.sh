@@ -25,6 +25,8 @@ if [ ! -x "$PMTR" ]; then
 	exit 99
 fi
 TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+# The version configure.ac gives pmtr (AC_INIT), which every -V must print.
+SOURCE_VERSION=$(sed -n 's/^AC_INIT(\[pmtr\], *\[\([^]]*\)\].*/\1/p' "$TESTS_SRCDIR/../configure.ac" 2>/dev/null)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pmtr-$TEST_NAME.XXXXXX") || exit 99
 chmod 755 "$T"
