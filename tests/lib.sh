@@ -256,9 +256,9 @@ assert_no_log_since() {
 # job when the file did not change) is handled in the same turn as what was
 # ready before it, or later; pending signals are read lowest number first, so
 # SIGHUP before a SIGCHLD. The second SIGHUP, sent once the first is logged, is
-# handled after the work on jobs that begins the next turn. Not for a test
-# whose file on disk pmtr must not read yet, nor for a timer: that one waits
-# for a later timer of its own.
+# handled after the work on jobs that begins the next turn, where due timers
+# fire: after a timer's time has passed, the barrier shows what it did (ctl.sh).
+# Not for a test whose file on disk pmtr must not read yet (reload.sh).
 barrier() {
 	local round mark
 	for round in 1 2; do
