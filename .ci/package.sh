@@ -149,6 +149,8 @@ mkdir -p "$tmp/deb"
 tar -xzf "$tarball" -C "$tmp/deb"
 (cd "$tmp/deb/pmtr-$version" && dpkg-buildpackage -us -uc -b) >"$tmp/deb/build.log" 2>&1 ||
 	{ tail -n 60 "$tmp/deb/build.log"; fail "dpkg-buildpackage"; }
+# What the build's make check found (nothing with PMTR_PACKAGE_CHECK=no).
+grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$tmp/deb/build.log" || echo "make check: not run"
 built=$(cd "$tmp/deb/pmtr-$version" && dpkg-parsechangelog -S Version)
 [ "$built" = "$version" ] || fail "the .deb is version $built, not $version"
 arch=$(dpkg --print-architecture)
@@ -334,6 +336,7 @@ rpmbuild -bb --nodeps $rpm_check \
 	--define "_sourcedir $(dirname "$tarball")" \
 	--define 'debug_package %{nil}' \
 	"$spec" >"$tmp/rpm/build.log" 2>&1 || { tail -n 60 "$tmp/rpm/build.log"; fail "rpmbuild"; }
+grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$tmp/rpm/build.log" || echo "make check: not run"
 rpmfile=$(ls "$tmp"/rpm/top/RPMS/*/pmtr-[0-9]*.rpm)
 echo "$rpmfile"
 rpm -qip "$rpmfile" 2>/dev/null
