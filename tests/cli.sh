@@ -33,9 +33,9 @@ EOF
 # ---- -V, -h, bad options ----
 run_cmd 5 "$PMTR" -V
 [ "$RC" = 0 ] || fail "-V: exit status $RC, expected 0"
-[ "$(cat "$T/out")" = "pmtr 0.1.0" ] || fail "-V: stdout is '$(cat "$T/out")', expected 'pmtr 0.1.0'"
+[ "$(cat "$T/out")" = "pmtr $SOURCE_VERSION" ] || fail "-V: stdout is '$(cat "$T/out")', expected 'pmtr $SOURCE_VERSION'"
 [ -s "$T/err" ] && fail "-V: unexpected stderr: $(cat "$T/err")"
-ok "-V prints 'pmtr 0.1.0' on stdout, exit 0"
+ok "-V prints 'pmtr $SOURCE_VERSION' on stdout, exit 0"
 
 run_cmd 5 "$PMTR" -h
 [ "$RC" = 0 ] || fail "-h: exit status $RC, expected 0"

@@ -88,7 +88,7 @@ trap ctl_cleanup EXIT
 # ---- the client alone ------------------------------------------------------
 run_cmd 5 "$PMTRCTL" -V
 expect 0 "-V: exit 0"
-[ "$(cat "$T/out")" = "pmtrctl 0.1.0" ] || fail "-V prints '$(cat "$T/out")', expected 'pmtrctl 0.1.0'"
+[ "$(cat "$T/out")" = "pmtrctl $SOURCE_VERSION" ] || fail "-V prints '$(cat "$T/out")', expected 'pmtrctl $SOURCE_VERSION'"
 run_cmd 5 "$PMTRCTL" -h
 expect 0 "-h: exit 0"
 grep -q '^usage: pmtrctl' "$T/out" || fail "-h: no usage on stdout: $(cat "$T/out")"
@@ -149,17 +149,19 @@ ok "a pmtr of protocol version 1: status is asked again in version 1; logs says 
 
 # ---- a daemon with a few jobs ----------------------------------------------
 LONGARG=an-argument-long-enough-to-make-the-command-wider-than-an-eighty-column-terminal
+# The restart delay of web and flappy, in seconds.
+RESTART_DELAY_S=1
 gen_conf() {
 	cat <<EOF
 job {
   name web
   cmd /bin/sleep $1
-  restart delay 1
+  restart delay $RESTART_DELAY_S
 }
 job {
   name flappy
   cmd /bin/sh -c "exit 3"
-  restart delay 1
+  restart delay $RESTART_DELAY_S
 }
 job {
   name off
@@ -291,7 +293,7 @@ wait_for_pid_gone "$WEB" 5
 WEB=$JPID
 ok "restart: a new pid [$WEB], the old process gone"
 
-# Stopped jobs stay stopped across their restart delay (1 s for both): web while
+# Stopped jobs stay stopped across their restart delay (the same for both): web while
 # running, flappy while it runs, waits or is pending.
 ctl stop web flappy
 expect_quiet 0 "stop web flappy: exit 0"
@@ -299,11 +301,16 @@ wait_state web disabled
 wait_state flappy disabled
 wait_for_pid_gone "$WEB" 5
 MARK=$(log_lines)
-sleep 2.5	# not a synchronisation: the time in which a restart must not happen
+# Time is the subject here: a restart timer left by a stop was armed at the
+# job's last exit, which came before its state showed disabled, so it would be
+# due within one restart delay from now. Once that delay is over, the barrier
+# makes pmtr run a turn of its loop begun after it, in which a due timer fires.
+sleep "$RESTART_DELAY_S"
+barrier
 job_info web
-[ "$JSTATE" = disabled ] || fail "web is '$JSTATE' 2.5 s after stop (restart delay 1 s)"
+[ "$JSTATE" = disabled ] || fail "web is '$JSTATE' one restart delay after stop (${RESTART_DELAY_S}s)"
 job_info flappy
-[ "$JSTATE" = disabled ] || fail "flappy is '$JSTATE' 2.5 s after stop (restart delay 1 s)"
+[ "$JSTATE" = disabled ] || fail "flappy is '$JSTATE' one restart delay after stop (${RESTART_DELAY_S}s)"
 assert_no_log_since "$MARK" "started job web \[" "stopped web not restarted after its restart delay"
 assert_no_log_since "$MARK" "started job flappy \[" "stopped flappy not restarted after its restart delay"
 ctl stop web
@@ -517,8 +524,8 @@ stop_pmtr
 
 start_pmtr_raw -F -c "$CONF" -s none
 wait_for_log "starting"
-wait_until 5 "pmtr -s none running its loop" eval '[ -n "$(ls /proc/$PMTR_PID/fd 2>/dev/null)" ]'
-sleep 0.2
+# The barrier: pmtr has set up and runs its loop, so any socket is made by now.
+barrier
 [ -z "$(listening_sockets "$PMTR_PID")" ] || fail "pmtr -s none listens on a socket: $(listening_sockets "$PMTR_PID")"
 [ -e none ] && fail "pmtr -s none created a file called none"
 ok "-s none: no listening socket"

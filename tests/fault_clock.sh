@@ -2,18 +2,24 @@
 # fault_clock.sh: restart timing by CLOCK_MONOTONIC: pmtr SIGSTOPped for 2 s then SIGCONTed, and the wall clock set back a day and forward again (seen by pmtr only, through an LD_PRELOAD clock shim), do not bunch or stall restarts. SPDX-License-Identifier: MIT
 . "${TESTS_SRCDIR:-$(dirname "$0")}/lib.sh"
 
-TEST_TIMEOUT=60
-# Each start of a throttled job appends the boot-time clock (seconds, 10 ms
-# resolution) to $T/NAME.starts: a clock that neither pmtr's signals nor the shim touch.
+TEST_TIMEOUT=90
+# Each start of a throttled job appends the time pmtr forked it to $T/NAME.starts,
+# in ms of the boot-time clock (as /proc/uptime; 10 ms resolution): the start
+# time the kernel gave the process, which does not depend on how soon the job
+# then ran, and a clock that neither pmtr's signals nor the shim touch.
+HZ=$(getconf CLK_TCK) || HZ=100
 script thr.sh <<EOF
 #!/bin/sh
-read up rest </proc/uptime
-echo "\$up" >>$T/\$1.starts
+name=\$1
+read -r stat </proc/\$\$/stat
+set -- \${stat##*) }
+shift 19
+echo \$((\$1 * 1000 / $HZ)) >>$T/\$name.starts
 exit 1
 EOF
 # gaps NAME: the gaps between its consecutive starts, in ms, one per line
 gaps() {
-	awk 'NR > 1 { printf "%d\n", ($1 - prev) * 1000 + 0.5 } { prev = $1 }' "$T/$1.starts"
+	awk 'NR > 1 { print $1 - prev } { prev = $1 }' "$T/$1.starts"
 }
 starts_of() { [ -f "$T/$1.starts" ] && wc -l <"$T/$1.starts" || echo 0; }
 uptime_ms() { local up r; read -r up r </proc/uptime; echo $((10#${up%.*} * 1000 + 10#${up#*.} * 10)); }
@@ -47,27 +53,37 @@ S=$JOB_PID
 wait_for_log_count "job s3 restarts in 1 sec" 2 5
 for j in s1 s2 s3; do wait_for_log_count "job $j restarts in 1 sec" 2 3; done
 kill -STOP "$PMTR_PID"
+wait_until 5 "pmtr [$PMTR_PID] to be stopped" eval '[ "$(pid_state "$PMTR_PID")" = T ]'
 stopped_at=$(uptime_ms)
-sleep 2 # the fault itself: pmtr stays stopped for 2 s
-kill -CONT "$PMTR_PID"
+sleep 2 # the fault itself: pmtr stays stopped for 2 s, past the 1 s delays
+cont_mark=$(log_lines)
 cont_at=$(uptime_ms)
-# (a job forked just before the SIGSTOP may record its start a little later)
-during=$(cat "$T"/s[123].starts | awk -v a=$((stopped_at + 300)) -v b=$((cont_at - 20)) '$1 * 1000 > a && $1 * 1000 < b' | head -n 1)
-[ -z "$during" ] || fail "a job started at uptime $during s, while pmtr was stopped"
+kill -CONT "$PMTR_PID"
+# A stopped pmtr forks nothing: no job's process is younger than the stop and
+# older than the SIGCONT (the kernel's start times; no allowance for load).
+during=$(cat "$T"/s[123].starts | awk -v a="$stopped_at" -v b="$cont_at" '$1 > a && $1 < b' | head -n 1)
+[ -z "$during" ] || fail "a job's process was forked at uptime $during ms, while pmtr was stopped ($stopped_at to $cont_at)"
 say "pmtr stopped for $((cont_at - stopped_at)) ms"
-# overdue restarts happen at once after SIGCONT, once each; then every 1 s again
-for j in s1 s2 s3; do wait_until 4 "job $j to start 2 more times after SIGCONT" eval '[ "$(starts_of '$j')" -ge 4 ]'; done
+# Overdue restarts happen at once after SIGCONT: in pmtr's first turns, before
+# the barrier's second SIGHUP, not a restart delay later (unless the barrier
+# itself takes that long: then this proves less, but never fails wrongly).
+barrier
+for j in s1 s2 s3; do
+	tail -n +"$((cont_mark + 1))" "$LOG" | grep -q "started job $j \\[" ||
+		fail "job $j: its restart, overdue during the stop, did not come at once after SIGCONT"
+done
+ok "overdue restarts came at once after SIGCONT, before the barrier"
+# then once each, and every 1 s again
+for j in s1 s2 s3; do wait_until 10 "job $j to start 2 more times after SIGCONT" eval '[ "$(starts_of '$j')" -ge 4 ]'; done
 for j in s1 s2 s3; do
 	mapfile -t st <"$T/$j.starts"
-	# the first start after SIGCONT
-	first_ms=$(awk -v c="$cont_at" '$1 * 1000 >= c - 20 { printf "%d\n", $1 * 1000; exit }' "$T/$j.starts")
+	first_ms=$(awk -v c="$cont_at" '$1 >= c { print; exit }' "$T/$j.starts")
 	[ -n "$first_ms" ] || fail "job $j: no start after SIGCONT"
-	lag=$((first_ms - cont_at))
-	[ "$lag" -le 700 ] || fail "job $j: restart overdue during the stop came $lag ms after SIGCONT, not at once"
-	# no bunching: after the stop, consecutive starts stay at least ~1 s apart
-	bad=$(awk -v c="$cont_at" 'NR > 1 && $1 * 1000 >= c - 20 && ($1 - prev) < 0.95 { print ($1 - prev) } { prev = $1 }' "$T/$j.starts" | head -n 1)
-	[ -z "$bad" ] || fail "job $j: two starts $bad s apart after SIGCONT (restart delay 1 s): restarts bunched; starts: ${st[*]}"
-	ok "job $j: restarted $lag ms after SIGCONT, then every $(gaps $j | tail -n 1) ms"
+	# no bunching: after the stop, consecutive forks are at least the restart
+	# delay apart (1 s, less the 10 ms resolution); load only makes them later
+	bad=$(awk -v c="$cont_at" 'NR > 1 && $1 >= c && ($1 - prev) < 990 { print $1 - prev } { prev = $1 }' "$T/$j.starts" | head -n 1)
+	[ -z "$bad" ] || fail "job $j: two starts $bad ms apart after SIGCONT (restart delay 1 s): restarts bunched; starts: ${st[*]}"
+	ok "job $j: restarted $((first_ms - cont_at)) ms after SIGCONT, then every $(gaps $j | tail -n 1) ms"
 done
 [ "$(job_pid steady)" = "$S" ] && pid_running "$S" || fail "job steady was disturbed by the stop"
 ok "SIGSTOP/SIGCONT: overdue restarts once each, then the 1 s rhythm again; other jobs untouched"
@@ -181,13 +197,16 @@ S=$JOB_PID
 # back a day while a restart is pending
 wait_for_log_count "job w1 restarts in 2 sec" 1 5
 echo -86400 >"$T/offset.tmp" && mv "$T/offset.tmp" "$T/offset"
-wait_until 5 "job w1 to restart after the wall clock went back a day" eval '[ "$(starts_of w1)" -ge 2 ]'
+wait_until 30 "job w1 to restart after the wall clock went back a day" eval '[ "$(starts_of w1)" -ge 2 ]'
 ok "wall clock set back a day: the pending restart still came after the 2 s delay"
 # forward a day (back to the real time) while the next restart is pending
 wait_for_log_count "job w1 restarts in 2 sec" 2 5
 echo 0 >"$T/offset.tmp" && mv "$T/offset.tmp" "$T/offset"
-wait_until 5 "job w1 to restart after the wall clock went forward a day" eval '[ "$(starts_of w1)" -ge 3 ]'
-bad=$(gaps w1 | awk '$1 < 1900 || $1 > 3500' | head -n 1)
+wait_until 30 "job w1 to restart after the wall clock went forward a day" eval '[ "$(starts_of w1)" -ge 3 ]'
+# A restart timed by the wall clock would come at once after the jump forward
+# (a gap under the delay), or a day late after the jump back (the bounded waits
+# above fail then): no upper bound here, which only load would reach.
+bad=$(gaps w1 | awk '$1 < 1990' | head -n 1)
 [ -z "$bad" ] || fail "job w1: a gap of $bad ms between starts across wall-clock jumps (restart delay 2 s); gaps: $(gaps w1 | tr '\n' ' ')"
 ok "wall clock jumps back and forward a day: restarts stay 2 s apart ($(gaps w1 | tr '\n' ' ')ms)"
 if grep -q "exited after [0-9]\{5,\} sec" "$LOG"; then

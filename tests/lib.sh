@@ -14,6 +14,18 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 
 set -u
 
+# What the caller's environment must not change (make check runs in that of
+# dpkg-buildpackage or rpmbuild, of a CI runner, of a systemd unit): the tests
+# and the pmtr they start get a fixed file mode mask and locale, and none of
+# the variables that reach pmtr's own interfaces: a caller's NOTIFY_SOCKET
+# would get pmtr's READY=1, a PMTR_STATE_FD would be taken for a re-exec's
+# state, a COLUMNS would narrow pmtrctl's table. A test that wants one sets it
+# itself (PMTR_LAUNCH, or in its own commands). exec_settings.sh sets its own
+# umask on purpose.
+umask 022
+export LC_ALL=C
+unset LANGUAGE COLUMNS NOTIFY_SOCKET PMTR_STATE_FD PMTR_SOCKET LISTEN_FDS LISTEN_PID LISTEN_FDNAMES
+
 TEST_NAME=$(basename "$0" .sh)
 if [ -z "${PMTR:-}" ]; then
 	echo "$TEST_NAME: PMTR is not set (run through make check, or set PMTR=/path/to/pmtr)"
@@ -25,6 +37,8 @@ if [ ! -x "$PMTR" ]; then
 	exit 99
 fi
 TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")" && pwd)}
+# The version configure.ac gives pmtr (AC_INIT), which every -V must print.
+SOURCE_VERSION=$(sed -n 's/^AC_INIT(\[pmtr\], *\[\([^]]*\)\].*/\1/p' "$TESTS_SRCDIR/../configure.ac" 2>/dev/null)
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pmtr-$TEST_NAME.XXXXXX") || exit 99
 chmod 755 "$T"
@@ -232,6 +246,26 @@ assert_no_log_since() {
 		fail "${3:-log has no /$2/ after line $1}: found $(tail -n +"$(($1 + 1))" "$LOG" | grep -m1 -- "$2")"
 	fi
 	ok "${3:-log has no /$2/ after line $1}"
+}
+
+# barrier [TIMEOUT_S]: return once pmtr has done what it was given before the
+# call (a child's exit, a file written, a datagram or request sent to it) and
+# what that set in motion in its loop (a stop or start decided), so that a test
+# can then assert that something did NOT happen, without a sleep. pmtr runs one
+# event loop: a SIGHUP (a forced reading of the configuration, which changes no
+# job when the file did not change) is handled in the same turn as what was
+# ready before it, or later; pending signals are read lowest number first, so
+# SIGHUP before a SIGCHLD. The second SIGHUP, sent once the first is logged, is
+# handled after the work on jobs that begins the next turn, where due timers
+# fire: after a timer's time has passed, the barrier shows what it did (ctl.sh).
+# Not for a test whose file on disk pmtr must not read yet (reload.sh).
+barrier() {
+	local round mark
+	for round in 1 2; do
+		mark=$(log_lines)
+		kill -HUP "$PMTR_PID" 2>/dev/null || fail "barrier: pmtr [$PMTR_PID] cannot be signalled"
+		wait_for_log_since "$mark" "pmtr: SIGHUP: reading " "${1:-5}"
+	done
 }
 
 # Pid of the last "started job NAME [PID]" line (empty when none).

@@ -81,7 +81,11 @@ PMTR_LAUNCH=(env --default-signal NOTIFY_SOCKET="$T/boot.sock")
 start_pmtr
 wait_job slow
 wait_job quick
-sleep 0.5
+# The barrier: an edit that adds a job changes pmtr's STATUS=, sent in a later
+# turn of its loop than a READY=1 for the two jobs started; datagrams arrive in
+# order.
+printf 'job {\n  name extra\n  cmd /bin/sleep 300\n}\n' >>"$CONF"
+wait_until 5 "STATUS= of 3 jobs on $T/boot.sock" grep -q '^STATUS=3 jobs' "$out"
 grep -qx READY=1 "$out" && fail "READY=1 before job slow is ready"
 touch "$T/slow.ready"
 wait_for_log "job slow \[[0-9]*\] is ready"

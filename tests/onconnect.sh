@@ -110,9 +110,9 @@ usage_error "unknown option" -Z -p 9 /bin/true
 usage_error "needs an argument" -p
 
 run_cmd 5 "$ONCONNECT" -V
-[ "$RC" = 0 ] && [ "$(cat "$T/out")" = "onconnect 0.1.0" ] ||
-	fail "-V: exit status $RC, stdout '$(cat "$T/out")', expected 0 and 'onconnect 0.1.0'"
-ok "-V prints 'onconnect 0.1.0', exit 0"
+[ "$RC" = 0 ] && [ "$(cat "$T/out")" = "onconnect $SOURCE_VERSION" ] ||
+	fail "-V: exit status $RC, stdout '$(cat "$T/out")', expected 0 and 'onconnect $SOURCE_VERSION'"
+ok "-V prints 'onconnect $SOURCE_VERSION', exit 0"
 run_cmd 5 "$ONCONNECT" -h
 [ "$RC" = 0 ] && grep -q "^usage: onconnect" "$T/out" && [ ! -s "$T/err" ] ||
 	fail "-h: exit status $RC, stdout '$(head -n 1 "$T/out")', stderr '$(head -n 1 "$T/err")'"

@@ -78,7 +78,10 @@ MARK=$(log_lines)
 "$PMTRCTL" -s "$SOCK" wait -t 20 db >"$T/wait.out" 2>&1 &
 W=$!
 EXTRA_PIDS+=("$W")
-sleep 0.5
+# A wait with a short time limit asks until that limit while db is starting,
+# and says it was not ready in time: the limit is the subject, not a pause.
+ctl wait -t 300ms db
+[ "$RC" = 5 ] || fail "wait -t 300ms on a starting job: exit status $RC, expected 5: $(cat "$T/err")"
 pid_running "$W" || fail "wait for a starting job returned at once: $(cat "$T/wait.out")"
 touch "$T/db.ready"
 wait_for_log_since "$MARK" "job db \[$DB\] is ready" 5

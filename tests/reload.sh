@@ -150,13 +150,20 @@ ok "the file written again after a delete is applied"
 # ---- a slow in-place save: while the file is truncated and still open for writing,
 # another file of the directory changes (an editor's swap file, a temp file). The
 # half-written file must not be applied: nothing happens until the save completes.
-# (bounded wait: 0.5 s)
+# The barrier cannot be a SIGHUP, which reads the file now: two jobs that are
+# not checked below are killed in turn. pmtr handles each exit in a turn of its
+# loop no earlier than the inotify event of the swap file, queued before; the
+# second exit, once the first is logged, after the rest of that turn.
 STEP=10
 m=$(log_lines)
 gen chg:3 add3 keep add4 add5 add6 add7 >"$T/next"
 exec 9>"$CONF"
 echo swap >"$T/.pmtr.conf.swp"
-sleep 0.5
+for j in add5 add6; do
+	p=$(job_pid "$j")
+	kill -KILL "$p"
+	wait_for_log_since "$m" "job $j \[$p\] exited after"
+done
 assert_no_log_since "$m" "stopping job" "a half-written file is not applied when another file of its directory changes"
 cat "$T/next" >&9
 exec 9>&-

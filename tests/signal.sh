@@ -13,6 +13,7 @@ script catch.sh <<'SCRIPT'
 trap 'echo "got HUP"' HUP
 trap 'echo "got USR1"' USR1
 trap 'echo "got USR2"' USR2
+trap 'echo "got ALRM"' ALRM
 echo ready
 while :; do /bin/sleep 1 & wait $!; done
 SCRIPT
@@ -72,7 +73,14 @@ ctl signal HUP
 [ "$RC" = 1 ] || fail "signal without a job: status $RC, expected 1"
 ctl signal
 [ "$RC" = 1 ] || fail "signal without anything: status $RC, expected 1"
-sleep 0.3
+# The barrier: pmtr sends a signal before it answers, so one it sent wrongly
+# above is pending or handled in the job before this SIGALRM arrives; the shell
+# runs pending traps lowest signal first (ALRM is 14, above USR2 and HUP), and
+# each job writes its lines through one pipe, in order.
+ctl signal ALRM web worker
+[ "$RC" = 0 ] || fail "signal ALRM web worker: status $RC: $(cat "$T/err")"
+wait_for_log_since "$MARK" "web\[$WEB\]: got ALRM"
+wait_for_log_since "$MARK" "worker\[$WORKER\]: got ALRM"
 assert_no_log_since "$MARK" "got USR2" "a refused signal reaches no job"
 assert_no_log_since "$MARK" "got HUP" "a refused signal reaches no job"
 [ "$(job_starts web)" = 1 ] && [ "$(job_starts worker)" = 1 ] || fail "a job was restarted"

@@ -50,7 +50,17 @@ printf 'job {\n  name s1\n  cmd /bin/sleep 300\n  out %s\n}\n' "$T/fifo" | write
 stop_pmtr TERM 10
 start_pmtr -v
 wait_job s1
-sleep 0.2
+# Its process is blocked opening its output FIFO, which has no reader (the
+# kernel's wait_for_partner; where /proc does not name it, asleep at least):
+# it has not exec'd, and cannot until a reader comes.
+_blocked_on_fifo() {
+	case $(cat "/proc/$1/wchan" 2>/dev/null) in
+	wait_for_partner) return 0 ;;
+	"" | 0) [ "$(pid_state "$1")" = S ] ;;
+	*) return 1 ;;
+	esac
+}
+wait_until 5 "job s1 [$JOB_PID] to block opening its output FIFO" _blocked_on_fifo "$JOB_PID"
 [ "$(cat "/proc/$JOB_PID/comm" 2>/dev/null)" != sleep ] || fail "job s1 exec'd without a reader"
 stop_pmtr TERM 10
 assert_no_marked "pmtr stopped with a child stuck before exec: nothing left"
