@@ -31,13 +31,15 @@ static int ask(const char *path, struct ctl_request *req, bool json, bool usage)
 
 	if (rc == EXIT_OK && (req->command == CTL_STATUS || req->command == CTL_DETAILS)) {
 		if (json) {
-			out_json(jobs.v, jobs.n);
+			out_json(jobs.v, jobs.n, &jobs.config);
 		} else if (out_table(jobs.v, jobs.n, usage) < 0) {
 			out_complain("%s", strerror(ENOMEM));
 			rc = EXIT_USAGE;
+		} else {
+			out_config_note(&jobs.config);
 		}
 	}
-	free(jobs.v);
+	client_jobs_free(&jobs);
 	free(reply.data);
 	return rc;
 }

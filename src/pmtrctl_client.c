@@ -358,6 +358,36 @@ static char *next_line(char **pos, char *end)
 /* Read the reply: hello, "ok" or "error KIND message", the body, whose job lines go
  * into *jobs; nothing is printed but a failure. Returns the exit status, or
  * RETRY_V1. */
+void client_jobs_free(struct job_list *jobs)
+{
+	free(jobs->v);
+	free(jobs->config.errors);
+	*jobs = (struct job_list){ 0 };
+}
+
+/* Whether line is a config-error line; then it is kept in config (unless
+ * memory runs out: a note is not worth failing for). */
+static bool add_config_error(struct out_config *config, char *line)
+{
+	long long since;
+	char *text;
+
+	if (ctl_parse_config_error(line, &since, &text) < 0)
+		return false;
+	if (config->n == config->cap) {
+		size_t cap = config->cap ? 2 * config->cap : 8;
+		char **bigger = realloc(config->errors, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return true;
+		config->errors = bigger;
+		config->cap = cap;
+	}
+	config->since = since;
+	config->errors[config->n++] = text;
+	return true;
+}
+
 static int read_answer(const char *path, int asked, enum ctl_command command,
 		       struct buf *reply, struct job_list *jobs)
 {
@@ -365,6 +395,8 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 	int version;
 
 	jobs->n = 0;
+	jobs->config.since = 0;
+	jobs->config.n = 0;
 	if (!reply->len) {
 		out_complain("%s: the daemon closed the connection without an answer", path);
 		return EXIT_UNREACHABLE;
@@ -382,8 +414,15 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 	line = next_line(&pos, end);
 	if (version == 1 && line && is_version_refusal(line))
 		return RETRY_V1;
-	if (line && strncmp(line, "error ", 6) == 0)
-		return server_error(path, line + 6);
+	if (line && strncmp(line, "error ", 6) == 0) {
+		int rc = server_error(path, line + 6);
+
+		/* a refused reload: the errors of the file */
+		while ((line = next_line(&pos, end)))
+			add_config_error(&jobs->config, line);
+		out_config_errors(&jobs->config);
+		return rc;
+	}
 	if (version != asked) {
 		out_complain("%s: the daemon speaks protocol version %d, not %d", path, version,
 			 asked);
@@ -404,6 +443,8 @@ static int read_answer(const char *path, int asked, enum ctl_command command,
 		return EXIT_OK;
 	/* Body lines of a kind this client does not know are for newer clients. */
 	while ((line = next_line(&pos, end))) {
+		if (add_config_error(&jobs->config, line))
+			continue;
 		if (strncmp(line, "job ", 4) != 0)
 			continue;
 		if (jobs->n == jobs->cap) {

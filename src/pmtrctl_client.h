@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctlproto.h"
+#include "pmtrctl_output.h"
 
 /* Exit statuses (pmtrctl(8)); 1, 3 and 4 also come from the daemon's error kinds. */
 #define EXIT_OK 0
@@ -29,7 +30,11 @@ struct buf {
 struct job_list {
 	struct ctl_job_status *v;
 	size_t n, cap;
+	struct out_config config;	/* its errors point into the reply too */
 };
+
+/* What a job list holds, freed (the reply it points into aside). */
+void client_jobs_free(struct job_list *jobs);
 
 /* An answer taken line by line as it arrives (logs, follow), instead of whole. */
 struct stream {

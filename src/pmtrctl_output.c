@@ -441,7 +441,34 @@ static void json_string_or_null(const char *s)
 		fputs("null", stdout);
 }
 
-void out_json(const struct ctl_job_status *st, size_t n)
+void out_config_errors(const struct out_config *config)
+{
+	for (size_t i = 0; i < config->n; i++) {
+		char *text = out_printable(config->errors[i]);
+
+		fprintf(stderr, "%s\n", text ? text : "?");
+		free(text);
+	}
+}
+
+void out_config_note(const struct out_config *config)
+{
+	time_t since = (time_t)config->since;
+	char stamp[32];
+	struct tm tm;
+
+	if (!config->since)
+		return;
+	if (!localtime_r(&since, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(stamp, sizeof(stamp), "%lld", config->since);
+	/* stdout first: the note comes after the table */
+	fflush(stdout);
+	out_complain("the configuration on disk cannot be used since %s; the jobs run on "
+		     "the one read before:", stamp);
+	out_config_errors(config);
+}
+
+void out_json(const struct ctl_job_status *st, size_t n, const struct out_config *config)
 {
 	fputs("{\"jobs\":[", stdout);
 	for (size_t i = 0; i < n; i++) {
@@ -478,7 +505,16 @@ void out_json(const struct ctl_job_status *st, size_t n)
 		json_int_or_null((long long)st[i].pids, st[i].has_pids);
 		putchar('}');
 	}
-	fputs(n ? "\n]}\n" : "]}\n", stdout);
+	fputs(n ? "\n]," : "],", stdout);
+	fputs("\"config_invalid_since\":", stdout);
+	json_int_or_null(config->since, config->since != 0);
+	fputs(",\"config_errors\":[", stdout);
+	for (size_t i = 0; i < config->n; i++) {
+		if (i)
+			putchar(',');
+		json_string(config->errors[i]);
+	}
+	fputs("]}\n", stdout);
 }
 
 void out_log_line(const struct ctl_log_line *l)

@@ -23,8 +23,24 @@ char *out_printable(const char *s);
  * adds MEMORY, CPU and PIDS. The strings of st are changed: made printable, the
  * command cut. -1 on ENOMEM. */
 int out_table(struct ctl_job_status *st, size_t n, bool usage);
-/* {"jobs":[...]}: every field of every job, a valid document whatever the bytes. */
-void out_json(const struct ctl_job_status *st, size_t n);
+/* What pmtr said of its configuration file: the Unix time since which the file
+ * on disk cannot be used (the jobs run on the one read before), 0 when it is what
+ * runs; and the errors of its last reading. */
+struct out_config {
+	long long since;
+	char **errors;
+	size_t n, cap;
+};
+
+/* {"jobs":[...],"config_invalid_since":...,"config_errors":[...]}: every field of
+ * every job, and what pmtr said of its configuration file (null and [] when it is
+ * what runs), a valid document whatever the bytes. */
+void out_json(const struct ctl_job_status *st, size_t n, const struct out_config *config);
+/* After the table, on stderr, when the file cannot be used: since when, and each
+ * error of its last reading as pmtr -t prints it. */
+void out_config_note(const struct out_config *config);
+/* Each error as pmtr -t prints it, on stderr. */
+void out_config_errors(const struct out_config *config);
 /* "2026-12-02 16:31:18.123 web[2199]: text", the time local. */
 void out_log_line(const struct ctl_log_line *l);
 

@@ -108,7 +108,7 @@ int wait_ready(const char *path, struct ctl_request *req, int64_t timeout_ms)
 		left = deadline - util_now_ms();
 		poll(NULL, 0, left < 0 ? 0 : left < WAIT_POLL_MS ? (int)left : WAIT_POLL_MS);
 	}
-	free(jobs.v);
+	client_jobs_free(&jobs);
 	free(reply.data);
 	return rc;
 }
