@@ -187,6 +187,8 @@ void parser_check_wait_after(struct parser *p)
 	size_t n = p->conf->n_jobs;
 	struct job_ref *refs;
 
+	if (p->orders_lost)
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i]->wait && CONF_MORE(jobs[i])->n_after)
 			goto check;

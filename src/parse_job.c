@@ -169,6 +169,7 @@ void parser_job_end(struct parser *p, bool closed)
 	p->pending_brace = false;
 	if (!job->name && !p->name_refused && (p->broken_line || kind_given(p, SK_NAME)))
 		p->jobs_lost = true;
+	p->orders_lost |= p->broken_line;	/* it may have been its order */
 	/* the graph has the first job of a name (the duplicate error points to it) */
 	if (!job->name || p->name_taken || p->oom) {
 		conf_job_free(job);
@@ -774,13 +775,31 @@ const struct setting *parser_find_setting(struct word *w, size_t n, char *second
 	return bare;
 }
 
+/* A statement of the row kw, its words w after the keyword's own. */
+static void setting_statement(struct parser *p, const struct setting *kw, struct word *a,
+			      size_t na)
+{
+	size_t k = (size_t)(kw - job_settings);
+	void *base;
+
+	if (p->kw_line[k] && !kw->repeatable) {
+		bad(p, "%s given twice (first at line %d)", kw->display, p->kw_line[k]);
+		return;
+	}
+	p->kw_line[k] = p->line;
+	if (!parser_nargs(p, kw->display, a, na, kw->min_args,
+			  kw->max_args == SETTING_ANY_ARGS ? SIZE_MAX : kw->max_args))
+		return;
+	base = kw->in_more ? (void *)more_of(p, p->job) : (void *)p->job;
+	if (base)
+		readers[kw->kind](p, kw, base, a, na);
+}
+
 void parser_job_statement(struct parser *p, struct word *w, size_t n)
 {
 	const struct setting *kw;
 	char b[SHOWBUF], seconds[64];
-	struct word *a;
-	size_t na, k;
-	void *base;
+	size_t n_errors = p->n_errors;
 
 	if (p->pending_brace) {
 		p->pending_brace = false;
@@ -818,19 +837,9 @@ void parser_job_statement(struct parser *p, struct word *w, size_t n)
 			bad(p, "unknown keyword %s", parser_show(w[0].s, b, sizeof(b)));
 		return;
 	}
-	k = (size_t)(kw - job_settings);
-	a = w + (kw->second ? 2 : 1);
-	na = n - (kw->second ? 2 : 1);
-	if (p->kw_line[k] && !kw->repeatable) {
-		bad(p, "%s given twice (first at line %d)", kw->display, p->kw_line[k]);
-		return;
-	}
-	p->kw_line[k] = p->line;
-	if (!parser_nargs(p, kw->display, a, na, kw->min_args,
-			  kw->max_args == SETTING_ANY_ARGS ? SIZE_MAX : kw->max_args))
-		return;
-	base = kw->in_more ? (void *)more_of(p, p->job) : (void *)p->job;
-	if (base)
-		readers[kw->kind](p, kw, base, a, na);
+	setting_statement(p, kw, w + (kw->second ? 2 : 1), n - (kw->second ? 2 : 1));
+	/* where the job starts is not known: a wait job's "after" cannot be judged */
+	if (p->n_errors != n_errors && !kw->in_more && kw->offset == offsetof(struct conf_job, order))
+		p->orders_lost = true;
 }
 

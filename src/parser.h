@@ -93,6 +93,8 @@ struct parser {
 	/* some jobs could not be read (a name, an include, a file): an "after" may name
 	 * one of them, so no name it gives is called unknown */
 	bool jobs_lost;
+	/* the order of a job could not be read: which job starts first is unsure */
+	bool orders_lost;
 
 	/* every job name seen, for duplicates: open addressing, power of 2 */
 	struct name_ent *names;
@@ -163,7 +165,8 @@ bool parser_unsafe_file(const char *path, const struct stat *st, uid_t owner, ch
 /* Every name "after" gives is a job of the set, and no cycle. The set holds every
  * job read with a name, the first of each name only, whatever else failed. */
 void parser_check_after(struct parser *p);
-/* Once the jobs are in start order: no wait job waits for a job after it. */
+/* Once the jobs are in start order: no wait job waits for a job after it (unless
+ * an order could not be read). */
 void parser_check_wait_after(struct parser *p);
 
 #endif

@@ -1723,6 +1723,13 @@ START_TEST(test_after_beside_errors)
 	       "pmtr.conf:10: job \"db\": unknown keyword \"bogus\"",
 	       "pmtr.conf:5: job \"setup\": after \"db\": it starts after this wait job, which "
 	       "holds it back: both would wait for ever");
+	/* but not when an order could not be read: which starts first is not known */
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order -5x\n"),
+	       "pmtr.conf:10: job \"db\": bad number \"-5x\" for order");
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order 1\n  order -5\n"),
+	       "pmtr.conf:11: job \"db\": order given twice (first at line 10)");
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order \"-5\n"),
+	       "pmtr.conf:10: job \"db\": unterminated quote");
 }
 END_TEST
 
