@@ -775,7 +775,7 @@ const struct setting *parser_find_setting(struct word *w, size_t n, char *second
 	return bare;
 }
 
-/* A statement of the row kw, its words w after the keyword's own. */
+/* A statement of the row kw; a, na: its words after the keyword. */
 static void setting_statement(struct parser *p, const struct setting *kw, struct word *a,
 			      size_t na)
 {
