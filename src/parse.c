@@ -145,6 +145,7 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		bad(p, "%s is only allowed in the main configuration file %s: an included "
 		    "file holds job blocks only", parser_is_word(&w[0], "report") ? "report to" :
 		    parser_is_word(&w[0], "listen") ? "listen on" : "include", p->main_file);
+		p->jobs_lost |= parser_is_word(&w[0], "include");
 		return;
 	}
 	if (parser_is_word(&w[0], "report")) {
@@ -162,6 +163,7 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 	row = parser_find_setting(w, n, NULL, 0);
 	if (row) {
 		bad(p, "%s is only allowed inside a job", row->display);
+		p->jobs_lost |= row->kind == SK_NAME;	/* its "job {" went wrong */
 		return;
 	}
 	bad(p, "unknown keyword %s", parser_show(w[0].s, b, sizeof(b)));
@@ -298,11 +300,13 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 	if (memchr(line, '\0', len)) {
 		bad(p, "nul byte in line");
 		p->broken_line = true;
+		p->jobs_lost |= !p->job;	/* it may have opened one */
 		return;
 	}
 	if (split(p, line, len) < 0) {
 		bad(p, "unterminated quote");
 		p->broken_line = true;
+		p->jobs_lost |= !p->job;
 		return;
 	}
 	if (p->oom || p->n_words == 0)
@@ -340,6 +344,7 @@ void parser_parse_buffer(struct parser *p, const char *buf, size_t len)
 	p->state = ST_GLOBAL;
 	if (len > PARSE_MAX_FILE) {
 		parser_file_error(p, "file too large");
+		p->jobs_lost = true;
 		return;
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -481,20 +486,21 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs,
 			   struct parse_input *input)
 {
 	struct conf *conf = p->conf;
+	/* the graph of the jobs read, whatever else failed: every error in one run */
+	bool graph = conf && !p->oom && !p->hash_only && !p->too_many;
 
-	if (!p->oom && !p->failed && !p->hash_only)
+	if (graph)
 		parser_check_after(p);
-
+	parser_record_patterns(p);
+	parser_free(p);
+	if (graph && !p->oom && sort_jobs(conf) < 0)
+		p->oom = true;
+	if (graph && !p->oom)
+		parser_check_wait_after(p);
 	if (p->too_many) {
 		p->file = p->main_file;
 		parser_file_error(p, "too many errors");
 	}
-	parser_record_patterns(p);
-	parser_free(p);
-	if (!p->oom && !p->failed && sort_jobs(conf) < 0)
-		p->oom = true;
-	if (!p->oom && !p->failed)
-		parser_check_wait_after(p);
 	if (input)
 		*input = *p->input;
 	else
