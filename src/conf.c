@@ -542,6 +542,7 @@ void conf_free(struct conf *conf)
 	free(conf->jobs);
 	free(conf->report_to);
 	free(conf->listen_on);
+	free(conf->control_group);
 	free(conf);
 }
 

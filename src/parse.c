@@ -119,6 +119,42 @@ static void udp_statement(struct parser *p, struct word *w, size_t n, const char
 }
 
 
+/* control socket group NAME|GID, control socket mode OOO */
+static void control_statement(struct parser *p, struct word *w, size_t n)
+{
+	bool group = n >= 3 && parser_is_word(&w[2], "group");
+	const char *kw = group ? "control socket group" : "control socket mode";
+	int *first = group ? &p->control_group_line : &p->control_mode_line;
+	char b[SHOWBUF];
+	mode_t mode;
+
+	if (n < 3 || !parser_is_word(&w[1], "socket") ||
+	    (!group && !parser_is_word(&w[2], "mode"))) {
+		bad(p, "expected \"socket group\" or \"socket mode\" after control");
+		return;
+	}
+	if (!parser_nargs(p, kw, w + 3, n - 3, 1, 1))
+		return;
+	if (*first) {
+		bad(p, "%s given twice (first at line %d)", kw, *first);
+		return;
+	}
+	if (group && !w[3].s[0]) {
+		bad(p, "control socket group must not be empty");
+		return;
+	}
+	if (!group && (parse_umask(w[3].s, &mode) < 0 || (mode & 0600) != 0600)) {
+		bad(p, "bad mode %s for control socket mode (expected octal digits, from 0600 "
+		    "to 0777: pmtr's own user must read and write)", parser_show(w[3].s, b, sizeof(b)));
+		return;
+	}
+	*first = p->line;
+	if (group)
+		p->conf->control_group = parser_strdup(p, w[3].s);
+	else
+		p->conf->control_mode = mode;
+}
+
 static void global_statement(struct parser *p, struct word *w, size_t n)
 {
 	const struct setting *row;
@@ -141,10 +177,11 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		return;
 	}
 	if (p->included && (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") ||
-			    parser_is_word(&w[0], "include"))) {
+			    parser_is_word(&w[0], "include") || parser_is_word(&w[0], "control"))) {
 		bad(p, "%s is only allowed in the main configuration file %s: an included "
 		    "file holds job blocks only", parser_is_word(&w[0], "report") ? "report to" :
-		    parser_is_word(&w[0], "listen") ? "listen on" : "include", p->main_file);
+		    parser_is_word(&w[0], "listen") ? "listen on" :
+		    parser_is_word(&w[0], "control") ? "control socket" : "include", p->main_file);
 		p->jobs_lost |= parser_is_word(&w[0], "include");
 		return;
 	}
@@ -158,6 +195,10 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 	}
 	if (parser_is_word(&w[0], "include")) {
 		parser_include_statement(p, w, n);
+		return;
+	}
+	if (parser_is_word(&w[0], "control")) {
+		control_statement(p, w, n);
 		return;
 	}
 	row = parser_find_setting(w, n, NULL, 0);
@@ -529,6 +570,8 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs,
 	}
 	conf->report_to_line = p->report_line;
 	conf->listen_on_line = p->listen_line;
+	conf->control_group_line = p->control_group_line;
+	conf->control_mode_line = p->control_mode_line;
 	return conf;
 }
 

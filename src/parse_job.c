@@ -823,9 +823,11 @@ void parser_job_statement(struct parser *p, struct word *w, size_t n)
 		}
 		return;
 	}
-	if (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") || parser_is_word(&w[0], "include")) {
+	if (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") ||
+	    parser_is_word(&w[0], "include") || parser_is_word(&w[0], "control")) {
 		bad(p, "%s is not allowed inside a job", parser_is_word(&w[0], "report") ? "report to" :
-		    parser_is_word(&w[0], "listen") ? "listen on" : "include");
+		    parser_is_word(&w[0], "listen") ? "listen on" :
+		    parser_is_word(&w[0], "control") ? "control socket" : "include");
 		p->jobs_lost |= parser_is_word(&w[0], "include");
 		return;
 	}

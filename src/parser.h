@@ -68,7 +68,7 @@ struct parser {
 
 	struct conf *conf;
 	size_t jobs_cap;
-	int report_line, listen_line;
+	int report_line, listen_line, control_group_line, control_mode_line;
 
 	/* the line being parsed */
 	int line;

@@ -278,6 +278,16 @@ static size_t watch_everything(struct pmtr *p)
 	return n;
 }
 
+/* The control socket's group and mode, as the file says. */
+static void apply_control_access(struct pmtr *p, const struct conf *conf)
+{
+	char why[PATH_MAX + 128];
+
+	if (ctl_set_access(&p->ctl, conf->control_group, conf->control_mode, why,
+			   sizeof(why)) < 0)
+		log_warnx("%s:%d: %s", p->conf_path, conf->control_group_line, why);
+}
+
 /* "nothing changed", or "1 added, 2 changed live, 1 restarted, 1 removed". */
 static void describe_counts(const struct reconcile_counts *c, char *buf, size_t len)
 {
@@ -299,27 +309,33 @@ static void describe_counts(const struct reconcile_counts *c, char *buf, size_t 
 		snprintf(buf, len, "nothing changed");
 }
 
+/* The configuration cannot be applied: the jobs run on, and status says why. */
+static void not_applied(struct pmtr *p, char *why, const char *verdict)
+{
+	log_warnx("%s", why);
+	log_warnx("%s: %s, keeping the running configuration", p->conf_path, verdict);
+	ctl_conf_report_set(&p->conf_report, &why, 1);
+}
+
 static void apply(struct pmtr *p, struct conf *conf)
 {
 	struct reconcile_counts counts;
 	size_t n = conf->n_jobs;
 	char why[PATH_MAX + 1024], what[160];
 
-	char *whyp = why;
-
 	if (udp_apply(&p->udp, conf, p->conf_path, why, sizeof(why)) < 0) {
-		log_warnx("%s", why);
-		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
-		ctl_conf_report_set(&p->conf_report, &whyp, 1);
+		not_applied(p, why, "invalid");
 	} else if (jobs_apply(&p->jobs, conf, &counts) < 0) {
-		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
-		snprintf(why, sizeof(why), "%s: cannot apply: %s", p->conf_path, strerror(errno));
-		ctl_conf_report_set(&p->conf_report, &whyp, 1);
-	} else if (ctl_conf_report_clear(&p->conf_report), !p->applied_once) {
-		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+		snprintf(why, sizeof(why), "%s: %s", p->conf_path, strerror(errno));
+		not_applied(p, why, "cannot apply");
 	} else {
+		ctl_conf_report_clear(&p->conf_report);
+		apply_control_access(p, conf);
 		describe_counts(&counts, what, sizeof(what));
-		log_info("%s: %zu job%s; %s", p->conf_path, n, n == 1 ? "" : "s", what);
+		if (!p->applied_once)
+			log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+		else
+			log_info("%s: %zu job%s; %s", p->conf_path, n, n == 1 ? "" : "s", what);
 	}
 	p->applied_once = true;
 	conf_free(conf);
@@ -857,6 +873,7 @@ int main(int argc, char **argv)
 	} else if (same_file == 1) {
 		/* the jobs have the file's own jobs: nothing differs */
 		log_info("%s: %zu job%s", p.conf_path, conf->n_jobs, conf->n_jobs == 1 ? "" : "s");
+		apply_control_access(&p, conf);
 		conf_free(conf);
 	} else {
 		apply(&p, conf);

@@ -522,6 +522,34 @@ START_TEST(test_job_order_is_stable)
 }
 END_TEST
 
+START_TEST(test_control_socket)
+{
+	struct conf *c = ok("control socket group adm\ncontrol socket mode 0640\n");
+
+	ck_assert_str_eq(c->control_group, "adm");
+	ck_assert_uint_eq(c->control_mode, 0640);
+	ck_assert_int_eq(c->control_group_line, 1);
+	ck_assert_int_eq(c->control_mode_line, 2);
+	conf_free(c);
+	c = ok("job {\nname a\ncmd /bin/true\n}\n");
+	ck_assert_ptr_null(c->control_group);
+	ck_assert_uint_eq(c->control_mode, 0);
+	conf_free(c);
+	errors("control socket mode 0400\n", "pmtr.conf:1: bad mode \"0400\" for control socket "
+	       "mode (expected octal digits, from 0600 to 0777: pmtr's own user must read and write)");
+	errors("control socket mode 1660\n", "pmtr.conf:1: bad mode \"1660\" for control socket "
+	       "mode (expected octal digits, from 0600 to 0777: pmtr's own user must read and write)");
+	errors("control socket owner x\n",
+	       "pmtr.conf:1: expected \"socket group\" or \"socket mode\" after control");
+	errors("control socket group\n", "pmtr.conf:1: missing argument for control socket group");
+	errors("control socket group \"\"\n", "pmtr.conf:1: control socket group must not be empty");
+	errors("control socket group a\ncontrol socket group b\n",
+	       "pmtr.conf:2: control socket group given twice (first at line 1)");
+	errors(JOB("  control socket mode 0600\n"),
+	       "pmtr.conf:4: job \"t\": control socket is not allowed inside a job");
+}
+END_TEST
+
 START_TEST(test_report_listen)
 {
 	struct conf *c = ok("report to udp://239.0.0.1:9999@eth0\nlisten on udp://0.0.0.0:3333\n");
@@ -2374,6 +2402,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_flags_and_order);
 	tcase_add_test(tc, test_job_order_is_stable);
 	tcase_add_test(tc, test_report_listen);
+	tcase_add_test(tc, test_control_socket);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_stop_signal);
 	tcase_add_test(tc, test_ready);
