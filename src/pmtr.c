@@ -713,6 +713,9 @@ static int read_first_conf(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "pmtr: %s: %s\n", p->opt.conf_path, strerror(errno ? errno : ENAMETOOLONG));
 		return -1;
 	}
+	log_init(LOG_TO_STDERR, p->opt.verbosity);
+	/* A person at a terminal wants times; journald and docker add their own. */
+	log_set_timestamps(p->opt.timestamps || isatty(STDERR_FILENO));
 	/* a user's own file is made with its directories, as the system's is */
 	if (!p->opt.conf_given && geteuid() != 0)
 		daemon_make_parents(p->conf_path, 0700, "the configuration");
@@ -720,9 +723,6 @@ static int read_first_conf(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "pmtr: cannot create %s: %s\n", p->conf_path, strerror(errno));
 		return -1;
 	}
-	log_init(LOG_TO_STDERR, p->opt.verbosity);
-	/* A person at a terminal wants times; journald and docker add their own. */
-	log_set_timestamps(p->opt.timestamps || isatty(STDERR_FILENO));
 	*conf = parse_conf_set(p->opt.conf_path, &opts, &errs, &p->input);
 	p->conf_hash = p->input.hash;
 	print_errors(&errs);

@@ -13,6 +13,7 @@ chown 65534:65534 "$T/home" "$T/xdg"
 PMTR_LAUNCH=("${AS_USER[@]}" env --default-signal XDG_CONFIG_HOME="$T/home/cfg" HOME=/nonexistent)
 start_pmtr_raw -F -s none
 wait_for_log "pmtr: starting"
+assert_log "^pmtr\[$PMTR_PID\]: made $T/home/cfg/pmtr for the configuration\$" "the directory made is logged, with pmtr's pid"
 wait_for_log "$T/home/cfg/pmtr/pmtr.conf: 0 jobs"
 [ -f "$T/home/cfg/pmtr/pmtr.conf" ] || fail "no $T/home/cfg/pmtr/pmtr.conf made"
 [ "$(stat -c %a "$T/home/cfg/pmtr")" = 700 ] || fail "$T/home/cfg/pmtr has mode $(stat -c %a "$T/home/cfg/pmtr"), expected 700"
