@@ -137,7 +137,6 @@ void parser_check_after(struct parser *p)
 	size_t n = p->conf->n_jobs, n_edges = 0;
 	struct job_ref *refs = NULL;
 	size_t **deps = NULL, *n_deps = NULL, *all = NULL;
-	bool known = true;
 
 	for (size_t i = 0; i < n; i++)
 		n_edges += CONF_MORE(jobs[i])->n_after;
@@ -159,20 +158,19 @@ void parser_check_after(struct parser *p)
 			struct job_ref *hit = find_ref(refs, n, name);
 
 			if (!hit) {
-				after_error(p, jobs[i], "after \"%s\": no such job", name);
-				known = false;
+				if (!p->jobs_lost)
+					after_error(p, jobs[i], "after \"%s\": no such job", name);
 			} else if (hit->index == i) {
 				after_error(p, jobs[i], "after \"%s\": a job cannot wait for itself",
 					    name);
-				known = false;
 			} else {
 				deps[i][n_deps[i]++] = hit->index;
 			}
 		}
 		n_edges += n_deps[i];
 	}
-	if (known)
-		find_cycles(p, deps, n_deps);
+	/* the edges that are left may still close a cycle: say it now too */
+	find_cycles(p, deps, n_deps);
 out:
 	p->file = p->main_file;
 	free(refs);
@@ -189,6 +187,8 @@ void parser_check_wait_after(struct parser *p)
 	size_t n = p->conf->n_jobs;
 	struct job_ref *refs;
 
+	if (p->orders_lost)
+		return;
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i]->wait && CONF_MORE(jobs[i])->n_after)
 			goto check;

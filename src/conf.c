@@ -240,21 +240,60 @@ static bool needs_quotes(const char *arg)
 	return !*arg || strpbrk(arg, " \t\r\v\f\"\\#") != NULL;
 }
 
-/* In double quotes, with \" and \\, when it holds anything that would split or
- * end it. */
+/* w as the configuration takes it, at out (room for 2 * strlen(w) + 3 bytes): in
+ * double quotes, with \" and \\, when it holds anything that would split or end
+ * it. Returns the end. */
+static char *quote_word(char *out, const char *w)
+{
+	bool quote = needs_quotes(w);
+
+	if (quote)
+		*out++ = '"';
+	for (; *w; w++) {
+		if (quote && (*w == '"' || *w == '\\'))
+			*out++ = '\\';
+		*out++ = *w;
+	}
+	if (quote)
+		*out++ = '"';
+	return out;
+}
+
+/* The words, quoted and separated by blanks: malloc'd, or NULL. */
+static char *quote_words(char *const *v)
+{
+	size_t len = 1;
+	char *text, *out;
+
+	for (char *const *w = v; *w; w++)
+		len += 2 * strlen(*w) + 3;	/* every byte escaped, quotes, blank */
+	text = out = malloc(len);
+	if (!text)
+		return NULL;
+	for (char *const *w = v; *w; w++) {
+		if (w != v)
+			*out++ = ' ';
+		out = quote_word(out, *w);
+	}
+	*out = '\0';
+	return text;
+}
+
+/* quote_word on a stream (the job's text for a re-exec, where a failed
+ * allocation must fail the whole text, not drop a word). */
 static void put_word(FILE *f, const char *w)
 {
-	if (!needs_quotes(w)) {
-		fputs(w, f);
-		return;
-	}
-	fputc('"', f);
+	bool quote = needs_quotes(w);
+
+	if (quote)
+		fputc('"', f);
 	for (; *w; w++) {
-		if (*w == '"' || *w == '\\')
+		if (quote && (*w == '"' || *w == '\\'))
 			fputc('\\', f);
 		fputc(*w, f);
 	}
-	fputc('"', f);
+	if (quote)
+		fputc('"', f);
 }
 
 static void put_words(FILE *f, char *const *v)
@@ -503,6 +542,7 @@ void conf_free(struct conf *conf)
 	free(conf->jobs);
 	free(conf->report_to);
 	free(conf->listen_on);
+	free(conf->control_group);
 	free(conf);
 }
 
@@ -620,14 +660,10 @@ static char *written(void (*write)(FILE *f, const struct conf_job *job),
 	return text;
 }
 
-static void write_command(FILE *f, const struct conf_job *job)
-{
-	put_words(f, job->argv);
-}
-
+/* Called for every job of every status answer: no stream, one allocation. */
 char *conf_job_command(const struct conf_job *job)
 {
-	return written(write_command, job);
+	return quote_words(job->argv);
 }
 
 /* Every setting that is not what a job block has before its lines are read. */

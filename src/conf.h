@@ -12,6 +12,7 @@
 #define CONF_DEFAULT_STOP_TIMEOUT_MS 10000
 #define CONF_DEFAULT_RESTART_DELAY_MS 10000
 #define CONF_DEFAULT_UMASK 022
+#define CONF_DEFAULT_CONTROL_MODE 0660
 #define CONF_DEFAULT_READY_TIMEOUT_MS 90000
 #define CONF_DEFAULT_CHECK_EVERY_MS 30000
 #define CONF_DEFAULT_CHECK_TIMEOUT_MS 10000
@@ -96,6 +97,9 @@ struct conf {
 	char *report_to;	/* "udp://HOST:PORT[@IFACE]" as written, or NULL */
 	char *listen_on;	/* "udp://ADDR:PORT" as written, or NULL */
 	int report_to_line, listen_on_line;	/* for messages */
+	char *control_group;	/* control socket group: a name or a number, or NULL */
+	mode_t control_mode;	/* control socket mode; 0: CONF_DEFAULT_CONTROL_MODE */
+	int control_group_line, control_mode_line;
 };
 
 void conf_job_free(struct conf_job *job);

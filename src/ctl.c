@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -910,4 +911,52 @@ int64_t ctl_tick(struct ctl *ctl)
 		c = following;
 	}
 	return next;
+}
+
+/* A group by name or number; -1 when there is none. */
+static int group_id(const char *group, gid_t *gid)
+{
+	char *end;
+	unsigned long n;
+	struct group *gr;
+
+	errno = 0;
+	n = strtoul(group, &end, 10);
+	if (*group && !*end && !errno && n < (gid_t)-1) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	gr = getgrnam(group);
+	if (!gr)
+		return -1;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+int ctl_set_access(struct ctl *ctl, const char *group, mode_t mode, char *why, size_t why_len)
+{
+	gid_t gid = getegid();
+
+	if (!ctl->path || ctl->listener.fd < 0)
+		return 0;
+	if (!mode)
+		mode = CONF_DEFAULT_CONTROL_MODE;
+	if (group && group_id(group, &gid) < 0) {
+		snprintf(why, why_len, "control socket group %s: %s", group,
+			 errno ? strerror(errno) : "no such group");
+		return -1;
+	}
+	if (gid == ctl->group && mode == ctl->mode)
+		return 0;
+	if (chown(ctl->path, (uid_t)-1, gid) < 0 || chmod(ctl->path, mode) < 0) {
+		snprintf(why, why_len, "control socket %s: %s", ctl->path, strerror(errno));
+		return -1;
+	}
+	/* the first setting of the defaults is no news */
+	if (ctl->mode || group || mode != CONF_DEFAULT_CONTROL_MODE)
+		log_info("control socket %s: group %u, mode %04o", ctl->path, (unsigned)gid,
+			 (unsigned)mode);
+	ctl->group = gid;
+	ctl->mode = mode;
+	return 0;
 }

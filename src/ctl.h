@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "jobs.h"
 #include "loop.h"
@@ -44,6 +45,8 @@ struct ctl {
 	void (*reexec_cb)(void *arg, int fd, char *why, size_t why_len);
 	void *arg;
 	bool refuse_changes;		/* pmtr is shutting down: status only */
+	gid_t group;			/* of the socket file, as last set */
+	mode_t mode;			/* of the socket file, as last set; 0: not yet */
 };
 
 /* The file cannot be used for these errors (copied; since kept when it already
@@ -58,6 +61,11 @@ int ctl_init(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *
 /* After a re-exec: listen on the inherited listener fd (the socket file is there). */
 int ctl_adopt(struct ctl *ctl, struct loop *loop, struct jobs *jobs, const char *path, int fd,
 	      int (*reload_cb)(void *arg), void *arg);
+
+/* The socket file's group (a name or a number; NULL: pmtr's own) and mode (0:
+ * 0660), as "control socket group" and "control socket mode" say: set and
+ * logged when they change. 0, or -1 with a reason in why (nothing changed). */
+int ctl_set_access(struct ctl *ctl, const char *group, mode_t mode, char *why, size_t why_len);
 
 /* After a re-exec: answer the pmtrctl that asked for it on fd, and close fd. */
 void ctl_answer_reexec(int fd, const char *version);

@@ -67,7 +67,7 @@ int daemon_write_pidfile(const char *path)
 
 /* The directories of path, made 0755 where missing (a source build's
  * /usr/local/var/run). */
-void daemon_make_parents(const char *path)
+void daemon_make_parents(const char *path, mode_t mode, const char *what)
 {
 	char dir[PATH_MAX];
 
@@ -75,10 +75,14 @@ void daemon_make_parents(const char *path)
 		return;
 	for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) == 0)
-			log_info("made %s for the control socket", dir);
-		else if (errno != EEXIST)
+		if (mkdir(dir, mode) == 0) {
+			/* the mode meant, whatever pmtr's umask */
+			if (chmod(dir, mode) < 0)
+				log_warn("cannot set the mode of %s", dir);
+			log_info("made %s for %s", dir, what);
+		} else if (errno != EEXIST) {
 			log_warn("cannot make %s", dir);
+		}
 		*slash = '/';
 	}
 }

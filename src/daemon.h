@@ -3,6 +3,7 @@
 #define PMTR_DAEMON_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Descriptors 0, 1 and 2 open (on /dev/null where they were closed): jobs get
  * exactly these, and pipes must never land there. */
@@ -15,9 +16,10 @@ int daemon_detach(void);
 /* path holds pmtr's pid; -1 with errno when it cannot be written. */
 int daemon_write_pidfile(const char *path);
 
-/* The directories of path, made 0755 where missing (a source build's
- * /usr/local/var/run), each logged. */
-void daemon_make_parents(const char *path);
+/* The directories of path, made with mode (whatever the umask) where missing: a
+ * source build's /usr/local/var/run, a user's ~/.config/pmtr; each logged as
+ * "made DIR for WHAT". */
+void daemon_make_parents(const char *path, mode_t mode, const char *what);
 
 /* pmtr takes its hard open-file limit (1000 jobs hold a few thousand
  * descriptors); jobs get the soft limit it was started with (spawn). */

@@ -119,6 +119,42 @@ static void udp_statement(struct parser *p, struct word *w, size_t n, const char
 }
 
 
+/* control socket group NAME|GID, control socket mode OOO */
+static void control_statement(struct parser *p, struct word *w, size_t n)
+{
+	bool group = n >= 3 && parser_is_word(&w[2], "group");
+	const char *kw = group ? "control socket group" : "control socket mode";
+	int *first = group ? &p->control_group_line : &p->control_mode_line;
+	char b[SHOWBUF];
+	mode_t mode;
+
+	if (n < 3 || !parser_is_word(&w[1], "socket") ||
+	    (!group && !parser_is_word(&w[2], "mode"))) {
+		bad(p, "expected \"socket group\" or \"socket mode\" after control");
+		return;
+	}
+	if (!parser_nargs(p, kw, w + 3, n - 3, 1, 1))
+		return;
+	if (*first) {
+		bad(p, "%s given twice (first at line %d)", kw, *first);
+		return;
+	}
+	if (group && !w[3].s[0]) {
+		bad(p, "control socket group must not be empty");
+		return;
+	}
+	if (!group && (parse_umask(w[3].s, &mode) < 0 || (mode & 0600) != 0600)) {
+		bad(p, "bad mode %s for control socket mode (expected octal digits, from 0600 "
+		    "to 0777: pmtr's own user must read and write)", parser_show(w[3].s, b, sizeof(b)));
+		return;
+	}
+	*first = p->line;
+	if (group)
+		p->conf->control_group = parser_strdup(p, w[3].s);
+	else
+		p->conf->control_mode = mode;
+}
+
 static void global_statement(struct parser *p, struct word *w, size_t n)
 {
 	const struct setting *row;
@@ -141,10 +177,12 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		return;
 	}
 	if (p->included && (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") ||
-			    parser_is_word(&w[0], "include"))) {
+			    parser_is_word(&w[0], "include") || parser_is_word(&w[0], "control"))) {
 		bad(p, "%s is only allowed in the main configuration file %s: an included "
 		    "file holds job blocks only", parser_is_word(&w[0], "report") ? "report to" :
-		    parser_is_word(&w[0], "listen") ? "listen on" : "include", p->main_file);
+		    parser_is_word(&w[0], "listen") ? "listen on" :
+		    parser_is_word(&w[0], "control") ? "control socket" : "include", p->main_file);
+		p->jobs_lost |= parser_is_word(&w[0], "include");
 		return;
 	}
 	if (parser_is_word(&w[0], "report")) {
@@ -159,9 +197,14 @@ static void global_statement(struct parser *p, struct word *w, size_t n)
 		parser_include_statement(p, w, n);
 		return;
 	}
+	if (parser_is_word(&w[0], "control")) {
+		control_statement(p, w, n);
+		return;
+	}
 	row = parser_find_setting(w, n, NULL, 0);
 	if (row) {
 		bad(p, "%s is only allowed inside a job", row->display);
+		p->jobs_lost |= row->kind == SK_NAME;	/* its "job {" went wrong */
 		return;
 	}
 	bad(p, "unknown keyword %s", parser_show(w[0].s, b, sizeof(b)));
@@ -298,11 +341,13 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 	if (memchr(line, '\0', len)) {
 		bad(p, "nul byte in line");
 		p->broken_line = true;
+		p->jobs_lost |= !p->job;	/* it may have opened one */
 		return;
 	}
 	if (split(p, line, len) < 0) {
 		bad(p, "unterminated quote");
 		p->broken_line = true;
+		p->jobs_lost |= !p->job;
 		return;
 	}
 	if (p->oom || p->n_words == 0)
@@ -340,6 +385,7 @@ void parser_parse_buffer(struct parser *p, const char *buf, size_t len)
 	p->state = ST_GLOBAL;
 	if (len > PARSE_MAX_FILE) {
 		parser_file_error(p, "file too large");
+		p->jobs_lost = true;
 		return;
 	}
 	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
@@ -481,20 +527,21 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs,
 			   struct parse_input *input)
 {
 	struct conf *conf = p->conf;
+	/* the graph of the jobs read, whatever else failed: every error in one run */
+	bool graph = conf && !p->oom && !p->hash_only && !p->too_many;
 
-	if (!p->oom && !p->failed && !p->hash_only)
+	if (graph)
 		parser_check_after(p);
-
+	parser_record_patterns(p);
+	parser_free(p);
+	if (graph && !p->oom && sort_jobs(conf) < 0)
+		p->oom = true;
+	if (graph && !p->oom)
+		parser_check_wait_after(p);
 	if (p->too_many) {
 		p->file = p->main_file;
 		parser_file_error(p, "too many errors");
 	}
-	parser_record_patterns(p);
-	parser_free(p);
-	if (!p->oom && !p->failed && sort_jobs(conf) < 0)
-		p->oom = true;
-	if (!p->oom && !p->failed)
-		parser_check_wait_after(p);
 	if (input)
 		*input = *p->input;
 	else
@@ -523,6 +570,8 @@ static struct conf *finish(struct parser *p, struct parse_errors *errs,
 	}
 	conf->report_to_line = p->report_line;
 	conf->listen_on_line = p->listen_line;
+	conf->control_group_line = p->control_group_line;
+	conf->control_mode_line = p->control_mode_line;
 	return conf;
 }
 

@@ -22,27 +22,40 @@ static bool has_wildcard(const char *s, size_t len)
 	return false;
 }
 
-/* include PATTERN: recorded now, read once the main file is parsed. */
-void parser_include_statement(struct parser *p, struct word *w, size_t n)
+/* The pattern of an include line, or NULL (and reported) when it is none. */
+static const char *include_pattern(struct parser *p, struct word *w, size_t n)
 {
 	const char *pattern, *slash;
-	struct include *bigger;
-	char *copy;
 
 	if (!parser_nargs(p, "include", w + 1, n - 1, 1, 1))
-		return;
+		return NULL;
 	pattern = w[1].s;
 	slash = strrchr(pattern, '/');
 	if (!parser_is_abs(pattern)) {
 		bad(p, "include must be an absolute path");
-		return;
+		return NULL;
 	}
 	if (!slash[1]) {
 		bad(p, "include must name files, not a directory (for example %s*.conf)", pattern);
-		return;
+		return NULL;
 	}
 	if (has_wildcard(pattern, (size_t)(slash - pattern))) {
 		bad(p, "include: wildcards are allowed in the file name only");
+		return NULL;
+	}
+	return pattern;
+}
+
+/* include PATTERN: recorded now, read once the main file is parsed. */
+void parser_include_statement(struct parser *p, struct word *w, size_t n)
+{
+	const char *pattern = include_pattern(p, w, n);
+	struct include *bigger;
+	char *copy;
+
+	if (!pattern) {
+		/* the files it meant may hold the jobs an "after" names */
+		p->jobs_lost = true;
 		return;
 	}
 	bigger = realloc(p->includes, (p->n_includes + 1) * sizeof(*bigger));
@@ -161,6 +174,7 @@ static void read_included(struct parser *p, const char *path)
 		snprintf(text, sizeof(text), "refused: %s (pmtr runs the jobs it holds as %s)",
 			 why, p->opts->owner == 0 ? "root" : "this user");
 		parser_file_error(p, text);
+		p->jobs_lost = true;
 		return;
 	}
 	buf = util_read_file(path, PARSE_MAX_FILE, &len);
@@ -169,6 +183,7 @@ static void read_included(struct parser *p, const char *path)
 			p->oom = true;
 		else
 			parser_file_error(p, errno == EFBIG ? "file too large" : strerror(errno));
+		p->jobs_lost = true;
 		return;
 	}
 	parser_hash(p, buf, len);
@@ -198,9 +213,11 @@ static char **matches(struct parser *p, const struct include *inc, const char *d
 	*n = 0;
 	d = opendir(dir);
 	if (!d) {
-		if (errno != ENOENT && errno != ENOTDIR)
+		if (errno != ENOENT && errno != ENOTDIR) {
 			parser_error(p, inc->line, false, "include %s: cannot read %s: %s", inc->pattern,
 				 dir, strerror(errno));
+			p->jobs_lost = true;
+		}
 		return NULL;
 	}
 	while ((de = readdir(d))) {

@@ -121,13 +121,16 @@ void parser_job_start(struct parser *p)
 	p->n_pend = 0;
 	p->pending_brace = false;
 	p->broken_line = false;
+	p->name_refused = false;
+	p->name_taken = false;
 	memset(p->kw_line, 0, sizeof(p->kw_line));
 	memset(p->ulimit_line, 0, sizeof(p->ulimit_line));
 }
 
 /* The job ends (at its "}", at a new "job {", or at the end of the file):
- * report what it lacks and its held errors in line order, then keep it if
- * the file has no error so far. */
+ * report what it lacks and its held errors in line order, then keep it if it
+ * has a name of its own. A job with errors is kept too: no conf is returned
+ * then, but the "after" graph is still checked (after.c) and it is a job there. */
 void parser_job_end(struct parser *p, bool closed)
 {
 	struct conf_job *job = p->job;
@@ -164,8 +167,11 @@ void parser_job_end(struct parser *p, bool closed)
 	p->n_pend = 0;
 	p->state = ST_GLOBAL;
 	p->pending_brace = false;
-	/* once the file has an error no conf is returned: keep nothing */
-	if (p->failed || p->oom) {
+	if (!job->name && !p->name_refused && (p->broken_line || kind_given(p, SK_NAME)))
+		p->jobs_lost = true;
+	p->orders_lost |= p->broken_line;	/* it may have been its order */
+	/* the graph has the first job of a name (the duplicate error points to it) */
+	if (!job->name || p->name_taken || p->oom) {
 		conf_job_free(job);
 		return;
 	}
@@ -476,14 +482,17 @@ static void kw_name(struct parser *p, const struct setting *row, void *base, str
 	if (!valid_name(a[0].s)) {
 		bad(p, "bad job name %s: use letters, digits and .-_@:+ only",
 		    parser_show(a[0].s, b, sizeof(b)));
+		p->name_refused = true;
 		return;
 	}
 	if (strlen(a[0].s) > NAME_MAX_LEN) {
 		bad(p, "job name %s is longer than %d characters", parser_show(a[0].s, b, sizeof(b)),
 		    NAME_MAX_LEN);
+		p->name_refused = true;
 		return;
 	}
 	first = name_seen(p, a[0].s);
+	p->name_taken = first != NULL;
 	if (first && first->file == p->file)
 		parser_error(p, p->line, true, "duplicate job name \"%s\" (first at line %d)",
 			 a[0].s, first->line);
@@ -766,13 +775,31 @@ const struct setting *parser_find_setting(struct word *w, size_t n, char *second
 	return bare;
 }
 
+/* A statement of the row kw; a, na: its words after the keyword. */
+static void setting_statement(struct parser *p, const struct setting *kw, struct word *a,
+			      size_t na)
+{
+	size_t k = (size_t)(kw - job_settings);
+	void *base;
+
+	if (p->kw_line[k] && !kw->repeatable) {
+		bad(p, "%s given twice (first at line %d)", kw->display, p->kw_line[k]);
+		return;
+	}
+	p->kw_line[k] = p->line;
+	if (!parser_nargs(p, kw->display, a, na, kw->min_args,
+			  kw->max_args == SETTING_ANY_ARGS ? SIZE_MAX : kw->max_args))
+		return;
+	base = kw->in_more ? (void *)more_of(p, p->job) : (void *)p->job;
+	if (base)
+		readers[kw->kind](p, kw, base, a, na);
+}
+
 void parser_job_statement(struct parser *p, struct word *w, size_t n)
 {
 	const struct setting *kw;
 	char b[SHOWBUF], seconds[64];
-	struct word *a;
-	size_t na, k;
-	void *base;
+	size_t n_errors = p->n_errors;
 
 	if (p->pending_brace) {
 		p->pending_brace = false;
@@ -796,9 +823,12 @@ void parser_job_statement(struct parser *p, struct word *w, size_t n)
 		}
 		return;
 	}
-	if (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") || parser_is_word(&w[0], "include")) {
+	if (parser_is_word(&w[0], "report") || parser_is_word(&w[0], "listen") ||
+	    parser_is_word(&w[0], "include") || parser_is_word(&w[0], "control")) {
 		bad(p, "%s is not allowed inside a job", parser_is_word(&w[0], "report") ? "report to" :
-		    parser_is_word(&w[0], "listen") ? "listen on" : "include");
+		    parser_is_word(&w[0], "listen") ? "listen on" :
+		    parser_is_word(&w[0], "control") ? "control socket" : "include");
+		p->jobs_lost |= parser_is_word(&w[0], "include");
 		return;
 	}
 	kw = parser_find_setting(w, n, seconds, sizeof(seconds));
@@ -809,19 +839,9 @@ void parser_job_statement(struct parser *p, struct word *w, size_t n)
 			bad(p, "unknown keyword %s", parser_show(w[0].s, b, sizeof(b)));
 		return;
 	}
-	k = (size_t)(kw - job_settings);
-	a = w + (kw->second ? 2 : 1);
-	na = n - (kw->second ? 2 : 1);
-	if (p->kw_line[k] && !kw->repeatable) {
-		bad(p, "%s given twice (first at line %d)", kw->display, p->kw_line[k]);
-		return;
-	}
-	p->kw_line[k] = p->line;
-	if (!parser_nargs(p, kw->display, a, na, kw->min_args,
-			  kw->max_args == SETTING_ANY_ARGS ? SIZE_MAX : kw->max_args))
-		return;
-	base = kw->in_more ? (void *)more_of(p, p->job) : (void *)p->job;
-	if (base)
-		readers[kw->kind](p, kw, base, a, na);
+	setting_statement(p, kw, w + (kw->second ? 2 : 1), n - (kw->second ? 2 : 1));
+	/* where the job starts is not known: a wait job's "after" cannot be judged */
+	if (p->n_errors != n_errors && !kw->in_more && kw->offset == offsetof(struct conf_job, order))
+		p->orders_lost = true;
 }
 

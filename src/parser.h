@@ -68,7 +68,7 @@ struct parser {
 
 	struct conf *conf;
 	size_t jobs_cap;
-	int report_line, listen_line;
+	int report_line, listen_line, control_group_line, control_mode_line;
 
 	/* the line being parsed */
 	int line;
@@ -83,10 +83,18 @@ struct parser {
 	int block_line;
 	bool pending_brace;
 	bool broken_line;	/* a line of the job was unreadable */
+	bool name_refused;	/* its name had characters no "after" can name */
+	bool name_taken;	/* its name is an earlier job's */
 	int kw_line[SETTINGS_MAX];	/* by row of job_settings: where it was given */
 	int ulimit_line[RLIM_NLIMITS];
 	struct pending pend[PARSE_MAX_ERRORS];
 	size_t n_pend;
+
+	/* some jobs could not be read (a name, an include, a file): an "after" may name
+	 * one of them, so no name it gives is called unknown */
+	bool jobs_lost;
+	/* the order of a job could not be read: which job starts first is unsure */
+	bool orders_lost;
 
 	/* every job name seen, for duplicates: open addressing, power of 2 */
 	struct name_ent *names;
@@ -154,9 +162,11 @@ bool parser_unsafe_file(const char *path, const struct stat *st, uid_t owner, ch
 
 /* ---- after.c: the "after" graph ---- */
 
-/* Every name "after" gives is a job of the set, and no cycle. */
+/* Every name "after" gives is a job of the set, and no cycle. The set holds every
+ * job read with a name, the first of each name only, whatever else failed. */
 void parser_check_after(struct parser *p);
-/* Once the jobs are in start order: no wait job waits for a job after it. */
+/* Once the jobs are in start order: no wait job waits for a job after it (unless
+ * an order could not be read). */
 void parser_check_wait_after(struct parser *p);
 
 #endif

@@ -57,6 +57,8 @@ static const int handled_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD
 
 struct options {
 	bool foreground, test_only;
+	bool conf_given;	/* -c: else root's PMTR_CONF, another user's own */
+	char user_conf[PATH_MAX];	/* $XDG_CONFIG_HOME/pmtr/pmtr.conf */
 	bool timestamps;	/* -T: log lines on stderr start with their local time */
 	bool socket_given;	/* -s on the command line: failing to listen is fatal */
 	int verbosity;
@@ -99,7 +101,8 @@ static void usage(FILE *to)
 		"  -F         stay in the foreground (the default as process 1)\n"
 		"  -T         each log line on stderr starts with its time (the default\n"
 		"             when stderr is a terminal)\n"
-		"  -c FILE    configuration file (default %s)\n"
+		"  -c FILE    configuration file (default %s; when not root\n"
+		"             $XDG_CONFIG_HOME/pmtr/pmtr.conf, or ~/.config/pmtr/pmtr.conf)\n"
 		"  -t         test the configuration and exit: 0 valid, 1 invalid\n"
 		"  -v         verbose logging; -vv also traces parsing\n"
 		"  -p FILE    write a pidfile, removed at exit\n"
@@ -107,6 +110,26 @@ static void usage(FILE *to)
 		"             when not root; \"none\" disables it)\n"
 		"  -h         this help\n"
 		"  -V         version\n", PMTR_CONF, PMTR_SOCKET);
+}
+
+/* A user other than root has a configuration of their own, as XDG has it:
+ * $XDG_CONFIG_HOME/pmtr/pmtr.conf, or ~/.config/pmtr/pmtr.conf. */
+static int user_conf(struct options *opt)
+{
+	const char *dir = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n;
+
+	if (dir && dir[0] == '/')
+		n = snprintf(opt->user_conf, sizeof(opt->user_conf), "%s/pmtr/pmtr.conf", dir);
+	else if (home && home[0] == '/')
+		n = snprintf(opt->user_conf, sizeof(opt->user_conf), "%s/.config/pmtr/pmtr.conf",
+			     home);
+	else
+		return -1;
+	if (n < 0 || (size_t)n >= sizeof(opt->user_conf))
+		return -1;
+	opt->conf_path = opt->user_conf;
+	return 0;
 }
 
 static int parse_options(int argc, char **argv, struct options *opt)
@@ -119,7 +142,7 @@ static int parse_options(int argc, char **argv, struct options *opt)
 		switch (c) {
 		case 'F': opt->foreground = true; break;
 		case 'T': opt->timestamps = true; break;
-		case 'c': opt->conf_path = optarg; break;
+		case 'c': opt->conf_path = optarg; opt->conf_given = true; break;
 		case 't': opt->test_only = true; break;
 		case 'v': opt->verbosity++; break;
 		case 'p': opt->pidfile = optarg; break;
@@ -136,6 +159,11 @@ static int parse_options(int argc, char **argv, struct options *opt)
 	}
 	if (!*opt->conf_path) {
 		fprintf(stderr, "pmtr: -c needs a file name\n");
+		return -1;
+	}
+	if (!opt->conf_given && geteuid() != 0 && user_conf(opt) < 0) {
+		fprintf(stderr, "pmtr: neither XDG_CONFIG_HOME nor HOME is set: "
+			"give the configuration file with -c FILE\n");
 		return -1;
 	}
 	if (strcmp(opt->socket_path, "none") != 0 &&
@@ -250,6 +278,16 @@ static size_t watch_everything(struct pmtr *p)
 	return n;
 }
 
+/* The control socket's group and mode, as the file says. */
+static void apply_control_access(struct pmtr *p, const struct conf *conf)
+{
+	char why[PATH_MAX + 128];
+
+	if (ctl_set_access(&p->ctl, conf->control_group, conf->control_mode, why,
+			   sizeof(why)) < 0)
+		log_warnx("%s:%d: %s", p->conf_path, conf->control_group_line, why);
+}
+
 /* "nothing changed", or "1 added, 2 changed live, 1 restarted, 1 removed". */
 static void describe_counts(const struct reconcile_counts *c, char *buf, size_t len)
 {
@@ -271,27 +309,33 @@ static void describe_counts(const struct reconcile_counts *c, char *buf, size_t 
 		snprintf(buf, len, "nothing changed");
 }
 
+/* The configuration cannot be applied: the jobs run on, and status says why. */
+static void not_applied(struct pmtr *p, char *why, const char *verdict)
+{
+	log_warnx("%s", why);
+	log_warnx("%s: %s, keeping the running configuration", p->conf_path, verdict);
+	ctl_conf_report_set(&p->conf_report, &why, 1);
+}
+
 static void apply(struct pmtr *p, struct conf *conf)
 {
 	struct reconcile_counts counts;
 	size_t n = conf->n_jobs;
 	char why[PATH_MAX + 1024], what[160];
 
-	char *whyp = why;
-
 	if (udp_apply(&p->udp, conf, p->conf_path, why, sizeof(why)) < 0) {
-		log_warnx("%s", why);
-		log_warnx("%s: invalid, keeping the running configuration", p->conf_path);
-		ctl_conf_report_set(&p->conf_report, &whyp, 1);
+		not_applied(p, why, "invalid");
 	} else if (jobs_apply(&p->jobs, conf, &counts) < 0) {
-		log_warn("%s: cannot apply, keeping the running configuration", p->conf_path);
-		snprintf(why, sizeof(why), "%s: cannot apply: %s", p->conf_path, strerror(errno));
-		ctl_conf_report_set(&p->conf_report, &whyp, 1);
-	} else if (ctl_conf_report_clear(&p->conf_report), !p->applied_once) {
-		log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+		snprintf(why, sizeof(why), "%s: %s", p->conf_path, strerror(errno));
+		not_applied(p, why, "cannot apply");
 	} else {
+		ctl_conf_report_clear(&p->conf_report);
+		apply_control_access(p, conf);
 		describe_counts(&counts, what, sizeof(what));
-		log_info("%s: %zu job%s; %s", p->conf_path, n, n == 1 ? "" : "s", what);
+		if (!p->applied_once)
+			log_info("%s: %zu job%s", p->conf_path, n, n == 1 ? "" : "s");
+		else
+			log_info("%s: %zu job%s; %s", p->conf_path, n, n == 1 ? "" : "s", what);
 	}
 	p->applied_once = true;
 	conf_free(conf);
@@ -600,7 +644,7 @@ static int open_control_socket(struct pmtr *p)
 			p->opt.socket_path = "none";
 		}
 	} else if (!p->opt.socket_given && strcmp(p->opt.socket_path, "none") != 0) {
-		daemon_make_parents(p->opt.socket_path);
+		daemon_make_parents(p->opt.socket_path, 0755, "the control socket");
 	}
 	if (strcmp(p->opt.socket_path, "none") == 0)
 		return 0;
@@ -669,6 +713,9 @@ static int read_first_conf(struct pmtr *p, struct conf **conf)
 		fprintf(stderr, "pmtr: %s: %s\n", p->opt.conf_path, strerror(errno ? errno : ENAMETOOLONG));
 		return -1;
 	}
+	/* a user's own file is made with its directories, as the system's is */
+	if (!p->opt.conf_given && geteuid() != 0)
+		daemon_make_parents(p->conf_path, 0700, "the configuration");
 	if (create_if_missing(p->conf_path) < 0) {
 		fprintf(stderr, "pmtr: cannot create %s: %s\n", p->conf_path, strerror(errno));
 		return -1;
@@ -826,6 +873,7 @@ int main(int argc, char **argv)
 	} else if (same_file == 1) {
 		/* the jobs have the file's own jobs: nothing differs */
 		log_info("%s: %zu job%s", p.conf_path, conf->n_jobs, conf->n_jobs == 1 ? "" : "s");
+		apply_control_access(&p, conf);
 		conf_free(conf);
 	} else {
 		apply(&p, conf);

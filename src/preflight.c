@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -79,6 +80,15 @@ size_t preflight_check(const struct conf *conf, const char *main_file,
 {
 	struct where w = { .main_file = main_file, .warn = warn };
 
+	if (conf->control_group && !is_number(conf->control_group) &&
+	    !getgrnam(conf->control_group)) {
+		char line[PATH_MAX + 128];
+
+		snprintf(line, sizeof(line), "%s:%d: warning: control socket group %s: no such group",
+			 main_file, conf->control_group_line, conf->control_group);
+		warn(line);
+		w.n++;
+	}
 	for (size_t i = 0; i < conf->n_jobs; i++) {
 		w.job = conf->jobs[i];
 		check_cmd(&w, w.job->argv[0]);

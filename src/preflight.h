@@ -9,7 +9,8 @@
 /* Look at each job's cmd (an executable regular file), dir (a directory), user
  * and group (known to the system) and call warn with one line for each that is
  * not, "FILE:LINE: warning: job web: cmd /srv/web/bin/server: No such file or
- * directory", FILE the job's file or main_file. Only warnings: the program may
+ * directory", FILE the job's file or main_file; and a control socket group that
+ * is unknown. Only warnings: the program may
  * be installed, the user made, later. Returns how many. */
 size_t preflight_check(const struct conf *conf, const char *main_file,
 		       void (*warn)(const char *line));

@@ -522,6 +522,34 @@ START_TEST(test_job_order_is_stable)
 }
 END_TEST
 
+START_TEST(test_control_socket)
+{
+	struct conf *c = ok("control socket group adm\ncontrol socket mode 0640\n");
+
+	ck_assert_str_eq(c->control_group, "adm");
+	ck_assert_uint_eq(c->control_mode, 0640);
+	ck_assert_int_eq(c->control_group_line, 1);
+	ck_assert_int_eq(c->control_mode_line, 2);
+	conf_free(c);
+	c = ok("job {\nname a\ncmd /bin/true\n}\n");
+	ck_assert_ptr_null(c->control_group);
+	ck_assert_uint_eq(c->control_mode, 0);
+	conf_free(c);
+	errors("control socket mode 0400\n", "pmtr.conf:1: bad mode \"0400\" for control socket "
+	       "mode (expected octal digits, from 0600 to 0777: pmtr's own user must read and write)");
+	errors("control socket mode 1660\n", "pmtr.conf:1: bad mode \"1660\" for control socket "
+	       "mode (expected octal digits, from 0600 to 0777: pmtr's own user must read and write)");
+	errors("control socket owner x\n",
+	       "pmtr.conf:1: expected \"socket group\" or \"socket mode\" after control");
+	errors("control socket group\n", "pmtr.conf:1: missing argument for control socket group");
+	errors("control socket group \"\"\n", "pmtr.conf:1: control socket group must not be empty");
+	errors("control socket group a\ncontrol socket group b\n",
+	       "pmtr.conf:2: control socket group given twice (first at line 1)");
+	errors(JOB("  control socket mode 0600\n"),
+	       "pmtr.conf:4: job \"t\": control socket is not allowed inside a job");
+}
+END_TEST
+
 START_TEST(test_report_listen)
 {
 	struct conf *c = ok("report to udp://239.0.0.1:9999@eth0\nlisten on udp://0.0.0.0:3333\n");
@@ -1671,6 +1699,91 @@ START_TEST(test_after_graph)
 }
 END_TEST
 
+/* The after graph is checked whatever else failed: pmtr -t says every error at once. */
+START_TEST(test_after_beside_errors)
+{
+	/* a duplicate name and a cycle elsewhere */
+	errors(NAMED("a", "  after b\n") NAMED("b", "  after a\n") NAMED("c", "") NAMED("c", ""),
+	       "pmtr.conf:16: duplicate job name \"c\" (first at line 12)",
+	       "pmtr.conf:9: job \"b\": after \"a\" makes a cycle: b -> a -> b");
+	/* an unknown keyword and an unknown name, in one job or in two */
+	errors(NAMED("web", "  bogus 1\n  after nosuch\n"),
+	       "pmtr.conf:4: job \"web\": unknown keyword \"bogus\"",
+	       "pmtr.conf:5: job \"web\": after \"nosuch\": no such job");
+	errors(NAMED("db", "  bogus 1\n") NAMED("web", "  after nosuch\n  after web\n"),
+	       "pmtr.conf:4: job \"db\": unknown keyword \"bogus\"",
+	       "pmtr.conf:9: job \"web\": after \"nosuch\": no such job",
+	       "pmtr.conf:9: job \"web\": after \"web\": a job cannot wait for itself");
+	/* a job with errors is still a job: naming it is no error */
+	errors(NAMED("db", "  bogus 1\n  nice 99\n") NAMED("web", "  after db\n"),
+	       "pmtr.conf:4: job \"db\": unknown keyword \"bogus\"",
+	       "pmtr.conf:5: job \"db\": bad number \"99\" for nice (expected -20 to 20)");
+	/* a duplicate name in a cycle: the graph has the first job of the name */
+	errors(NAMED("a", "  after b\n") NAMED("b", "  after a\n") NAMED("a", ""),
+	       "pmtr.conf:12: duplicate job name \"a\" (first at line 2)",
+	       "pmtr.conf:9: job \"b\": after \"a\" makes a cycle: b -> a -> b");
+	/* and only that one: a later job of the name says nothing more */
+	errors(NAMED("a", "") NAMED("b", "  after a\n") NAMED("a", "  after b nosuch\n"),
+	       "pmtr.conf:11: duplicate job name \"a\" (first at line 2)");
+	/* an unknown name beside a cycle */
+	errors(NAMED("a", "  after b nosuch\n") NAMED("b", "  after a\n"),
+	       "pmtr.conf:4: job \"a\": after \"nosuch\": no such job",
+	       "pmtr.conf:9: job \"b\": after \"a\" makes a cycle: b -> a -> b");
+	/* a name that could not be read may be the one named: no "no such job" then */
+	errors("job {\n  name \"db\n  cmd /bin/true\n}\n" NAMED("web", "  after db\n"),
+	       "pmtr.conf:2: unterminated quote");
+	errors("job {\n  name db x\n  cmd /bin/true\n}\n" NAMED("web", "  after db\n"),
+	       "pmtr.conf:2: extra argument \"x\" for name");
+	/* but a name refused for its characters cannot be named in after */
+	errors(NAMED("d/b", "") NAMED("web", "  after db\n"),
+	       "pmtr.conf:2: bad job name \"d/b\": use letters, digits and .-_@:+ only",
+	       "pmtr.conf:8: job \"web\": after \"db\": no such job");
+	errors("job \"{\n  name db\n}\n" NAMED("web", "  after db\n"),
+	       "pmtr.conf:1: unterminated quote", "pmtr.conf:2: name is only allowed inside a job",
+	       "pmtr.conf:3: \"}\" without an open block");
+	errors("include etc/*.conf\n" NAMED("web", "  after db\n"),
+	       "pmtr.conf:1: include must be an absolute path");
+	/* a job without a name is in no graph */
+	errors("job {\n  cmd /bin/true\n  after web\n}\n" NAMED("web", ""),
+	       "pmtr.conf:1: job has no name");
+	/* a wait job after a later one, beside an error of that job */
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  bogus\n"),
+	       "pmtr.conf:10: job \"db\": unknown keyword \"bogus\"",
+	       "pmtr.conf:5: job \"setup\": after \"db\": it starts after this wait job, which "
+	       "holds it back: both would wait for ever");
+	/* but not when an order could not be read: which starts first is not known */
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order -5x\n"),
+	       "pmtr.conf:10: job \"db\": bad number \"-5x\" for order");
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order 1\n  order -5\n"),
+	       "pmtr.conf:11: job \"db\": order given twice (first at line 10)");
+	errors(NAMED("setup", "  wait\n  after db\n") NAMED("db", "  order \"-5\n"),
+	       "pmtr.conf:10: job \"db\": unterminated quote");
+}
+END_TEST
+
+/* At most PARSE_MAX_ERRORS errors, after ones included, then "too many errors" last. */
+START_TEST(test_after_errors_capped)
+{
+	size_t n = 40, cap = n * 80 + 64, o = 0;
+	char *text = malloc(cap);
+	struct parse_errors e;
+
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(text + o, cap - o, "job {\nname j%zu\ncmd /bin/true\nbogus\n"
+				      "after none%zu\n}\n", i, i);
+	ck_assert_ptr_null(parse_conf(text, o, "pmtr.conf", &e, NULL));
+	ck_assert_uint_eq(e.n, 51);
+	ck_assert_str_eq(e.msgs[0], "pmtr.conf:4: job \"j0\": unknown keyword \"bogus\"");
+	ck_assert_str_eq(e.msgs[39], "pmtr.conf:238: job \"j39\": unknown keyword \"bogus\"");
+	ck_assert_str_eq(e.msgs[40], "pmtr.conf:5: job \"j0\": after \"none0\": no such job");
+	ck_assert_str_eq(e.msgs[49], "pmtr.conf:59: job \"j9\": after \"none9\": no such job");
+	ck_assert_str_eq(e.msgs[50], "pmtr.conf: too many errors");
+	parse_errors_free(&e);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_after_long_chain)
 {
 	/* 5000 jobs each after the next: no deep recursion, no cycle; then closed */
@@ -1696,6 +1809,15 @@ START_TEST(test_after_long_chain)
 	ck_assert_uint_eq(e.n, 1);
 	ck_assert_msg(strstr(e.msgs[0], "makes a cycle: j4999 -> j0 -> j1 -> ") != NULL, "%s",
 		      e.msgs[0]);
+	parse_errors_free(&e);
+	/* and beside a duplicate name, which the graph leaves out */
+	o += (size_t)snprintf(text + o, cap - o, "job {\nname j7\ncmd /bin/true\nafter j9\n}\n");
+	c = parse_conf(text, o, "pmtr.conf", &e, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(e.n, 2);
+	ck_assert_str_eq(e.msgs[0], "pmtr.conf:25002: duplicate job name \"j7\" (first at line 37)");
+	ck_assert_msg(strstr(e.msgs[1], "makes a cycle: j4999 -> j0 -> j1 -> ") != NULL, "%s",
+		      e.msgs[1]);
 	parse_errors_free(&e);
 	free(text);
 }
@@ -2137,6 +2259,37 @@ START_TEST(test_include_errors)
 	parse_errors_free(&e);
 	parse_input_free(&in);
 
+	/* the after graph spans the files and is checked beside their errors */
+	put(0644, "main.conf", "job {\n name a\n cmd /bin/true\n after b\n}\ninclude %s/*.inc\n",
+	    inc_dir);
+	put(0644, "a.inc", "job {\n name a\n cmd /bin/true\n}\n");
+	put(0644, "b.inc", "job {\n name b\n cmd /bin/true\n bogus 1\n after a nosuch\n}\n");
+	c = parse_main(&e, &in, false);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(messages(&e),
+			 "D/a.inc:2: duplicate job name \"a\" (first at D/main.conf:2)\n"
+			 "D/b.inc:4: job \"b\": unknown keyword \"bogus\"\n"
+			 "D/b.inc:5: job \"b\": after \"nosuch\": no such job\n"
+			 "D/b.inc:5: job \"b\": after \"a\" makes a cycle: b -> a -> b\n");
+	parse_errors_free(&e);
+	parse_input_free(&in);
+	/* a file that was not read may hold the job named: no "no such job" then */
+	put(0644, "main.conf", "job {\n name web\n cmd /bin/true\n after db\n}\ninclude %s/*.inc\n",
+	    inc_dir);
+	put(0666, "a.inc", "job {\n name db\n cmd /bin/true\n}\n");
+	remove_file("b.inc");
+	c = parse_main(&e, &in, true);
+	ck_assert_ptr_null(c);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want), "D/a.inc: refused: it is writable by others (pmtr "
+			 "runs the jobs it holds as %s)\n", geteuid() == 0 ? "root" : "this user");
+		ck_assert_str_eq(messages(&e), want);
+	}
+	parse_errors_free(&e);
+	parse_input_free(&in);
+
 	/* an unreadable main file */
 	{
 		char path[PATH_MAX];
@@ -2249,12 +2402,15 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_flags_and_order);
 	tcase_add_test(tc, test_job_order_is_stable);
 	tcase_add_test(tc, test_report_listen);
+	tcase_add_test(tc, test_control_socket);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_stop_signal);
 	tcase_add_test(tc, test_ready);
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_after_graph);
 	tcase_add_test(tc, test_after_long_chain);
+	tcase_add_test(tc, test_after_beside_errors);
+	tcase_add_test(tc, test_after_errors_capped);
 	tcase_add_test(tc, test_resource_limits);
 	tcase_add_test(tc, test_limits_live);
 	tcase_add_test(tc, test_job_text_round_trip);

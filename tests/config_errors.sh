@@ -406,6 +406,32 @@ job {
 }
 EOF
 
+# The after graph is checked beside every other error, not once they are fixed.
+f=$T/aftertoo.conf
+cat >"$f" <<'EOF'
+job {
+  name a
+  cmd /bin/true
+  after b
+}
+job {
+  name b
+  cmd /bin/true
+  after a
+}
+job {
+  name a
+  cmd /bin/true
+}
+EOF
+run_cmd 5 "$PMTR" -t -c "$f"
+[ "$RC" = 1 ] || fail "duplicate and cycle: -t exit status $RC, expected 1"
+printf '%s\n' "$f:12: duplicate job name \"a\" (first at line 2)" \
+	"$f:9: job \"b\": after \"a\" makes a cycle: b -> a -> b" >"$T/want"
+diff "$T/want" "$T/err" >/dev/null ||
+	fail "duplicate and cycle: -t did not say both, in this order: $(diff "$T/want" "$T/err")"
+ok "invalid: a duplicate name and an after cycle, both reported by one -t"
+
 # ---------------------------------------------------------------- hostile input
 # hostile DESCRIPTION FILE: -t gives exit 1 and a FILE:LINE: message in bounded time,
 # no crash, no hang.

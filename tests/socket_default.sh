@@ -57,8 +57,9 @@ case $HIDE in
 / | /proc | /sys | /dev) ok "SKIP: the socket directory $SOCK_DIR cannot be hidden here"; exit 0 ;;
 esac
 case $T/ in "$HIDE"/*) ok "SKIP: hiding $HIDE would hide the test directory"; exit 0 ;; esac
+# umask 077: the directory is 0755 all the same (pmtr sets the mode it means).
 PMTR_LAUNCH=(unshare --mount --propagation private
-	sh -c 'mount -t tmpfs -o mode=755 tmpfs "$1" && shift && exec env --default-signal "$@"' sh "$HIDE")
+	sh -c 'umask 077 && mount -t tmpfs -o mode=755 tmpfs "$1" && shift && exec env --default-signal "$@"' sh "$HIDE")
 start_pmtr_raw -F -c "$CONF"
 wait_job s
 wait_for_log "made .* for the control socket"
