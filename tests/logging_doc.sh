@@ -70,6 +70,11 @@ ALLOWED=(
 	're-exec: answering pmtrctl'
 )
 
+# The string of a call, from its first quote: adjacent literals ("a " "b") joined.
+joined() {
+	sed -E 's/^[^"]*"//; s/" *$//; s/" *"//g'
+}
+
 # One format a line: "file<TAB>format" (the format still escaped as in C).
 formats() {
 	local f
@@ -79,13 +84,13 @@ formats() {
 		esac
 		# whole file on one line: a call may span several
 		tr '\n\t' '  ' <"$f" |
-			grep -oE '\b(log_(info|warn|warnx)|complain) *\([^";()]*"([^"\\]|\\.)*"' |
-			sed -E 's/^[^"]*"//; s/"$//' | sed "s|^|${f##*/}	|"
+			grep -oE '\b(log_(info|warn|warnx)|complain) *\([^";()]*("([^"\\]|\\.)*" *)+' |
+			joined | sed "s|^|${f##*/}	|"
 		case ${f##*/} in
 		pmtr.c | daemon.c)
 			tr '\n\t' '  ' <"$f" |
-				grep -oE 'fprintf *\( *stderr *, *"([^"\\]|\\.)*"' |
-				sed -E 's/^[^"]*"//; s/"$//; s/\\n$//' | sed "s|^|${f##*/}	|"
+				grep -oE 'fprintf *\( *stderr *, *("([^"\\]|\\.)*" *)+' |
+				joined | sed -E 's/\\n$//' | sed "s|^|${f##*/}	|"
 			;;
 		esac
 	done
