@@ -590,6 +590,8 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 			len += put_attribute(line + len, "note", status->note);
 		if (status->oom_kill)
 			len += put_attribute(line + len, "oom_kill", "yes");
+		if (status->has_restart_in)
+			len += (size_t)sprintf(line + len, " restart_in=%llu", status->restart_in_ms);
 		if (status->has_memory)
 			len += (size_t)sprintf(line + len, " memory=%llu", status->memory_bytes);
 		if (status->has_cpu)
@@ -663,6 +665,10 @@ static int parse_attributes(char *p, struct ctl_job_status *status)
 			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
 				return -1;
 			status->oom_kill = strcmp(value, "yes") == 0;
+		} else if (strcmp(field, "restart_in") == 0) {
+			if (parse_number(value, ULLONG_MAX, &status->restart_in_ms) < 0)
+				return -1;
+			status->has_restart_in = true;
 		} else if (strcmp(field, "memory") == 0) {
 			if (parse_number(value, ULLONG_MAX, &status->memory_bytes) < 0)
 				return -1;

@@ -65,6 +65,10 @@ struct ctl_job_status {
 				 * "unhealthy"; NULL for a job without one */
 	char *note;		/* the last STATUS= text the job sent in this run, or NULL */
 	bool oom_kill;		/* its last process was killed by the OOM killer */
+	/* "restart_in=MS": a job waiting to restart starts again in this many ms
+	 * (relative, so that the clocks of pmtr and its client need not agree) */
+	bool has_restart_in;
+	unsigned long long restart_in_ms;
 	/* "details" only: what the job's cgroup uses now, each when known */
 	bool has_memory, has_cpu, has_pids;
 	unsigned long long memory_bytes, cpu_usec, pids;
@@ -135,7 +139,8 @@ char *ctl_format_request(const struct ctl_request *req);
 /* One status body line (with its "\n") for a client of version, malloc'd; NULL on
  * ENOMEM, or EINVAL for a ready out of range or a health that is not one of its
  * three words. Version 1 gets the nine fields only; version 2 then "file=",
- * "ready=", "health=" and "note=", each when set. */
+ * "ready=", "health=", "note=", "oom_kill=", "restart_in=" and the usage, each
+ * when set. */
 char *ctl_format_status(const struct ctl_job_status *status, int version);
 /* Parse one status body line (without "\n") into *status, in place: the line is
  * cut into fields and unescaped, and the strings of *status point into it, so a

@@ -140,6 +140,10 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 		st.pids = use.pids;
 	}
 
+	if (job->state == JOB_BACKOFF && job->deadline) {
+		st.has_restart_in = true;
+		st.restart_in_ms = job->deadline > now ? (unsigned long long)(job->deadline - now) : 0;
+	}
 	if (job->has_exited && WIFEXITED(job->counters.last_status))
 		st.exit_code = WEXITSTATUS(job->counters.last_status);
 	else if (job->has_exited && WIFSIGNALED(job->counters.last_status))

@@ -174,7 +174,7 @@ struct row {
 	size_t len[N_COLS];	/* bytes */
 	size_t width[N_COLS];	/* characters */
 	char number[C_PIDS - C_PID + 1][24];
-	char state[32];
+	char state[96];
 };
 
 /* 512B, 12.3K, 45.6M, 1.2G */
@@ -213,13 +213,35 @@ static void format_cpu(const struct ctl_job_status *st, char *buf, size_t len)
 		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
 }
 
+/* Time until a restart, rounded up to whole seconds: 7s, 2m05s, 1h02m, 3d04h. */
+static void format_wait(unsigned long long ms, char *buf, size_t len)
+{
+	unsigned long long s = ms / 1000 + (ms % 1000 != 0);
+
+	if (s < 60)
+		snprintf(buf, len, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
+}
+
 /* The STATE cell: the state, and for a running job with a check its health,
  * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
- * first check of a ready job has ended. */
+ * first check of a ready job has ended; for a job waiting to restart, when:
+ * "waiting to restart (in 7s)". */
 static char *state_cell(const struct ctl_job_status *st, char *buf, size_t len)
 {
 	const char *health = st->health;
+	char wait[32];
 
+	if (st->has_restart_in) {
+		format_wait(st->restart_in_ms, wait, sizeof(wait));
+		snprintf(buf, len, "%s (in %s)", st->state, wait);
+		return buf;
+	}
 	if (!health || strcmp(st->state, "running") != 0 || st->ready == CTL_READY_NO)
 		return st->state;
 	snprintf(buf, len, "running (%s)", strcmp(health, "starting") == 0 ? "checking" : health);
@@ -470,6 +492,8 @@ void out_config_note(const struct out_config *config)
 
 void out_json(const struct ctl_job_status *st, size_t n, const struct out_config *config)
 {
+	long long now_ms = (long long)util_now_wall_ms();
+
 	fputs("{\"jobs\":[", stdout);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ",\n" : "\n", stdout);
@@ -497,6 +521,10 @@ void out_json(const struct ctl_job_status *st, size_t n, const struct out_config
 		fputs(",\"file\":", stdout);
 		json_string_or_null(st[i].file);
 		printf(",\"oom_kill\":%s", st[i].oom_kill ? "true" : "false");
+		/* Unix seconds by this clock, rounded up as the table's "in 7s" is */
+		fputs(",\"restart_at\":", stdout);
+		json_int_or_null((now_ms + (long long)st[i].restart_in_ms + 999) / 1000,
+				 st[i].has_restart_in);
 		fputs(",\"memory_bytes\":", stdout);
 		json_int_or_null((long long)st[i].memory_bytes, st[i].has_memory);
 		fputs(",\"cpu_usec\":", stdout);

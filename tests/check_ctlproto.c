@@ -1138,6 +1138,54 @@ START_TEST(status_usage)
 }
 END_TEST
 
+START_TEST(status_restart_in)
+{
+	struct ctl_job_status st = {
+		.name = "web", .state = "waiting to restart", .restarts = 2, .exit_code = 1,
+		.exit_signal = -1, .command = "/bin/web", .ready = CTL_READY_NO,
+		.has_restart_in = true, .restart_in_ms = 6501,
+	};
+	struct ctl_job_status back;
+	char *line = ctl_format_status(&st, 2);
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web ready=no "
+			 "restart_in=6501\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert_str_eq(back.state, "waiting to restart");
+	ck_assert(back.has_restart_in);
+	ck_assert_uint_eq(back.restart_in_ms, 6501);
+	free(line);
+	/* due now: 0, still said */
+	st.restart_in_ms = 0;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_nonnull(strstr(line, " restart_in=0\n"));
+	free(line);
+	/* version 1 hears none of it */
+	line = ctl_format_status(&st, 1);
+	ck_assert_str_eq(line, "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web\n");
+	free(line);
+	/* not waiting: not said, and absent is not waiting */
+	st.has_restart_in = false;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_null(strstr(line, "restart_in"));
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert(!back.has_restart_in);
+	free(line);
+	{
+		char bad1[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=-5";
+		char bad2[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=7s";
+		char bad3[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=07";
+
+		ck_assert_int_eq(ctl_parse_status(bad1, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad2, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad3, &back), -1);
+	}
+}
+END_TEST
+
 START_TEST(status_attributes)
 {
 	static const char *const bad[] = {
@@ -1594,6 +1642,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(st, status_versions);
 	tcase_add_test(st, status_attributes);
 	tcase_add_test(st, status_usage);
+	tcase_add_test(st, status_restart_in);
 	tcase_add_test(st, status_readiness_format);
 	tcase_add_test(st, status_readiness_parse);
 	suite_add_tcase(s, st);
