@@ -35,8 +35,10 @@ struct ctl_request {
 	int version;			/* of the client's hello */
 	enum ctl_command command;
 	long arg;			/* lines of logs and follow, signal of signal */
-	char **names;		/* job names, n_names of them (status with none: every job;
-				 * start, stop, restart, enable, disable need one at least) */
+	char **names;		/* job names, n_names of them (status, logs and follow
+				 * with none: every job; start, stop, restart, enable,
+				 * disable need one at least); logs and follow may name
+				 * CTL_PMTR_LOG */
 	size_t n_names;
 };
 
@@ -108,6 +110,12 @@ int ctl_unescape(char *field);
 /* Escape len bytes of field (no NUL among them) into dst; returns the length. */
 size_t ctl_escape_into(char *dst, const char *field, size_t len);
 
+/* In a request of logs or follow, this name stands for pmtr's own log lines (what
+ * it writes to syslog or stderr, debug lines aside), and their "line" and "missed"
+ * body lines carry it. "%" is not allowed in a job name, so it names no job. */
+#define CTL_PMTR_LOG "%pmtr"
+bool ctl_is_pmtr_log(const char *name);
+
 /* Whether name follows the configuration's rule for job names: 1 to 128 letters,
  * digits and ".-_@:+". */
 bool ctl_valid_job_name(const char *name);
@@ -155,7 +163,8 @@ int ctl_parse_status(char *line, struct ctl_job_status *status);
  * when it does not fit. Needs at most CTL_LOG_LINE_MAX(name, text length). */
 #define CTL_LOG_LINE_MAX(name_len, text_len) (CTL_ESCAPED_MAX(text_len) + (name_len) + 64)
 size_t ctl_format_log_line(char *dst, size_t cap, const struct ctl_log_line *line);
-/* Parse a "line" body line (without "\n") in place, as ctl_parse_status does. */
+/* Parse a "line" body line (without "\n") in place, as ctl_parse_status does; its
+ * name is a job's or CTL_PMTR_LOG. */
 int ctl_parse_log_line(char *line, struct ctl_log_line *out);
 
 /* When the configuration file on disk cannot be used (the jobs run on the one

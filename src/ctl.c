@@ -23,9 +23,10 @@
 #include "log.h"
 #include "util.h"
 
-/* One job whose output a logs or follow client reads. */
+/* One job whose output a logs or follow client reads, or pmtr's own lines. */
 struct reading {
 	struct job *job;		/* NULL once the job left the table */
+	bool pmtr;			/* pmtr's own log lines, which never end */
 	struct joblog_cursor cur;
 	uint64_t missed;		/* lines it was too slow for, not yet said */
 };
@@ -44,6 +45,10 @@ struct ctl_client {
 	struct reading *readings;
 	size_t n_readings, n_live;
 	uint64_t until_seq;
+	/* follow of every job: a job that writes its first line later is read too,
+	 * found among the rings made since rings_seen */
+	bool every;
+	uint64_t rings_seen;
 };
 
 /* A growing reply buffer; on allocation failure it stays NULL and the reply is lost. */
@@ -164,6 +169,21 @@ static bool is_reader(const struct ctl_client *c)
 	return c->readings != NULL;
 }
 
+static bool reading_live(const struct reading *rd)
+{
+	return rd->pmtr || rd->job;
+}
+
+static const struct joblog *reading_log(const struct reading *rd)
+{
+	return rd->pmtr ? log_kept_lines() : rd->job->log;
+}
+
+static const char *reading_name(const struct reading *rd)
+{
+	return rd->pmtr ? CTL_PMTR_LOG : rd->job->conf->name;
+}
+
 /* Say where a job's output goes when pmtr does not see it. */
 static void add_output_files(struct reply *r, const struct job *job)
 {
@@ -181,40 +201,112 @@ static void add_output_files(struct reply *r, const struct job *job)
 	}
 }
 
+/* The jobs found, in the request's order (NULL: pmtr's own lines); a name given
+ * twice is read once. */
+static void read_named(struct ctl_client *c, const struct ctl_request *req,
+		       struct job **found, struct reply *r)
+{
+	for (size_t i = 0; i < req->n_names; i++) {
+		struct reading *rd = &c->readings[c->n_readings++];
+
+		for (size_t j = 0; j < i; j++)
+			if (found[j] == found[i])
+				goto next;
+		rd->job = found[i];
+		rd->pmtr = !found[i];
+		joblog_tail(reading_log(rd), (uint64_t)req->arg, &rd->cur);
+		if (found[i])
+			add_output_files(r, found[i]);
+		c->n_live++;
+next:
+		;
+	}
+}
+
+static void read_every_job(struct ctl_client *c, uint64_t lines)
+{
+	struct jobs *jobs = c->ctl->jobs;
+
+	for (size_t i = 0; i < jobs_count(jobs); i++) {
+		struct job *job = jobs_at(jobs, i);
+		struct reading *rd;
+
+		if (job_is_gone(job))
+			continue;
+		rd = &c->readings[c->n_readings++];
+		rd->job = job;
+		joblog_tail(job->log, lines, &rd->cur);
+		c->n_live++;
+	}
+}
+
+/* logs and follow: the jobs named, or every job when none is. */
 static void start_reading(struct ctl_client *c, const struct ctl_request *req,
 			  struct job **found, struct reply *r)
 {
 	struct ctl *ctl = c->ctl;
+	size_t n = req->n_names ? req->n_names : jobs_count(ctl->jobs);
 
 	if (req->command == CTL_FOLLOW && ctl->n_followers >= CTL_MAX_FOLLOWERS) {
 		reply_error(r, CTL_ERR_REFUSED, "too many followers, try again");
 		return;
 	}
-	c->readings = calloc(req->n_names, sizeof(*c->readings));
+	c->readings = calloc(n ? n : 1, sizeof(*c->readings));
 	if (!c->readings) {
 		reply_error(r, CTL_ERR_REFUSED, "out of memory");
 		return;
 	}
 	reply_add(r, "ok\n", 3);
-	for (size_t i = 0; i < req->n_names; i++) {
-		struct reading *rd = &c->readings[i];
-
-		/* A name given twice is read once. */
-		for (size_t j = 0; j < i; j++)
-			if (found[j] == found[i])
-				goto next;
-		rd->job = found[i];
-		joblog_tail(found[i]->log, (uint64_t)req->arg, &rd->cur);
-		add_output_files(r, found[i]);
-		c->n_live++;
-next:
-		c->n_readings++;
-	}
+	if (req->n_names)
+		read_named(c, req, found, r);
+	else
+		read_every_job(c, (uint64_t)req->arg);
 	c->until_seq = joblog_next_seq();
 	if (req->command == CTL_FOLLOW) {
 		c->until_seq = UINT64_MAX;
 		c->deadline = 0;
+		c->every = !req->n_names;
+		c->rings_seen = joblog_rings_made();
 		ctl->n_followers++;
+	}
+}
+
+static bool is_read(const struct ctl_client *c, const struct job *job)
+{
+	for (size_t i = 0; i < c->n_readings; i++)
+		if (c->readings[i].job == job)
+			return true;
+	return false;
+}
+
+/* A follower of every job: the jobs whose first line came since it last looked
+ * join it (from that line on), and the jobs that left are dropped. */
+static void adopt_new_jobs(struct ctl_client *c)
+{
+	struct jobs *jobs = c->ctl->jobs;
+	uint64_t seen = c->rings_seen;
+	size_t kept = 0;
+
+	c->rings_seen = joblog_rings_made();
+	for (size_t i = 0; i < c->n_readings; i++)
+		if (reading_live(&c->readings[i]) || c->readings[i].missed)
+			c->readings[kept++] = c->readings[i];
+	c->n_readings = kept;
+	for (size_t i = 0; i < jobs_count(jobs); i++) {
+		struct job *job = jobs_at(jobs, i);
+		struct reading *more;
+
+		if (job_is_gone(job) || !job->log || joblog_made_at(job->log) < seen ||
+		    is_read(c, job))
+			continue;
+		more = realloc(c->readings, (c->n_readings + 1) * sizeof(*more));
+		if (!more) {
+			log_warnx("control: out of memory for a reader of job output");
+			return;
+		}
+		c->readings = more;
+		c->readings[c->n_readings++] = (struct reading){ .job = job };
+		c->n_live++;
 	}
 }
 
@@ -273,7 +365,7 @@ static bool allowed(const struct ctl_client *c, const struct ctl_request *req, s
 	return true;
 }
 
-/* The jobs the request names, in its order; NULL when it names none, or when one
+/* The jobs the request names, in its order (CTL_PMTR_LOG: NULL); NULL when one
  * is unknown (then the reply says which) or memory ran out (*failed). */
 static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
 			       struct reply *r, bool *failed)
@@ -289,6 +381,8 @@ static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
 		return NULL;
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
+		if (ctl_is_pmtr_log(req->names[i]))
+			continue;
 		/* a job on its way out can still be looked at, but no longer acted on */
 		found[i] = jobs_find(ctl->jobs, req->names[i], !ctl_command_mutates(req->command));
 		if (found[i])
@@ -494,19 +588,19 @@ static int queue_line(struct ctl_client *c, struct reading *rd, struct joblog_li
 	uint64_t missed = 0;
 	size_t len;
 
-	joblog_peek(rd->job->log, &rd->cur, &missed, line, text);
-	out = (struct ctl_log_line){ rd->job->conf->name, line->pid, line->time_ms, text };
+	joblog_peek(reading_log(rd), &rd->cur, &missed, line, text);
+	out = (struct ctl_log_line){ (char *)reading_name(rd), line->pid, line->time_ms, text };
 	len = ctl_format_log_line(wire, sizeof(wire), &out);
 	if (!len || queue_add(c, wire, len) < 0)
 		return -1;
-	joblog_skip(rd->job->log, &rd->cur, line);
+	joblog_skip(reading_log(rd), &rd->cur, line);
 	return 0;
 }
 
 static int queue_missed(struct ctl_client *c, struct reading *rd)
 {
 	char msg[192];
-	int len = snprintf(msg, sizeof(msg), "missed %s %llu\n", rd->job->conf->name,
+	int len = snprintf(msg, sizeof(msg), "missed %s %llu\n", reading_name(rd),
 			   (unsigned long long)rd->missed);
 
 	rd->missed = 0;
@@ -530,9 +624,9 @@ static int fill(struct ctl_client *c, struct reading *only)
 		for (size_t i = 0; i < c->n_readings; i++) {
 			struct reading *rd = &c->readings[i];
 
-			if (!rd->job || (only && rd != only))
+			if (!reading_live(rd) || (only && rd != only))
 				continue;
-			if (!joblog_peek(rd->job->log, &rd->cur, &rd->missed, &line, NULL) ||
+			if (!joblog_peek(reading_log(rd), &rd->cur, &rd->missed, &line, NULL) ||
 			    line.seq >= c->until_seq)
 				line.seq = UINT64_MAX;
 			if (rd->missed && queue_missed(c, rd) < 0)
@@ -552,7 +646,7 @@ static int fill(struct ctl_client *c, struct reading *only)
 /* A reader is done when its queue is empty and no line can come any more. */
 static bool reader_done(const struct ctl_client *c)
 {
-	return !queued(c) && (c->deadline || !c->n_live);
+	return !queued(c) && (c->deadline || (!c->n_live && !c->every));
 }
 
 static void client_flush(struct ctl_client *c)
@@ -901,6 +995,8 @@ int64_t ctl_tick(struct ctl *ctl)
 		struct ctl_client *following = c->next;
 
 		if (!c->deadline) {
+			if (c->every && c->rings_seen != joblog_rings_made())
+				adopt_new_jobs(c);
 			/* A follower with an empty queue waits for lines; the others for
 			 * their socket to take more. */
 			if (new_lines && c->out && !queued(c))

@@ -966,6 +966,17 @@ START_TEST(request_arg_good)
 	parses_to(HELLO "signal 64 web\n", 2, CTL_SIGNAL, 64, 1, "web");
 	parses_to(HELLO "  signal   15  a  b  c \n", 2, CTL_SIGNAL, 15, 3, "a");
 	parses_to("pmtr-ctl 1\nsignal 9 x\n", 1, CTL_SIGNAL, 9, 1, "x");
+	/* no job name: every job; CTL_PMTR_LOG: pmtr's own lines, beside jobs or alone */
+	ck_assert_int_eq(parse(HELLO "logs 5\n", strlen(HELLO "logs 5\n"), &req, why,
+			       sizeof(why)), 0);
+	ck_assert_int_eq(req.command, CTL_LOGS);
+	ck_assert_uint_eq(req.n_names, 0);
+	ctl_request_free(&req);
+	parses_to(HELLO "follow 0 %pmtr\n", 2, CTL_FOLLOW, 0, 1, CTL_PMTR_LOG);
+	parses_to(HELLO "logs 20 web %pmtr\n", 2, CTL_LOGS, 20, 2, "web");
+	ck_assert(ctl_is_pmtr_log("%pmtr"));
+	ck_assert(!ctl_is_pmtr_log("pmtr") && !ctl_is_pmtr_log("%pmtr ") && !ctl_is_pmtr_log(NULL));
+	ck_assert(!ctl_valid_job_name(CTL_PMTR_LOG));
 	/* a job may be called like a number: only the first word after the command is the
 	 * arg */
 	ck_assert_int_eq(parse(text, strlen(text), &req, why, sizeof(why)), 0);
@@ -983,9 +994,7 @@ START_TEST(request_arg_bad)
 	refused_str(HELLO "logs\n", "logs needs a number of lines");
 	refused_str(HELLO "follow  \n", "follow needs a number of lines");
 	refused_str(HELLO "signal\n", "signal needs a signal number");
-	/* arg only, no job name */
-	refused_str(HELLO "logs 5\n", "logs needs at least one job name");
-	refused_str(HELLO "follow 0 \n", "follow needs at least one job name");
+	/* arg only, no job name (logs and follow: every job) */
 	refused_str(HELLO "signal 9\n", "signal needs at least one job name");
 	/* a job name where the arg goes */
 	refused_str(HELLO "logs web\n", "bad number of lines \"web\": a number from 0 to 100000");
@@ -1019,6 +1028,11 @@ START_TEST(request_arg_bad)
 	/* the names after it follow the usual rule */
 	refused_str(HELLO "logs 5 a/b\n", "bad job name \"a/b\"");
 	refused_str(HELLO "signal 9 web a*\n", "bad job name \"a*\"");
+	/* pmtr's own lines are asked for by logs and follow only, by their whole name */
+	refused_str(HELLO "signal 9 %pmtr\n", "bad job name \"%pmtr\"");
+	refused_str(HELLO "status %pmtr\n", "bad job name \"%pmtr\"");
+	refused_str(HELLO "logs 5 %pmtrx\n", "bad job name \"%pmtrx\"");
+	refused_str(HELLO "logs 5 %\n", "bad job name \"%\"");
 	/* a long arg is quoted cut short, the reason stays short */
 	refused_str(HELLO "logs 1234567890123456789012345678901234567890123456789012345678901234567890 web\n",
 		    "...\": a number from 0 to 100000");
@@ -1437,6 +1451,8 @@ START_TEST(log_line_round_trips)
 	all[255] = '\0';
 	log_line_round_trip("a.b-c_d@e:f+g", 1, 0, all);
 	log_line_round_trip("x", 0, 0, "zero");
+	/* pmtr's own lines */
+	log_line_round_trip(CTL_PMTR_LOG, 1, 2, "started job web [2199]");
 	log_line_round_trip("x", LONG_MAX, LLONG_MAX, "max");
 	/* a whole 4096-byte text, each byte a worst case or not */
 	ck_assert_ptr_nonnull(big);
@@ -1462,6 +1478,8 @@ START_TEST(log_line_rejects)
 		"LINE web 1 2 x",
 		"line a/b 1 2 x",			/* bad name */
 		"line \\e 1 2 x",
+		"line %pmtrx 1 2 x",
+		"line % 1 2 x",
 		"line a\\sb 1 2 x",
 		"line  1 2 x",
 		"line web -1 2 x",			/* bad pid */
