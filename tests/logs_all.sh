@@ -38,7 +38,7 @@ wait_for_log "ping\[[0-9]*\]: ping 10\$"
 wait_for_log "pong\[[0-9]*\]: pong 10\$"
 
 # ---- when a job waiting to restart starts again
-ctl status
+COLUMNS=200 ctl status
 after_status=$(date +%s)
 [ "$RC" = 0 ] || fail "status: exit status $RC: $(cat "$T/err")"
 in=$(sed -n 's/^slow  *waiting to restart (in \([0-9]*\)s) .*/\1/p' "$T/out")
@@ -48,6 +48,11 @@ in=$(sed -n 's/^slow  *waiting to restart (in \([0-9]*\)s) .*/\1/p' "$T/out")
 	fail "status: slow restarts in ${in}s, expected 30 s after its exit (started at $before_start, asked at $after_status)"
 grep -q '^ping  *running  ' "$T/out" || fail "status: a running job says no more than running: $(cat "$T/out")"
 ok "status: a job waiting to restart says when (in ${in}s)"
+COLUMNS=60 ctl status slow ping
+[ "$RC" = 0 ] || fail "status: exit status $RC: $(cat "$T/err")"
+grep -q '^slow  *restart in [0-9]*s  ' "$T/out" ||
+	fail "status on 60 columns: slow should be \"restart in Ns\": $(cat "$T/out")"
+ok "status: in a table too wide for its terminal, \"restart in Ns\""
 
 ctl status --json slow ping
 [ "$RC" = 0 ] || fail "status --json: exit status $RC"
