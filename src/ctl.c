@@ -17,19 +17,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_read.h"
 #include "cgroup.h"
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
 #include "util.h"
-
-/* One job whose output a logs or follow client reads, or pmtr's own lines. */
-struct reading {
-	struct job *job;		/* NULL once the job left the table */
-	bool pmtr;			/* pmtr's own log lines, which never end */
-	struct joblog_cursor cur;
-	uint64_t missed;		/* lines it was too slow for, not yet said */
-};
 
 struct ctl_client {
 	struct loop_watcher w;		/* first: the loop hands back this pointer */
@@ -41,14 +34,7 @@ struct ctl_client {
 	size_t in_len;
 	char *out;			/* the reply, once the request is answered */
 	size_t out_len, out_done, out_cap;
-	/* logs and follow: the jobs read, and the seq where logs stops */
-	struct reading *readings;
-	size_t n_readings, n_live;
-	uint64_t until_seq;
-	/* follow of every job: a job that writes its first line later is read too,
-	 * found among the rings made since rings_seen */
-	bool every;
-	uint64_t rings_seen;
+	struct ctl_reader reader;	/* logs and follow: what it reads */
 };
 
 /* A growing reply buffer; on allocation failure it stays NULL and the reply is lost. */
@@ -166,22 +152,7 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 
 static bool is_reader(const struct ctl_client *c)
 {
-	return c->readings != NULL;
-}
-
-static bool reading_live(const struct reading *rd)
-{
-	return rd->pmtr || rd->job;
-}
-
-static const struct joblog *reading_log(const struct reading *rd)
-{
-	return rd->pmtr ? log_kept_lines() : rd->job->log;
-}
-
-static const char *reading_name(const struct reading *rd)
-{
-	return rd->pmtr ? CTL_PMTR_LOG : rd->job->conf->name;
+	return c->reader.readings != NULL;
 }
 
 /* Say where a job's output goes when pmtr does not see it. */
@@ -201,112 +172,32 @@ static void add_output_files(struct reply *r, const struct job *job)
 	}
 }
 
-/* The jobs found, in the request's order (NULL: pmtr's own lines); a name given
- * twice is read once. */
-static void read_named(struct ctl_client *c, const struct ctl_request *req,
-		       struct job **found, struct reply *r)
-{
-	for (size_t i = 0; i < req->n_names; i++) {
-		struct reading *rd = &c->readings[c->n_readings++];
-
-		for (size_t j = 0; j < i; j++)
-			if (found[j] == found[i])
-				goto next;
-		rd->job = found[i];
-		rd->pmtr = !found[i];
-		joblog_tail(reading_log(rd), (uint64_t)req->arg, &rd->cur);
-		if (found[i])
-			add_output_files(r, found[i]);
-		c->n_live++;
-next:
-		;
-	}
-}
-
-static void read_every_job(struct ctl_client *c, uint64_t lines)
-{
-	struct jobs *jobs = c->ctl->jobs;
-
-	for (size_t i = 0; i < jobs_count(jobs); i++) {
-		struct job *job = jobs_at(jobs, i);
-		struct reading *rd;
-
-		if (job_is_gone(job))
-			continue;
-		rd = &c->readings[c->n_readings++];
-		rd->job = job;
-		joblog_tail(job->log, lines, &rd->cur);
-		c->n_live++;
-	}
-}
-
 /* logs and follow: the jobs named, or every job when none is. */
 static void start_reading(struct ctl_client *c, const struct ctl_request *req,
 			  struct job **found, struct reply *r)
 {
 	struct ctl *ctl = c->ctl;
-	size_t n = req->n_names ? req->n_names : jobs_count(ctl->jobs);
 
 	if (req->command == CTL_FOLLOW && ctl->n_followers >= CTL_MAX_FOLLOWERS) {
 		reply_error(r, CTL_ERR_REFUSED, "too many followers, try again");
 		return;
 	}
-	c->readings = calloc(n ? n : 1, sizeof(*c->readings));
-	if (!c->readings) {
+	if (ctl_reader_start(&c->reader, ctl->jobs, req, found) < 0) {
 		reply_error(r, CTL_ERR_REFUSED, "out of memory");
 		return;
 	}
 	reply_add(r, "ok\n", 3);
-	if (req->n_names)
-		read_named(c, req, found, r);
-	else
-		read_every_job(c, (uint64_t)req->arg);
-	c->until_seq = joblog_next_seq();
-	if (req->command == CTL_FOLLOW) {
-		c->until_seq = UINT64_MAX;
-		c->deadline = 0;
-		c->every = !req->n_names;
-		c->rings_seen = joblog_rings_made();
-		ctl->n_followers++;
+	for (size_t i = 0; i < req->n_names; i++) {
+		bool again = false;
+
+		for (size_t j = 0; j < i; j++)
+			again = again || found[j] == found[i];
+		if (found[i] && !again)
+			add_output_files(r, found[i]);
 	}
-}
-
-static bool is_read(const struct ctl_client *c, const struct job *job)
-{
-	for (size_t i = 0; i < c->n_readings; i++)
-		if (c->readings[i].job == job)
-			return true;
-	return false;
-}
-
-/* A follower of every job: the jobs whose first line came since it last looked
- * join it (from that line on), and the jobs that left are dropped. */
-static void adopt_new_jobs(struct ctl_client *c)
-{
-	struct jobs *jobs = c->ctl->jobs;
-	uint64_t seen = c->rings_seen;
-	size_t kept = 0;
-
-	c->rings_seen = joblog_rings_made();
-	for (size_t i = 0; i < c->n_readings; i++)
-		if (reading_live(&c->readings[i]) || c->readings[i].missed)
-			c->readings[kept++] = c->readings[i];
-	c->n_readings = kept;
-	for (size_t i = 0; i < jobs_count(jobs); i++) {
-		struct job *job = jobs_at(jobs, i);
-		struct reading *more;
-
-		if (job_is_gone(job) || !job->log || joblog_made_at(job->log) < seen ||
-		    is_read(c, job))
-			continue;
-		more = realloc(c->readings, (c->n_readings + 1) * sizeof(*more));
-		if (!more) {
-			log_warnx("control: out of memory for a reader of job output");
-			return;
-		}
-		c->readings = more;
-		c->readings[c->n_readings++] = (struct reading){ .job = job };
-		c->n_live++;
+	if (req->command == CTL_FOLLOW) {
+		c->deadline = 0;
+		ctl->n_followers++;
 	}
 }
 
@@ -543,8 +434,7 @@ static void client_close(struct ctl_client *c)
 	c->w.fd = -1;
 	free(c->out);
 	c->out = NULL;
-	free(c->readings);
-	c->readings = NULL;
+	ctl_reader_free(&c->reader);
 	loop_free_later(ctl->loop, c);
 }
 
@@ -580,73 +470,29 @@ static int queue_add(struct ctl_client *c, const char *text, size_t len)
 	return 0;
 }
 
-/* Queue the next line of rd (peeked as line), and say first what was missed. */
-static int queue_line(struct ctl_client *c, struct reading *rd, struct joblog_line *line)
+static int queue_put(void *arg, const char *text, size_t len)
 {
-	static char text[JOBLOG_TEXT_MAX + 1], wire[CTL_LOG_LINE_MAX(128, JOBLOG_TEXT_MAX)];
-	struct ctl_log_line out;
-	uint64_t missed = 0;
-	size_t len;
-
-	joblog_peek(reading_log(rd), &rd->cur, &missed, line, text);
-	out = (struct ctl_log_line){ (char *)reading_name(rd), line->pid, line->time_ms, text };
-	len = ctl_format_log_line(wire, sizeof(wire), &out);
-	if (!len || queue_add(c, wire, len) < 0)
-		return -1;
-	joblog_skip(reading_log(rd), &rd->cur, line);
-	return 0;
+	return queue_add(arg, text, len);
 }
 
-static int queue_missed(struct ctl_client *c, struct reading *rd)
+static bool queue_full(void *arg)
 {
-	char msg[192];
-	int len = snprintf(msg, sizeof(msg), "missed %s %llu\n", reading_name(rd),
-			   (unsigned long long)rd->missed);
-
-	rd->missed = 0;
-	return queue_add(c, msg, (size_t)len);
+	return queued(arg) >= CTL_QUEUE_MAX;
 }
 
-/*
- * Fill a reader's queue with the lines of its jobs in the order they came, up to
- * CTL_QUEUE_MAX bytes (unbounded: every line of only, a job that is leaving). Lines
- * not queued stay in the rings; those the rings forget first are counted as missed,
- * so a slow reader costs pmtr a bounded queue, never a stall.
- */
-static int fill(struct ctl_client *c, struct reading *only)
+/* Fill a reader's queue up to CTL_QUEUE_MAX bytes (unbounded: every line of only,
+ * a job that is leaving). */
+static int fill(struct ctl_client *c, const struct job *only)
 {
-	for (;;) {
-		struct reading *best = NULL;
-		struct joblog_line line, best_line = { 0 };
+	const struct ctl_sink sink = { queue_put, queue_full, c };
 
-		if (!only && queued(c) >= CTL_QUEUE_MAX)
-			return 0;
-		for (size_t i = 0; i < c->n_readings; i++) {
-			struct reading *rd = &c->readings[i];
-
-			if (!reading_live(rd) || (only && rd != only))
-				continue;
-			if (!joblog_peek(reading_log(rd), &rd->cur, &rd->missed, &line, NULL) ||
-			    line.seq >= c->until_seq)
-				line.seq = UINT64_MAX;
-			if (rd->missed && queue_missed(c, rd) < 0)
-				return -1;
-			if (line.seq != UINT64_MAX && (!best || line.seq < best_line.seq)) {
-				best = rd;
-				best_line = line;
-			}
-		}
-		if (!best)
-			return 0;
-		if (queue_line(c, best, &best_line) < 0)
-			return -1;
-	}
+	return ctl_reader_fill(&c->reader, only, &sink);
 }
 
 /* A reader is done when its queue is empty and no line can come any more. */
 static bool reader_done(const struct ctl_client *c)
 {
-	return !queued(c) && (c->deadline || (!c->n_live && !c->every));
+	return !queued(c) && (c->deadline || !ctl_reader_open(&c->reader));
 }
 
 static void client_flush(struct ctl_client *c)
@@ -825,23 +671,9 @@ static void job_freed_cb(void *arg, struct job *job)
 
 	while (c) {
 		struct ctl_client *following = c->next;
-		bool touched = false;
+		const struct ctl_sink sink = { queue_put, queue_full, c };
 
-		for (size_t i = 0; i < c->n_readings; i++) {
-			struct reading *rd = &c->readings[i];
-			char msg[160];
-			int len;
-
-			if (rd->job != job)
-				continue;
-			len = snprintf(msg, sizeof(msg), "end %s\n", job->conf->name);
-			if (fill(c, rd) < 0 || queue_add(c, msg, (size_t)len) < 0)
-				log_warnx("control: out of memory for a reader of job output");
-			rd->job = NULL;
-			c->n_live--;
-			touched = true;
-		}
-		if (touched && c->out_len > 0)
+		if (ctl_reader_job_gone(&c->reader, job, &sink) && c->out_len > 0)
 			client_flush(c);
 		c = following;
 	}
@@ -995,8 +827,7 @@ int64_t ctl_tick(struct ctl *ctl)
 		struct ctl_client *following = c->next;
 
 		if (!c->deadline) {
-			if (c->every && c->rings_seen != joblog_rings_made())
-				adopt_new_jobs(c);
+			ctl_reader_adopt(&c->reader, ctl->jobs);
 			/* A follower with an empty queue waits for lines; the others for
 			 * their socket to take more. */
 			if (new_lines && c->out && !queued(c))

@@ -47,11 +47,6 @@ const struct joblog *log_kept_lines(void)
 	return logger.kept;
 }
 
-pid_t log_pid(void)
-{
-	return logger.pid;
-}
-
 void log_set_timestamps(bool on)
 {
 	logger.timestamps = on;

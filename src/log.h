@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <syslog.h>
-#include <sys/types.h>
 
 enum log_target {
 	LOG_TO_STDERR,		/* "pmtr[PID]: message" on stderr */
@@ -32,7 +31,6 @@ void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * in a ring of JOBLOG_MAX bytes for pmtrctl logs --pmtr; NULL before the first. */
 struct joblog;
 const struct joblog *log_kept_lines(void);
-pid_t log_pid(void);
 
 /* A line of a job's output, with its own priority: tagged "name[pid]" in syslog,
  * after pmtr's own prefix on stderr. */
