@@ -17,8 +17,10 @@
 
 enum ctl_command {
 	CTL_STATUS, CTL_START, CTL_STOP, CTL_RESTART, CTL_ENABLE, CTL_DISABLE, CTL_RELOAD,
-	CTL_LOGS,			/* "logs LINES JOB...": the last lines of output */
-	CTL_FOLLOW,			/* "follow LINES JOB...": the same, then new ones */
+	CTL_LOGS,			/* "logs LINES [JOB...]": the last lines of output
+					 * (none: of every job) */
+	CTL_FOLLOW,			/* "follow LINES [JOB...]": the same, then new ones
+					 * (none: of jobs added later too) */
 	CTL_SIGNAL,			/* "signal NUMBER JOB...": to each main process */
 	CTL_DETAILS,			/* "details [JOB...]": status and cgroup usage */
 	CTL_REEXEC,			/* "reexec": pmtr executes its binary anew, keeping
@@ -28,7 +30,7 @@ enum ctl_command {
 /* The job names a command takes. */
 enum ctl_names {
 	CTL_NAMES_NONE,			/* reload, reexec */
-	CTL_NAMES_ANY,			/* status: none means every job */
+	CTL_NAMES_ANY,			/* status, logs: none means every job */
 	CTL_NAMES_SOME,			/* one at least */
 };
 
@@ -53,6 +55,7 @@ enum {
 	CTL_OPT_LINES = 1 << 3,		/* -n N, -nN, --lines N */
 	CTL_OPT_TIMEOUT = 1 << 4,	/* -t TIME, -tTIME, --timeout TIME, --timeout=TIME */
 	CTL_OPT_SIGNAL = 1 << 5,	/* a leading SIG, also as -SIG */
+	CTL_OPT_PMTR = 1 << 6,		/* --pmtr: pmtr's own log lines (CTL_PMTR_LOG) */
 };
 
 struct ctl_command_info {

@@ -172,6 +172,16 @@ bool ctl_valid_job_name(const char *name)
 	return name && valid_job_name(name, strlen(name));
 }
 
+static bool is_pmtr_log(const char *s, size_t len)
+{
+	return len == strlen(CTL_PMTR_LOG) && memcmp(s, CTL_PMTR_LOG, len) == 0;
+}
+
+bool ctl_is_pmtr_log(const char *name)
+{
+	return name && is_pmtr_log(name, strlen(name));
+}
+
 static void say_why(char *why, size_t why_len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void say_why(char *why, size_t why_len, const char *fmt, ...)
@@ -382,7 +392,8 @@ static int parse_command_line(const char *line, const char *end, struct ctl_requ
 		} else if (n_words == 2 && info->number != CTL_NUMBER_NONE) {
 			if (parse_arg(info, w, len, &req->arg, why, why_len) < 0)
 				return -1;
-		} else if (!valid_job_name(w, len)) {
+		} else if (!valid_job_name(w, len) &&
+			   !(info->number == CTL_NUMBER_LINES && is_pmtr_log(w, len))) {
 			say_why(why, why_len, "bad job name \"%s\": 1 to %d letters, digits or %s",
 				shown(w, len, shown_buf, sizeof(shown_buf)), JOB_NAME_MAX,
 				JOB_NAME_CHARS);
@@ -590,6 +601,8 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 			len += put_attribute(line + len, "note", status->note);
 		if (status->oom_kill)
 			len += put_attribute(line + len, "oom_kill", "yes");
+		if (status->has_restart_in)
+			len += (size_t)sprintf(line + len, " restart_in=%llu", status->restart_in_ms);
 		if (status->has_memory)
 			len += (size_t)sprintf(line + len, " memory=%llu", status->memory_bytes);
 		if (status->has_cpu)
@@ -663,6 +676,10 @@ static int parse_attributes(char *p, struct ctl_job_status *status)
 			if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
 				return -1;
 			status->oom_kill = strcmp(value, "yes") == 0;
+		} else if (strcmp(field, "restart_in") == 0) {
+			if (parse_number(value, ULLONG_MAX, &status->restart_in_ms) < 0)
+				return -1;
+			status->has_restart_in = true;
 		} else if (strcmp(field, "memory") == 0) {
 			if (parse_number(value, ULLONG_MAX, &status->memory_bytes) < 0)
 				return -1;
@@ -772,7 +789,7 @@ int ctl_parse_log_line(char *line, struct ctl_log_line *out)
 			*p++ = '\0';
 	}
 	if (n != N_LOG_FIELDS || p || strcmp(f[L_KIND], "line") != 0 ||
-	    !valid_job_name(f[L_NAME], strlen(f[L_NAME])) ||
+	    (!valid_job_name(f[L_NAME], strlen(f[L_NAME])) && !ctl_is_pmtr_log(f[L_NAME])) ||
 	    parse_number(f[L_PID], LONG_MAX, &v) < 0)
 		goto bad;
 	out->pid = (long)v;

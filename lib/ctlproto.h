@@ -35,8 +35,10 @@ struct ctl_request {
 	int version;			/* of the client's hello */
 	enum ctl_command command;
 	long arg;			/* lines of logs and follow, signal of signal */
-	char **names;		/* job names, n_names of them (status with none: every job;
-				 * start, stop, restart, enable, disable need one at least) */
+	char **names;		/* job names, n_names of them (status, logs and follow
+				 * with none: every job; start, stop, restart, enable,
+				 * disable need one at least); logs and follow may name
+				 * CTL_PMTR_LOG */
 	size_t n_names;
 };
 
@@ -65,6 +67,10 @@ struct ctl_job_status {
 				 * "unhealthy"; NULL for a job without one */
 	char *note;		/* the last STATUS= text the job sent in this run, or NULL */
 	bool oom_kill;		/* its last process was killed by the OOM killer */
+	/* "restart_in=MS": a job waiting to restart starts again in this many ms
+	 * (relative, so that the clocks of pmtr and its client need not agree) */
+	bool has_restart_in;
+	unsigned long long restart_in_ms;
 	/* "details" only: what the job's cgroup uses now, each when known */
 	bool has_memory, has_cpu, has_pids;
 	unsigned long long memory_bytes, cpu_usec, pids;
@@ -104,6 +110,12 @@ int ctl_unescape(char *field);
 /* Escape len bytes of field (no NUL among them) into dst; returns the length. */
 size_t ctl_escape_into(char *dst, const char *field, size_t len);
 
+/* In a request of logs or follow, this name stands for pmtr's own log lines (what
+ * it writes to syslog or stderr, debug lines aside), and their "line" and "missed"
+ * body lines carry it. "%" is not allowed in a job name, so it names no job. */
+#define CTL_PMTR_LOG "%pmtr"
+bool ctl_is_pmtr_log(const char *name);
+
 /* Whether name follows the configuration's rule for job names: 1 to 128 letters,
  * digits and ".-_@:+". */
 bool ctl_valid_job_name(const char *name);
@@ -135,7 +147,8 @@ char *ctl_format_request(const struct ctl_request *req);
 /* One status body line (with its "\n") for a client of version, malloc'd; NULL on
  * ENOMEM, or EINVAL for a ready out of range or a health that is not one of its
  * three words. Version 1 gets the nine fields only; version 2 then "file=",
- * "ready=", "health=" and "note=", each when set. */
+ * "ready=", "health=", "note=", "oom_kill=", "restart_in=" and the usage, each
+ * when set. */
 char *ctl_format_status(const struct ctl_job_status *status, int version);
 /* Parse one status body line (without "\n") into *status, in place: the line is
  * cut into fields and unescaped, and the strings of *status point into it, so a
@@ -150,7 +163,8 @@ int ctl_parse_status(char *line, struct ctl_job_status *status);
  * when it does not fit. Needs at most CTL_LOG_LINE_MAX(name, text length). */
 #define CTL_LOG_LINE_MAX(name_len, text_len) (CTL_ESCAPED_MAX(text_len) + (name_len) + 64)
 size_t ctl_format_log_line(char *dst, size_t cap, const struct ctl_log_line *line);
-/* Parse a "line" body line (without "\n") in place, as ctl_parse_status does. */
+/* Parse a "line" body line (without "\n") in place, as ctl_parse_status does; its
+ * name is a job's or CTL_PMTR_LOG. */
 int ctl_parse_log_line(char *line, struct ctl_log_line *out);
 
 /* When the configuration file on disk cannot be used (the jobs run on the one

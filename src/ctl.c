@@ -18,18 +18,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "ctl_read.h"
 #include "cgroup.h"
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
 #include "util.h"
-
-/* One job whose output a logs or follow client reads. */
-struct reading {
-	struct job *job;		/* NULL once the job left the table */
-	struct joblog_cursor cur;
-	uint64_t missed;		/* lines it was too slow for, not yet said */
-};
 
 struct ctl_client {
 	struct loop_watcher w;		/* first: the loop hands back this pointer */
@@ -41,10 +35,7 @@ struct ctl_client {
 	size_t in_len;
 	char *out;			/* the reply, once the request is answered */
 	size_t out_len, out_done, out_cap;
-	/* logs and follow: the jobs read, and the seq where logs stops */
-	struct reading *readings;
-	size_t n_readings, n_live;
-	uint64_t until_seq;
+	struct ctl_reader reader;	/* logs and follow: what it reads */
 };
 
 /* A growing reply buffer; on allocation failure it stays NULL and the reply is lost. */
@@ -141,6 +132,10 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 		st.pids = use.pids;
 	}
 
+	if (job->state == JOB_BACKOFF && job->deadline) {
+		st.has_restart_in = true;
+		st.restart_in_ms = job->deadline > now ? (unsigned long long)(job->deadline - now) : 0;
+	}
 	if (job->has_exited && WIFEXITED(job->counters.last_status))
 		st.exit_code = WEXITSTATUS(job->counters.last_status);
 	else if (job->has_exited && WIFSIGNALED(job->counters.last_status))
@@ -158,7 +153,7 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 
 static bool is_reader(const struct ctl_client *c)
 {
-	return c->readings != NULL;
+	return c->reader.readings != NULL;
 }
 
 /* Say where a job's output goes when pmtr does not see it. */
@@ -178,6 +173,7 @@ static void add_output_files(struct reply *r, const struct job *job)
 	}
 }
 
+/* logs and follow: the jobs named, or every job when none is. */
 static void start_reading(struct ctl_client *c, const struct ctl_request *req,
 			  struct job **found, struct reply *r)
 {
@@ -187,29 +183,20 @@ static void start_reading(struct ctl_client *c, const struct ctl_request *req,
 		reply_error(r, CTL_ERR_REFUSED, "too many followers, try again");
 		return;
 	}
-	c->readings = calloc(req->n_names, sizeof(*c->readings));
-	if (!c->readings) {
+	if (ctl_reader_start(&c->reader, ctl->jobs, req, found) < 0) {
 		reply_error(r, CTL_ERR_REFUSED, "out of memory");
 		return;
 	}
 	reply_add(r, "ok\n", 3);
 	for (size_t i = 0; i < req->n_names; i++) {
-		struct reading *rd = &c->readings[i];
+		bool again = false;
 
-		/* A name given twice is read once. */
 		for (size_t j = 0; j < i; j++)
-			if (found[j] == found[i])
-				goto next;
-		rd->job = found[i];
-		joblog_tail(found[i]->log, (uint64_t)req->arg, &rd->cur);
-		add_output_files(r, found[i]);
-		c->n_live++;
-next:
-		c->n_readings++;
+			again = again || found[j] == found[i];
+		if (found[i] && !again)
+			add_output_files(r, found[i]);
 	}
-	c->until_seq = joblog_next_seq();
 	if (req->command == CTL_FOLLOW) {
-		c->until_seq = UINT64_MAX;
 		c->deadline = 0;
 		ctl->n_followers++;
 	}
@@ -270,7 +257,7 @@ static bool allowed(const struct ctl_client *c, const struct ctl_request *req, s
 	return true;
 }
 
-/* The jobs the request names, in its order; NULL when it names none, or when one
+/* The jobs the request names, in its order (CTL_PMTR_LOG: NULL); NULL when one
  * is unknown (then the reply says which) or memory ran out (*failed). */
 static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
 			       struct reply *r, bool *failed)
@@ -286,6 +273,8 @@ static struct job **find_named(struct ctl *ctl, const struct ctl_request *req,
 		return NULL;
 	}
 	for (size_t i = 0; i < req->n_names; i++) {
+		if (ctl_is_pmtr_log(req->names[i]))
+			continue;
 		/* a job on its way out can still be looked at, but no longer acted on */
 		found[i] = jobs_find(ctl->jobs, req->names[i], !ctl_command_mutates(req->command));
 		if (found[i])
@@ -446,8 +435,7 @@ static void client_close(struct ctl_client *c)
 	c->w.fd = -1;
 	free(c->out);
 	c->out = NULL;
-	free(c->readings);
-	c->readings = NULL;
+	ctl_reader_free(&c->reader);
 	loop_free_later(ctl->loop, c);
 }
 
@@ -483,73 +471,29 @@ static int queue_add(struct ctl_client *c, const char *text, size_t len)
 	return 0;
 }
 
-/* Queue the next line of rd (peeked as line), and say first what was missed. */
-static int queue_line(struct ctl_client *c, struct reading *rd, struct joblog_line *line)
+static int queue_put(void *arg, const char *text, size_t len)
 {
-	static char text[JOBLOG_TEXT_MAX + 1], wire[CTL_LOG_LINE_MAX(128, JOBLOG_TEXT_MAX)];
-	struct ctl_log_line out;
-	uint64_t missed = 0;
-	size_t len;
-
-	joblog_peek(rd->job->log, &rd->cur, &missed, line, text);
-	out = (struct ctl_log_line){ rd->job->conf->name, line->pid, line->time_ms, text };
-	len = ctl_format_log_line(wire, sizeof(wire), &out);
-	if (!len || queue_add(c, wire, len) < 0)
-		return -1;
-	joblog_skip(rd->job->log, &rd->cur, line);
-	return 0;
+	return queue_add(arg, text, len);
 }
 
-static int queue_missed(struct ctl_client *c, struct reading *rd)
+static bool queue_full(void *arg)
 {
-	char msg[192];
-	int len = snprintf(msg, sizeof(msg), "missed %s %llu\n", rd->job->conf->name,
-			   (unsigned long long)rd->missed);
-
-	rd->missed = 0;
-	return queue_add(c, msg, (size_t)len);
+	return queued(arg) >= CTL_QUEUE_MAX;
 }
 
-/*
- * Fill a reader's queue with the lines of its jobs in the order they came, up to
- * CTL_QUEUE_MAX bytes (unbounded: every line of only, a job that is leaving). Lines
- * not queued stay in the rings; those the rings forget first are counted as missed,
- * so a slow reader costs pmtr a bounded queue, never a stall.
- */
-static int fill(struct ctl_client *c, struct reading *only)
+/* Fill a reader's queue up to CTL_QUEUE_MAX bytes (unbounded: every line of only,
+ * a job that is leaving). */
+static int fill(struct ctl_client *c, const struct job *only)
 {
-	for (;;) {
-		struct reading *best = NULL;
-		struct joblog_line line, best_line = { 0 };
+	const struct ctl_sink sink = { queue_put, queue_full, c };
 
-		if (!only && queued(c) >= CTL_QUEUE_MAX)
-			return 0;
-		for (size_t i = 0; i < c->n_readings; i++) {
-			struct reading *rd = &c->readings[i];
-
-			if (!rd->job || (only && rd != only))
-				continue;
-			if (!joblog_peek(rd->job->log, &rd->cur, &rd->missed, &line, NULL) ||
-			    line.seq >= c->until_seq)
-				line.seq = UINT64_MAX;
-			if (rd->missed && queue_missed(c, rd) < 0)
-				return -1;
-			if (line.seq != UINT64_MAX && (!best || line.seq < best_line.seq)) {
-				best = rd;
-				best_line = line;
-			}
-		}
-		if (!best)
-			return 0;
-		if (queue_line(c, best, &best_line) < 0)
-			return -1;
-	}
+	return ctl_reader_fill(&c->reader, only, &sink);
 }
 
 /* A reader is done when its queue is empty and no line can come any more. */
 static bool reader_done(const struct ctl_client *c)
 {
-	return !queued(c) && (c->deadline || !c->n_live);
+	return !queued(c) && (c->deadline || !ctl_reader_open(&c->reader));
 }
 
 static void client_flush(struct ctl_client *c)
@@ -728,23 +672,9 @@ static void job_freed_cb(void *arg, struct job *job)
 
 	while (c) {
 		struct ctl_client *following = c->next;
-		bool touched = false;
+		const struct ctl_sink sink = { queue_put, queue_full, c };
 
-		for (size_t i = 0; i < c->n_readings; i++) {
-			struct reading *rd = &c->readings[i];
-			char msg[160];
-			int len;
-
-			if (rd->job != job)
-				continue;
-			len = snprintf(msg, sizeof(msg), "end %s\n", job->conf->name);
-			if (fill(c, rd) < 0 || queue_add(c, msg, (size_t)len) < 0)
-				log_warnx("control: out of memory for a reader of job output");
-			rd->job = NULL;
-			c->n_live--;
-			touched = true;
-		}
-		if (touched && c->out_len > 0)
+		if (ctl_reader_job_gone(&c->reader, job, &sink) && c->out_len > 0)
 			client_flush(c);
 		c = following;
 	}
@@ -898,6 +828,7 @@ int64_t ctl_tick(struct ctl *ctl)
 		struct ctl_client *following = c->next;
 
 		if (!c->deadline) {
+			ctl_reader_adopt(&c->reader, ctl->jobs);
 			/* A follower with an empty queue waits for lines; the others for
 			 * their socket to take more. */
 			if (new_lines && c->out && !queued(c))

@@ -21,11 +21,22 @@ struct joblog {
 	uint64_t next;		/* number the next line gets */
 	size_t cap, head, used;	/* bytes: size, offset of the oldest record, in use */
 	unsigned gen;		/* changes when records move (the ring grew) */
+	uint64_t made_at;	/* rings_made before it */
 	char *buf;
 };
 
-static uint64_t next_seq;
+static uint64_t next_seq, rings_made;
 static size_t total;
+
+uint64_t joblog_rings_made(void)
+{
+	return rings_made;
+}
+
+uint64_t joblog_made_at(const struct joblog *log)
+{
+	return log->made_at;
+}
 
 uint64_t joblog_next_seq(void)
 {
@@ -108,6 +119,7 @@ static struct joblog *create(void)
 	}
 	log->cap = JOBLOG_MIN;
 	log->gen = 1;		/* a zeroed cursor finds its place by walking */
+	log->made_at = rings_made++;
 	total += log->cap;
 	return log;
 }

@@ -58,6 +58,10 @@ void joblog_skip(const struct joblog *log, struct joblog_cursor *cur, const stru
 /* The seq the next line of any job will get: a reader that wants only the lines
  * there are now stops at it. */
 uint64_t joblog_next_seq(void);
+/* How many rings were ever made, and when log's was (this count before it):
+ * a reader of every job looks for rings made since it last looked. */
+uint64_t joblog_rings_made(void);
+uint64_t joblog_made_at(const struct joblog *log);
 /* Bytes held by every ring. */
 size_t joblog_total(void);
 

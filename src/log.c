@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "joblog.h"
 #include "log.h"
 #include "util.h"
 
@@ -22,7 +23,8 @@ static struct {
 	int syslog_fd;		/* -1 until connected */
 	pid_t pid;		/* as of log_init: a line costs no getpid */
 	bool timestamps;	/* on stderr, each line after its local time */
-} logger = { LOG_TO_STDERR, 0, -1, 0, false };
+	struct joblog *kept;	/* for pmtrctl logs --pmtr */
+} logger = { LOG_TO_STDERR, 0, -1, 0, false, NULL };
 
 void log_init(enum log_target target, int verbosity)
 {
@@ -36,6 +38,13 @@ void log_exit(void)
 	if (logger.syslog_fd >= 0)
 		close(logger.syslog_fd);
 	logger.syslog_fd = -1;
+	joblog_free(logger.kept);
+	logger.kept = NULL;
+}
+
+const struct joblog *log_kept_lines(void)
+{
+	return logger.kept;
 }
 
 void log_set_timestamps(bool on)
@@ -125,6 +134,13 @@ static void vlog(int priority, int errnum, const char *fmt, va_list ap)
 		return;
 	if (errnum && (size_t)len < sizeof(msg))
 		snprintf(msg + len, sizeof(msg) - (size_t)len, ": %s", strerror(errnum));
+	/* the ring has room of its own; when it cannot be made, lines are only logged */
+	if (priority != LOG_DEBUG) {
+		int saved = errno;
+
+		joblog_add(&logger.kept, logger.pid, util_now_wall_ms(), msg, strlen(msg));
+		errno = saved;
+	}
 	emit(priority, msg);
 }
 

@@ -27,6 +27,11 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only shown with -vv: parser trace. */
 void log_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* pmtr's own recent lines (info and warnings, not debug, not jobs' output),
+ * in a ring of JOBLOG_MAX bytes for pmtrctl logs --pmtr; NULL before the first. */
+struct joblog;
+const struct joblog *log_kept_lines(void);
+
 /* A line of a job's output, with its own priority: tagged "name[pid]" in syslog,
  * after pmtr's own prefix on stderr. */
 void log_job_line(const char *name, int pid, const char *text);

@@ -33,7 +33,10 @@ static void usage(FILE *to)
 		"  disable JOB...            the same as stop\n"
 		"  reload                    read the configuration file now\n"
 		"  reexec                    run pmtr's binary as it is on disk now, keeping every job\n"
-		"  logs [-f] [-n N] JOB...   the last N (20) lines of output of jobs;\n"
+		"  logs [-f] [-n N] [--pmtr] [JOB...]\n"
+		"                            the last N (20) lines of output of jobs (every\n"
+		"                            job when none is named) in time order; --pmtr:\n"
+		"                            pmtr's own log lines too (alone without JOB);\n"
 		"                            -f: then follow new lines until Ctrl-C\n"
 		"  signal SIG JOB...         send SIG (HUP, SIGHUP, 1) to each job's process\n"
 		"  wait [-t TIME] [JOB...]   wait until the jobs (default: all but the disabled\n"
@@ -120,6 +123,13 @@ static int set_follow(struct pmtrctl_args *args, const char *value)
 	return 0;
 }
 
+static int set_pmtr(struct pmtrctl_args *args, const char *value)
+{
+	(void)value;
+	args->req.names[args->req.n_names++] = (char *)CTL_PMTR_LOG;
+	return 0;
+}
+
 static int set_lines(struct pmtrctl_args *args, const char *value)
 {
 	return parse_lines(value, &args->req.arg);
@@ -144,6 +154,7 @@ static const struct option_spelling {
 	{ CTL_OPT_JSON, NULL, "--json", NULL, false, set_json },
 	{ CTL_OPT_LONG, "-l", "--long", NULL, false, set_long },
 	{ CTL_OPT_FOLLOW, "-f", "--follow", NULL, false, set_follow },
+	{ CTL_OPT_PMTR, NULL, "--pmtr", NULL, false, set_pmtr },
 	{ CTL_OPT_LINES, "-n", "--lines", "a number of lines", false, set_lines },
 	{ CTL_OPT_TIMEOUT, "-t", "--timeout", "a time (10s, 500ms)", true, set_timeout },
 };

@@ -14,6 +14,7 @@
 struct follow {
 	struct stream stream;
 	struct ctl_request *req;	/* follow: the names left as their jobs end */
+	bool every;			/* follow of every job: goes on while pmtr runs */
 	/* A follow asked again after pmtr executed itself anew (pmtrctl reexec)
 	 * prints from the line after the last one shown: lines come in the order
 	 * they were written, so that is the first line after shown_ms but the
@@ -36,7 +37,9 @@ static int log_notice(struct follow *f, char *line)
 		if (p)
 			*p++ = '\0';
 	}
-	if (n == 3 && strcmp(word[0], "missed") == 0 && ctl_valid_job_name(word[1])) {
+	if (n == 3 && strcmp(word[0], "missed") == 0 && ctl_is_pmtr_log(word[1])) {
+		out_complain("missed %s lines of pmtr's log: reading too slowly", word[2]);
+	} else if (n == 3 && strcmp(word[0], "missed") == 0 && ctl_valid_job_name(word[1])) {
 		out_complain("missed %s lines of job %s: reading too slowly", word[2], word[1]);
 	} else if (n == 4 && strcmp(word[0], "output") == 0 && ctl_valid_job_name(word[1]) &&
 		   ctl_unescape(word[3]) == 0) {
@@ -77,6 +80,12 @@ static int log_line_cb(struct stream *st, char *line)
 		}
 		f->skipping = false;
 	}
+	/* pmtr's own lines as it writes them on stderr; their text is not made
+	 * printable by pmtr as a job's output is */
+	if (ctl_is_pmtr_log(l.name)) {
+		l.name = "pmtr";
+		out_make_printable(l.text, NULL);
+	}
 	out_log_line(&l);
 	if (l.time_ms != f->shown_ms)
 		f->shown_at_ms = 0;
@@ -98,6 +107,7 @@ int logs_show(const char *path, struct ctl_request *req)
 
 		client_catch_interrupts();
 		f.req = req;
+		f.every = req->n_names == 0;
 		/* nothing shown yet: what a follow asked again has to show starts now */
 		if (clock_gettime(CLOCK_REALTIME, &now) == 0)
 			f.shown_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
@@ -105,8 +115,8 @@ int logs_show(const char *path, struct ctl_request *req)
 	rc = client_request(path, req, &reply, &f.stream, NULL);
 	/* A follow closed before every job named left: pmtr executed itself anew
 	 * (pmtrctl reexec), which hands its kept lines over; follow on from there. */
-	while (rc == EXIT_OK && req->command == CTL_FOLLOW && f.stream.ok && req->n_names > 0 &&
-	       !client_interrupted()) {
+	while (rc == EXIT_OK && req->command == CTL_FOLLOW && f.stream.ok &&
+	       (req->n_names > 0 || f.every) && !client_interrupted()) {
 		/* not at once: a pmtr that keeps closing follows is not asked in a busy loop */
 		nanosleep(&(struct timespec){ 0, REEXEC_RETRY_NS }, NULL);
 		client_stream_restart(&f.stream);

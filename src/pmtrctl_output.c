@@ -174,7 +174,7 @@ struct row {
 	size_t len[N_COLS];	/* bytes */
 	size_t width[N_COLS];	/* characters */
 	char number[C_PIDS - C_PID + 1][24];
-	char state[32];
+	char state[96];
 };
 
 /* 512B, 12.3K, 45.6M, 1.2G */
@@ -213,13 +213,38 @@ static void format_cpu(const struct ctl_job_status *st, char *buf, size_t len)
 		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
 }
 
+/* Time until a restart, rounded up to whole seconds: 7s, 2m05s, 1h02m, 3d04h. */
+static void format_wait(unsigned long long ms, char *buf, size_t len)
+{
+	unsigned long long s = ms / 1000 + (ms % 1000 != 0);
+
+	if (s < 60)
+		snprintf(buf, len, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
+}
+
 /* The STATE cell: the state, and for a running job with a check its health,
  * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
- * first check of a ready job has ended. */
-static char *state_cell(const struct ctl_job_status *st, char *buf, size_t len)
+ * first check of a ready job has ended; for a job waiting to restart, when:
+ * "waiting to restart (in 7s)", or in a table too narrow for that, "restart in 7s". */
+static char *state_cell(const struct ctl_job_status *st, bool narrow, char *buf, size_t len)
 {
 	const char *health = st->health;
+	char wait[32];
 
+	if (st->has_restart_in) {
+		format_wait(st->restart_in_ms, wait, sizeof(wait));
+		if (narrow)
+			snprintf(buf, len, "restart in %s", wait);
+		else
+			snprintf(buf, len, "%s (in %s)", st->state, wait);
+		return buf;
+	}
 	if (!health || strcmp(st->state, "running") != 0 || st->ready == CTL_READY_NO)
 		return st->state;
 	snprintf(buf, len, "running (%s)", strcmp(health, "starting") == 0 ? "checking" : health);
@@ -275,7 +300,7 @@ static void set_cell(struct row *r, int c, char *text)
 }
 
 /* Row r from the status of a job. */
-static void fill_row(struct row *r, struct ctl_job_status *st)
+static void fill_row(struct row *r, struct ctl_job_status *st, bool narrow)
 {
 	static char none[] = "-";
 	char (*num)[24] = r->number;	/* column C_PID + k is num[k] */
@@ -288,7 +313,7 @@ static void fill_row(struct row *r, struct ctl_job_status *st)
 	format_cpu(st, num[C_CPU - C_PID], sizeof(num[0]));
 	snprintf(num[C_PIDS - C_PID], sizeof(num[0]), st->has_pids ? "%llu" : "-", st->pids);
 	set_cell(r, C_NAME, st->name);
-	set_cell(r, C_STATE, state_cell(st, r->state, sizeof(r->state)));
+	set_cell(r, C_STATE, state_cell(st, narrow, r->state, sizeof(r->state)));
 	for (int c = C_PID; c <= C_PIDS; c++)
 		set_cell(r, c, num[c - C_PID]);
 	set_cell(r, C_STATUS, has_note(st) ? st->note : none);
@@ -314,11 +339,13 @@ static bool shown_column(const struct table *t, int c)
 }
 
 /* Every column as wide as its widest cell, the STATUS column cut on a narrow
- * terminal. Returns the room left for the command. */
-static size_t lay_out(struct table *t)
+ * terminal. Returns the room left for the command; *fits false when the table is
+ * wider than the output even with the command cut to its narrowest. */
+static size_t lay_out(struct table *t, bool *fits)
 {
 	size_t used = 0, width = output_width();
 
+	memset(t->col, 0, sizeof(t->col));
 	for (size_t i = 0; i < t->n_rows; i++)
 		for (int c = 0; c < N_COLS; c++)
 			if (t->rows[i].width[c] > t->col[c])
@@ -342,6 +369,7 @@ static size_t lay_out(struct table *t)
 		}
 		used += t->col[C_STATUS] + 2;
 	}
+	*fits = width >= used + COMMAND_MIN_WIDTH;
 	return width > used + COMMAND_MIN_WIDTH ? width - used : COMMAND_MIN_WIDTH;
 }
 
@@ -371,6 +399,7 @@ int out_table(struct ctl_job_status *st, size_t n, bool usage)
 	struct table_out *out = malloc(sizeof(*out));
 	char header[N_COLS][16];
 	size_t room;
+	bool fits;
 
 	if (!t.rows || !out) {
 		free(t.rows);
@@ -386,8 +415,15 @@ int out_table(struct ctl_job_status *st, size_t n, bool usage)
 		set_cell(&t.rows[0], c, header[c]);
 	}
 	for (size_t i = 0; i < n; i++)
-		fill_row(&t.rows[i + 1], &st[i]);
-	room = lay_out(&t);
+		fill_row(&t.rows[i + 1], &st[i], false);
+	room = lay_out(&t, &fits);
+	if (!fits) {
+		for (size_t i = 0; i < n; i++)
+			if (st[i].has_restart_in)
+				set_cell(&t.rows[i + 1], C_STATE, state_cell(&st[i], true,
+					 t.rows[i + 1].state, sizeof(t.rows[i + 1].state)));
+		room = lay_out(&t, &fits);
+	}
 	for (size_t i = 0; i < t.n_rows; i++)
 		put_row(out, &t, &t.rows[i], room);
 	table_flush(out);
@@ -470,6 +506,8 @@ void out_config_note(const struct out_config *config)
 
 void out_json(const struct ctl_job_status *st, size_t n, const struct out_config *config)
 {
+	long long now_ms = (long long)util_now_wall_ms();
+
 	fputs("{\"jobs\":[", stdout);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ",\n" : "\n", stdout);
@@ -497,6 +535,10 @@ void out_json(const struct ctl_job_status *st, size_t n, const struct out_config
 		fputs(",\"file\":", stdout);
 		json_string_or_null(st[i].file);
 		printf(",\"oom_kill\":%s", st[i].oom_kill ? "true" : "false");
+		/* Unix seconds by this clock, rounded up as the table's "in 7s" is */
+		fputs(",\"restart_at\":", stdout);
+		json_int_or_null((now_ms + (long long)st[i].restart_in_ms + 999) / 1000,
+				 st[i].has_restart_in);
 		fputs(",\"memory_bytes\":", stdout);
 		json_int_or_null((long long)st[i].memory_bytes, st[i].has_memory);
 		fputs(",\"cpu_usec\":", stdout);

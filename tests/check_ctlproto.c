@@ -966,6 +966,17 @@ START_TEST(request_arg_good)
 	parses_to(HELLO "signal 64 web\n", 2, CTL_SIGNAL, 64, 1, "web");
 	parses_to(HELLO "  signal   15  a  b  c \n", 2, CTL_SIGNAL, 15, 3, "a");
 	parses_to("pmtr-ctl 1\nsignal 9 x\n", 1, CTL_SIGNAL, 9, 1, "x");
+	/* no job name: every job; CTL_PMTR_LOG: pmtr's own lines, beside jobs or alone */
+	ck_assert_int_eq(parse(HELLO "logs 5\n", strlen(HELLO "logs 5\n"), &req, why,
+			       sizeof(why)), 0);
+	ck_assert_int_eq(req.command, CTL_LOGS);
+	ck_assert_uint_eq(req.n_names, 0);
+	ctl_request_free(&req);
+	parses_to(HELLO "follow 0 %pmtr\n", 2, CTL_FOLLOW, 0, 1, CTL_PMTR_LOG);
+	parses_to(HELLO "logs 20 web %pmtr\n", 2, CTL_LOGS, 20, 2, "web");
+	ck_assert(ctl_is_pmtr_log("%pmtr"));
+	ck_assert(!ctl_is_pmtr_log("pmtr") && !ctl_is_pmtr_log("%pmtr ") && !ctl_is_pmtr_log(NULL));
+	ck_assert(!ctl_valid_job_name(CTL_PMTR_LOG));
 	/* a job may be called like a number: only the first word after the command is the
 	 * arg */
 	ck_assert_int_eq(parse(text, strlen(text), &req, why, sizeof(why)), 0);
@@ -983,9 +994,7 @@ START_TEST(request_arg_bad)
 	refused_str(HELLO "logs\n", "logs needs a number of lines");
 	refused_str(HELLO "follow  \n", "follow needs a number of lines");
 	refused_str(HELLO "signal\n", "signal needs a signal number");
-	/* arg only, no job name */
-	refused_str(HELLO "logs 5\n", "logs needs at least one job name");
-	refused_str(HELLO "follow 0 \n", "follow needs at least one job name");
+	/* arg only, no job name (logs and follow: every job) */
 	refused_str(HELLO "signal 9\n", "signal needs at least one job name");
 	/* a job name where the arg goes */
 	refused_str(HELLO "logs web\n", "bad number of lines \"web\": a number from 0 to 100000");
@@ -1019,6 +1028,11 @@ START_TEST(request_arg_bad)
 	/* the names after it follow the usual rule */
 	refused_str(HELLO "logs 5 a/b\n", "bad job name \"a/b\"");
 	refused_str(HELLO "signal 9 web a*\n", "bad job name \"a*\"");
+	/* pmtr's own lines are asked for by logs and follow only, by their whole name */
+	refused_str(HELLO "signal 9 %pmtr\n", "bad job name \"%pmtr\"");
+	refused_str(HELLO "status %pmtr\n", "bad job name \"%pmtr\"");
+	refused_str(HELLO "logs 5 %pmtrx\n", "bad job name \"%pmtrx\"");
+	refused_str(HELLO "logs 5 %\n", "bad job name \"%\"");
 	/* a long arg is quoted cut short, the reason stays short */
 	refused_str(HELLO "logs 1234567890123456789012345678901234567890123456789012345678901234567890 web\n",
 		    "...\": a number from 0 to 100000");
@@ -1135,6 +1149,54 @@ START_TEST(status_usage)
 	}
 	ck_assert_int_eq(ctl_command_from_name("details"), CTL_DETAILS);
 	ck_assert(!ctl_command_mutates(CTL_DETAILS));
+}
+END_TEST
+
+START_TEST(status_restart_in)
+{
+	struct ctl_job_status st = {
+		.name = "web", .state = "waiting to restart", .restarts = 2, .exit_code = 1,
+		.exit_signal = -1, .command = "/bin/web", .ready = CTL_READY_NO,
+		.has_restart_in = true, .restart_in_ms = 6501,
+	};
+	struct ctl_job_status back;
+	char *line = ctl_format_status(&st, 2);
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web ready=no "
+			 "restart_in=6501\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert_str_eq(back.state, "waiting to restart");
+	ck_assert(back.has_restart_in);
+	ck_assert_uint_eq(back.restart_in_ms, 6501);
+	free(line);
+	/* due now: 0, still said */
+	st.restart_in_ms = 0;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_nonnull(strstr(line, " restart_in=0\n"));
+	free(line);
+	/* version 1 hears none of it */
+	line = ctl_format_status(&st, 1);
+	ck_assert_str_eq(line, "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web\n");
+	free(line);
+	/* not waiting: not said, and absent is not waiting */
+	st.has_restart_in = false;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_null(strstr(line, "restart_in"));
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert(!back.has_restart_in);
+	free(line);
+	{
+		char bad1[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=-5";
+		char bad2[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=7s";
+		char bad3[] = "job web waiting\\sto\\srestart 0 0 2 1 - /bin/web restart_in=07";
+
+		ck_assert_int_eq(ctl_parse_status(bad1, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad2, &back), -1);
+		ck_assert_int_eq(ctl_parse_status(bad3, &back), -1);
+	}
 }
 END_TEST
 
@@ -1389,6 +1451,8 @@ START_TEST(log_line_round_trips)
 	all[255] = '\0';
 	log_line_round_trip("a.b-c_d@e:f+g", 1, 0, all);
 	log_line_round_trip("x", 0, 0, "zero");
+	/* pmtr's own lines */
+	log_line_round_trip(CTL_PMTR_LOG, 1, 2, "started job web [2199]");
 	log_line_round_trip("x", LONG_MAX, LLONG_MAX, "max");
 	/* a whole 4096-byte text, each byte a worst case or not */
 	ck_assert_ptr_nonnull(big);
@@ -1414,6 +1478,8 @@ START_TEST(log_line_rejects)
 		"LINE web 1 2 x",
 		"line a/b 1 2 x",			/* bad name */
 		"line \\e 1 2 x",
+		"line %pmtrx 1 2 x",
+		"line % 1 2 x",
 		"line a\\sb 1 2 x",
 		"line  1 2 x",
 		"line web -1 2 x",			/* bad pid */
@@ -1594,6 +1660,7 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(st, status_versions);
 	tcase_add_test(st, status_attributes);
 	tcase_add_test(st, status_usage);
+	tcase_add_test(st, status_restart_in);
 	tcase_add_test(st, status_readiness_format);
 	tcase_add_test(st, status_readiness_parse);
 	suite_add_tcase(s, st);

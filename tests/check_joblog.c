@@ -190,6 +190,32 @@ START_TEST(seq_across_logs)
 }
 END_TEST
 
+/* A reader of every job finds the rings made since it last looked. */
+START_TEST(rings_made)
+{
+	struct joblog *a = NULL, *b = NULL;
+	uint64_t before = joblog_rings_made();
+
+	ck_assert_int_eq(joblog_add(&a, 1, 1, "x", 1), 0);
+	ck_assert_uint_eq(joblog_rings_made(), before + 1);
+	ck_assert_uint_eq(joblog_made_at(a), before);
+	/* more lines in a ring make none */
+	ck_assert_int_eq(joblog_add(&a, 1, 2, "y", 1), 0);
+	ck_assert_uint_eq(joblog_rings_made(), before + 1);
+	ck_assert_int_eq(joblog_add(&b, 2, 3, "z", 1), 0);
+	ck_assert_uint_eq(joblog_rings_made(), before + 2);
+	ck_assert_uint_eq(joblog_made_at(b), before + 1);
+	/* freeing one does not take the count back: a later ring is still new */
+	joblog_free(a);
+	a = NULL;
+	ck_assert_uint_eq(joblog_rings_made(), before + 2);
+	ck_assert_int_eq(joblog_add(&a, 1, 4, "w", 1), 0);
+	ck_assert_uint_eq(joblog_made_at(a), before + 2);
+	joblog_free(a);
+	joblog_free(b);
+}
+END_TEST
+
 START_TEST(tail)
 {
 	static const struct { uint64_t n, first; } cases[] = {
@@ -540,6 +566,7 @@ static Suite *joblog_suite(void)
 	tcase_add_test(basic, empty_log);
 	tcase_add_test(basic, add_peek_skip);
 	tcase_add_test(basic, seq_across_logs);
+	tcase_add_test(basic, rings_made);
 	tcase_add_test(basic, tail);
 	tcase_add_test(basic, text_max);
 	suite_add_tcase(s, basic);

@@ -67,7 +67,7 @@ expect "--help --socket --version" "long options" "$P" --
 expect "disable enable logs reexec reload restart signal start status stop wait" \
 	"commands after -s SOCKET" "$P" -s "$SOCK" ""
 expect "--json --long -l" "the options of status" "$P" -s "$SOCK" status -
-expect "-f -n" "the options of logs" "$P" -s "$SOCK" logs -
+expect "--pmtr -f -n" "the options of logs" "$P" -s "$SOCK" logs -
 expect "" "a number after logs -n" "$P" -s "$SOCK" logs -n ""
 expect "" "nothing after reload" "$P" -s "$SOCK" reload ""
 expect "-t" "the option of wait" "$P" -s "$SOCK" wait -

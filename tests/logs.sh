@@ -92,8 +92,9 @@ ok "logs: a silent job shows nothing, a job writing to a file says where (exit 0
 ctl logs count nosuch
 [ "$RC" = 3 ] || fail "logs of an unknown job: exit status $RC, expected 3"
 grep -q 'no such job: "nosuch"' "$T/err" || fail "logs of an unknown job: $(cat "$T/err")"
-ctl logs
-[ "$RC" = 1 ] || fail "logs without a job: exit status $RC, expected 1"
+ctl logs -n
+[ "$RC" = 1 ] && grep -q -- '-n needs a number of lines' "$T/err" ||
+	fail "logs -n without a number: status $RC, expected 1: $(cat "$T/err")"
 ctl logs -n x count
 [ "$RC" = 1 ] && grep -q 'bad number of lines "x"' "$T/err" || fail "logs -n x: status $RC: $(cat "$T/err")"
 ok "logs: unknown job exit 3, bad use exit 1"

@@ -77,11 +77,15 @@ static void fuzz_request(const uint8_t *data, size_t size)
 	CHECK(req.version >= CTL_VERSION_MIN && req.version <= CTL_VERSION);
 	CHECK(req.n_names <= CTL_MAX_NAMES);
 	CHECK(ctl_command_name(req.command) != NULL);
+	/* logs and follow may name pmtr's own lines, and need no name */
 	for (size_t i = 0; i < req.n_names; i++)
-		CHECK(ctl_valid_job_name(req.names[i]));
+		CHECK(ctl_valid_job_name(req.names[i]) ||
+		      ((req.command == CTL_LOGS || req.command == CTL_FOLLOW) &&
+		       ctl_is_pmtr_log(req.names[i])));
 	if (req.command == CTL_RELOAD)
 		CHECK(req.n_names == 0);
-	else if (req.command != CTL_STATUS && req.command != CTL_DETAILS)
+	else if (req.command != CTL_STATUS && req.command != CTL_DETAILS &&
+		 req.command != CTL_LOGS && req.command != CTL_FOLLOW)
 		CHECK(req.n_names > 0);
 	if (req.command == CTL_SIGNAL)
 		CHECK(req.arg >= 1 && req.arg <= 64);
