@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pmtrctl_args.h"
+#include "pmtrctl_client.h"
 #include "pmtrctl_output.h"
 #include "util.h"
 
@@ -43,8 +44,8 @@ static void usage(FILE *to)
 		"                            and done) run and are ready and not unhealthy;\n"
 		"                            TIME 60s unless given (500ms, 10s, 2m); -t 0: ask once\n"
 		"options:\n"
-		"  -s SOCKET  control socket of pmtr (default %s; not as root,\n"
-		"             $XDG_RUNTIME_DIR/pmtr.sock first when it exists)\n"
+		"  -s SOCKET  control socket of pmtr (default $PMTR_SOCKET, else %s;\n"
+		"             not as root, $XDG_RUNTIME_DIR/pmtr.sock first when it exists)\n"
 		"  -h         this help\n"
 		"  -V         version\n"
 		"exit status: 0 done, 1 usage, 2 daemon unreachable, 3 unknown job, 4 refused,\n"
@@ -52,19 +53,28 @@ static void usage(FILE *to)
 		PMTR_SOCKET);
 }
 
-/* Root talks to the system's pmtr. Another user talks to a pmtr of their own at
- * $XDG_RUNTIME_DIR/pmtr.sock when there is one, else to the system's (as a member
- * of its group, status works). */
+/* $PMTR_SOCKET when set. Else root talks to the system's pmtr; another user to a
+ * pmtr of their own at $XDG_RUNTIME_DIR/pmtr.sock when there is one, else to the
+ * system's (as a member of its group, status works). What was tried goes to the
+ * client, which says it when it cannot connect. */
 static const char *default_socket(char *buf, size_t len)
 {
-	const char *why, *own;
+	const char *why, *own, *env = getenv("PMTR_SOCKET");
+	static char hint[PATH_MAX + 160];
 	struct stat st;
 
+	if (env && *env)
+		return env;
 	if (geteuid() == 0)
 		return PMTR_SOCKET;
 	own = ctl_user_socket(buf, len, &why);
 	if (own && stat(own, &st) == 0 && S_ISSOCK(st.st_mode))
 		return own;
+	if (own)
+		snprintf(hint, sizeof(hint), "no pmtr of your own at %s either", own);
+	else
+		snprintf(hint, sizeof(hint), "no pmtr of your own was looked for: %s", why);
+	client_set_hint(hint);
 	return PMTR_SOCKET;
 }
 

@@ -187,6 +187,13 @@ static int stream_lines(struct stream *st, struct buf *reply)
 	return rc;
 }
 
+static const char *hint;
+
+void client_set_hint(const char *text)
+{
+	hint = text;
+}
+
 /* A socket connected to path, or -1 after the message saying why not, with the
  * exit status in *rc. */
 static int connect_to(const char *path, const struct stream *stream, int *rc)
@@ -215,6 +222,8 @@ static int connect_to(const char *path, const struct stream *stream, int *rc)
 			out_complain("no answer from %s within %d s", path, ANSWER_TIMEOUT_S);
 		else
 			out_complain("cannot connect to %s: %s", path, strerror(errno));
+		if (hint && *rc == EXIT_UNREACHABLE)
+			out_complain("(%s; choose a socket with -s PATH or PMTR_SOCKET)", hint);
 		close(fd);
 		return -1;
 	}

@@ -63,6 +63,10 @@ void client_stream_restart(struct stream *st);
 int client_request(const char *path, struct ctl_request *req, struct buf *reply,
 		   struct stream *stream, struct job_list *jobs);
 
+/* What to add when the default socket cannot be reached: which other one was
+ * looked for, or why none was. */
+void client_set_hint(const char *hint);
+
 /* From now on SIGINT and SIGTERM end an endless answer (follow) with EXIT_OK
  * instead of ending pmtrctl: they are blocked, and taken only while
  * client_request waits for the daemon, so that none is lost between looking for

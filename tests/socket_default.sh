@@ -32,6 +32,15 @@ run_cmd 10 "${AS_USER[@]}" env XDG_RUNTIME_DIR="$T/xdg" "$PMTRCTL" status
 [ "$RC" = 0 ] || fail "pmtrctl status as the user: exit $RC: $(cat "$T/err")"
 grep -q '^s  *running ' "$T/out" || fail "pmtrctl status as the user: no running job s: $(cat "$T/out")"
 ok "not root: pmtr listens on \$XDG_RUNTIME_DIR/pmtr.sock, and pmtrctl without -s finds it"
+# PMTR_SOCKET names a socket, without -s; without it and XDG_RUNTIME_DIR the
+# message says which socket was tried and how to choose one.
+run_cmd 10 "${AS_USER[@]}" env -u XDG_RUNTIME_DIR PMTR_SOCKET="$T/xdg/pmtr.sock" "$PMTRCTL" status
+[ "$RC" = 0 ] && grep -q '^s  *running ' "$T/out" || fail "PMTR_SOCKET: exit $RC: $(cat "$T/out" "$T/err")"
+run_cmd 10 "${AS_USER[@]}" env -u XDG_RUNTIME_DIR -u PMTR_SOCKET "$PMTRCTL" status
+[ "$RC" = 2 ] && grep -qF "cannot connect to $DEFAULT_SOCKET: " "$T/err" &&
+	grep -qF "(no pmtr of your own was looked for: XDG_RUNTIME_DIR is not set; choose a socket with -s PATH or PMTR_SOCKET)" "$T/err" ||
+	fail "pmtrctl without XDG_RUNTIME_DIR: exit $RC: $(cat "$T/err")"
+ok "pmtrctl: PMTR_SOCKET chooses the socket; without XDG_RUNTIME_DIR it says what it tried and how to choose"
 stop_pmtr
 [ -e "$T/xdg/pmtr.sock" ] && fail "the socket is left behind after pmtr exited"
 
