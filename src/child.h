@@ -9,7 +9,19 @@
 #include <sys/types.h>
 
 #include "conf.h"
-#include "spawn.h"
+
+/* How a child that failed before exec says where and why. */
+struct spawn_report {
+	int step;		/* enum spawn_step */
+	int err;		/* errno */
+	int index;		/* which ulimit failed, for SPAWN_ULIMIT */
+};
+
+enum spawn_step {
+	SPAWN_SETSID, SPAWN_SIGNALS, SPAWN_STDIN, SPAWN_STDOUT, SPAWN_STDERR,
+	SPAWN_CHDIR, SPAWN_ULIMIT, SPAWN_NICE, SPAWN_CPU, SPAWN_SETGROUPS,
+	SPAWN_SETGID, SPAWN_SETUID, SPAWN_CLOSE_FDS, SPAWN_EXEC,
+};
 
 /* On x86-64 the child makes its system calls without glibc (whose wrappers
  * would write pmtr's errno from a child that shares its memory): only there may

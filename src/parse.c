@@ -16,81 +16,6 @@
 
 #define TRACE_MAX 240			/* bytes of a statement in a trace line */
 
-char *parser_strdup(struct parser *p, const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		p->oom = true;
-	return d;
-}
-
-/* Append to an array whose capacity is the next power of two of its length. */
-bool parser_push(struct parser *p, char ***v, size_t *n, const char *s)
-{
-	if ((*n & (*n - 1)) == 0) {
-		size_t cap = *n ? *n * 2 : 1;
-		char **bigger = realloc(*v, cap * sizeof(**v));
-
-		if (!bigger) {
-			p->oom = true;
-			return false;
-		}
-		*v = bigger;
-	}
-	(*v)[*n] = parser_strdup(p, s);
-	if (!(*v)[*n])
-		return false;
-	(*n)++;
-	return true;
-}
-
-
-/* ---- statements ---- */
-
-bool parser_is_word(const struct word *w, const char *s)
-{
-	return strcmp(w->s, s) == 0;
-}
-
-bool parser_is_brace(const struct word *w, const char *brace)
-{
-	return !w->quoted && strcmp(w->s, brace) == 0;
-}
-
-/* Check the argument count of a keyword; false (and reported) when wrong. */
-bool parser_nargs(struct parser *p, const char *kw, struct word *args, size_t n,
-		  size_t min, size_t max)
-{
-	char b[SHOWBUF];
-
-	if (n < min) {
-		bad(p, "missing argument for %s", kw);
-		return false;
-	}
-	if (n > max) {
-		bad(p, "extra argument %s for %s", parser_show(args[max].s, b, sizeof(b)), kw);
-		return false;
-	}
-	return true;
-}
-
-void parser_no_extra(struct parser *p, struct word *w, size_t n, const char *after)
-{
-	char b[SHOWBUF];
-
-	if (n > 0) {
-		bad(p, "extra argument %s after \"%s\"", parser_show(w[0].s, b, sizeof(b)), after);
-		p->broken_line = true;	/* those words may have named the job */
-	}
-}
-
-bool parser_is_abs(const char *s)
-{
-	return s[0] == '/';
-}
-
-
 static void udp_statement(struct parser *p, struct word *w, size_t n, const char *second,
 			  char **out, int *first)
 {
@@ -377,7 +302,7 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 }
 
 /* Lines of one file (main or included) into the parser's configuration. */
-void parser_parse_buffer(struct parser *p, const char *buf, size_t len)
+static void parse_buffer(struct parser *p, const char *buf, size_t len)
 {
 	size_t pos = 0;
 
@@ -402,10 +327,6 @@ void parser_parse_buffer(struct parser *p, const char *buf, size_t len)
 		parser_job_end(p, false);
 }
 
-void parser_hash(struct parser *p, const void *data, size_t len)
-{
-	p->input->hash = util_hash(p->input->hash, data, len);
-}
 
 /* ---- the whole set ---- */
 
@@ -596,7 +517,7 @@ static struct conf *parse_set(const char *buf, size_t len, const char *name,
 	}
 	parser_hash(p, buf, len);
 	p->input->main_hash = util_hash(UTIL_HASH_INIT, buf, len);
-	parser_parse_buffer(p, buf, len);
+	parse_buffer(p, buf, len);
 	if (!p->oom)
 		parser_read_includes(p);
 	return finish(p, errs, input);
@@ -608,7 +529,7 @@ struct conf *parse_conf(const char *buf, size_t len, const char *name,
 {
 	struct parse_opts opts = { .trace = trace };
 	struct parse_input in = { 0 };
-	struct parser p = { .input = &in };
+	struct parser p = { .input = &in, .parse_buffer = parse_buffer };
 
 	return parse_set(buf, len, name, &opts, errs, NULL, &p);
 }
@@ -617,7 +538,8 @@ struct conf *parse_conf_set(const char *path, const struct parse_opts *opts,
 			    struct parse_errors *errs, struct parse_input *input)
 {
 	struct parse_input in = { 0 };
-	struct parser p = { .input = &in, .file = path, .main_file = path,
+	struct parser p = { .input = &in, .parse_buffer = parse_buffer, .file = path,
+			    .main_file = path,
 			    .opts = opts ? opts : &no_opts };
 	struct stat st;
 	char why[PATH_MAX + 64];
@@ -655,8 +577,8 @@ bool parse_input_unchanged(const char *path, const struct parse_opts *opts,
 			   const struct parse_input *last)
 {
 	struct parse_input in = { 0 };
-	struct parser p = { .input = &in, .file = path, .main_file = path, .hash_only = true,
-			    .opts = opts ? opts : &no_opts };
+	struct parser p = { .input = &in, .parse_buffer = parse_buffer, .file = path,
+			    .main_file = path, .hash_only = true, .opts = opts ? opts : &no_opts };
 	bool unchanged = false;
 	size_t len;
 	char *buf;

@@ -190,7 +190,7 @@ static void read_included(struct parser *p, const char *path)
 	p->input->file_hashes[p->input->n_files - 1] =
 		util_hash(util_hash(UTIL_HASH_INIT, &st.st_mode, sizeof(st.st_mode)), buf, len);
 	if (!p->hash_only)
-		parser_parse_buffer(p, buf, len);
+		p->parse_buffer(p, buf, len);
 	free(buf);
 }
 

@@ -1,7 +1,7 @@
 /* parser.h: the state of a parse, shared by the units of the pmtr.conf parser (not part of parse.h's API). SPDX-License-Identifier: MIT */
 /* Map: parse.c splits lines into words, reads the global statements and runs a
  * parse (the parse.h API); parse_job.c reads job blocks, row by row of the
- * settings table (settings.h); parse_include.c reads "include" and checks whose
+ * settings table (conf.h); parse_include.c reads "include" and checks whose
  * files they are; after.c checks the "after" graph of the whole set;
  * parse_msg.c formats and holds every message. */
 #ifndef PMTR_PARSER_H
@@ -14,7 +14,6 @@
 
 #include "conf.h"
 #include "parse.h"
-#include "settings.h"
 
 #define PARSE_MAX_FILE (4u << 20)	/* bytes; a bigger file is refused */
 #define PARSE_MAX_ERRORS 50		/* then one "too many errors" */
@@ -53,6 +52,9 @@ struct parser {
 	const char *main_file;
 	bool included;		/* file is an included one: job blocks only */
 	bool hash_only;		/* read and hash the files, parse nothing */
+	/* The lines of one file into the configuration: parse.c's, handed to
+	 * parse_include.c, which calls no unit above it. */
+	void (*parse_buffer)(struct parser *p, const char *buf, size_t len);
 	const struct parse_opts *opts;
 	void (*trace)(const char *fmt, ...);
 	bool failed, too_many, oom;
@@ -118,7 +120,7 @@ void parser_file_error(struct parser *p, const char *text);
 __attribute__((format(printf, 3, 4)))
 void parser_file_warning(struct parser *p, const char *file, const char *fmt, ...);
 
-/* ---- parse.c: words and what several units build ---- */
+/* ---- parse_words.c: words and what several units build ---- */
 
 bool parser_is_word(const struct word *w, const char *s);
 bool parser_is_brace(const struct word *w, const char *brace);
@@ -132,8 +134,6 @@ char *parser_strdup(struct parser *p, const char *s);
 /* Append a copy of s to an array whose capacity is the next power of two of *n. */
 bool parser_push(struct parser *p, char ***v, size_t *n, const char *s);
 void parser_hash(struct parser *p, const void *data, size_t len);
-/* The lines of one file (main or included) into the parser's configuration. */
-void parser_parse_buffer(struct parser *p, const char *buf, size_t len);
 
 /* ---- parse_job.c: job blocks ---- */
 

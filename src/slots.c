@@ -12,7 +12,6 @@
 #include "log.h"
 #include "plan.h"
 #include "slots.h"
-#include "spawn.h"
 #include "util.h"
 
 /* A job starts in a child that shares pmtr's memory (CLONE_VM) on a stack of its
@@ -205,7 +204,7 @@ static bool all_busy_since(int64_t now)
 	return now - shared.last_take_ms >= SLOT_WAIT_MS;
 }
 
-bool spawn_busy(void)
+bool slots_busy(void)
 {
 	int64_t now;
 
@@ -264,7 +263,7 @@ static int64_t held_look_again(int64_t now)
 	return shared.last_take_ms + SLOT_WAIT_MS;
 }
 
-int64_t spawn_collect(bool *starts_due)
+int64_t slots_collect(bool *starts_due)
 {
 	static int64_t again_ms = COLLECT_AGAIN_MS;
 	bool all_free = true, released = false;
@@ -312,7 +311,7 @@ int64_t spawn_collect(bool *starts_due)
 	return 0;
 }
 
-bool spawn_take_failure(pid_t pid, struct spawn_report *report)
+bool slots_take_failure(pid_t pid, struct spawn_report *report)
 {
 	for (unsigned i = 0; i < START_SLOTS && shared.on; i++) {
 		struct plan *plan = shared.slot[i].plan;

@@ -2,6 +2,8 @@
 #ifndef PMTR_SLOTS_H
 #define PMTR_SLOTS_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "child.h"
@@ -23,6 +25,9 @@ struct start_slot *slots_take(struct plan *plan);
  * slot keeps the plan until then. */
 pid_t slots_start(struct start_slot *slot, struct plan *plan);
 
-/* spawn_busy, spawn_collect and spawn_take_failure (spawn.h) are here too. */
+/* What spawn_busy, spawn_collect and spawn_take_failure (spawn.h) say. */
+bool slots_busy(void);
+int64_t slots_collect(bool *starts_due);
+bool slots_take_failure(pid_t pid, struct spawn_report *report);
 
 #endif

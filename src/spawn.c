@@ -157,3 +157,18 @@ fail:
 	plan_free(plan);
 	return -1;
 }
+
+bool spawn_busy(void)
+{
+	return slots_busy();
+}
+
+int64_t spawn_collect(bool *starts_due)
+{
+	return slots_collect(starts_due);
+}
+
+bool spawn_take_failure(pid_t pid, struct spawn_report *report)
+{
+	return slots_take_failure(pid, report);
+}

@@ -1,7 +1,6 @@
 /* spawn.h: start a job's process by fork and exec in a clean execution context. SPDX-License-Identifier: MIT */
 /* Its units: spawn.c (this API), plan.c (what the child needs, computed in pmtr),
- * slots.c (children that share pmtr's memory until exec; spawn_busy,
- * spawn_collect, spawn_take_failure), child.c (every line run between clone and
+ * slots.c (children that share pmtr's memory until exec), child.c (every line run between clone and
  * exec). */
 #ifndef PMTR_SPAWN_H
 #define PMTR_SPAWN_H
@@ -12,20 +11,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "child.h"
 #include "conf.h"
-
-/* How a child that failed before exec says where and why. */
-struct spawn_report {
-	int step;		/* enum spawn_step */
-	int err;		/* errno */
-	int index;		/* which ulimit failed, for SPAWN_ULIMIT */
-};
-
-enum spawn_step {
-	SPAWN_SETSID, SPAWN_SIGNALS, SPAWN_STDIN, SPAWN_STDOUT, SPAWN_STDERR,
-	SPAWN_CHDIR, SPAWN_ULIMIT, SPAWN_NICE, SPAWN_CPU, SPAWN_SETGROUPS,
-	SPAWN_SETGID, SPAWN_SETUID, SPAWN_CLOSE_FDS, SPAWN_EXEC,
-};
 
 struct spawned {
 	pid_t pid;

@@ -17,7 +17,6 @@
 
 #include "conf.h"
 #include "parse.h"
-#include "settings.h"
 #include "util.h"
 #include "values.h"
 #include "check_run.h"
@@ -1542,7 +1541,7 @@ END_TEST
 /* ---- every row of the settings table ---- */
 
 /* A value of each kind that no job has before its lines are read. A kind added
- * to settings.h without one here is a -Wswitch warning, an error in CI. */
+ * to conf.h without one here is a -Wswitch warning, an error in CI. */
 static const char *example_of(enum setting_kind kind)
 {
 	switch (kind) {
