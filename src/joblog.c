@@ -126,12 +126,12 @@ static struct joblog *create(void)
 
 /* Double the ring, its records moved to the start. Fails quietly: the ring then
  * forgets lines instead. */
-static void grow(struct joblog *log)
+static void grow(struct joblog *log, size_t max)
 {
 	size_t cap = log->cap * 2;
 	char *buf;
 
-	if (cap > JOBLOG_MAX || total + log->cap > JOBLOG_GROW_BUDGET)
+	if (cap > max || total + log->cap > JOBLOG_GROW_BUDGET)
 		return;
 	buf = malloc(cap);
 	if (!buf)
@@ -147,6 +147,12 @@ static void grow(struct joblog *log)
 
 int joblog_add(struct joblog **logp, pid_t pid, int64_t time_ms, const char *text, size_t len)
 {
+	return joblog_add_within(logp, JOBLOG_MAX, pid, time_ms, text, len);
+}
+
+int joblog_add_within(struct joblog **logp, size_t max, pid_t pid, int64_t time_ms,
+		      const char *text, size_t len)
+{
 	struct record_header h = { .seq = next_seq, .time_ms = time_ms, .pid = (int32_t)pid };
 	struct joblog *log = *logp;
 	size_t size;
@@ -161,7 +167,7 @@ int joblog_add(struct joblog **logp, pid_t pid, int64_t time_ms, const char *tex
 			return -1;
 	}
 	if (log->used + size > log->cap)
-		grow(log);
+		grow(log, max);
 	while (log->used + size > log->cap)
 		forget_oldest(log);
 	write_header(log, advance(log, log->head, log->used), &h);

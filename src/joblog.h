@@ -42,6 +42,9 @@ struct joblog_cursor {
  * written by pid at time_ms. *log is allocated on the first line. 0, or -1 when the
  * memory for rings is used up (the line is not kept). */
 int joblog_add(struct joblog **log, pid_t pid, int64_t time_ms, const char *text, size_t len);
+/* The same for a ring that never grows past max bytes (JOBLOG_MIN: never grows). */
+int joblog_add_within(struct joblog **log, size_t max, pid_t pid, int64_t time_ms,
+		      const char *text, size_t len);
 void joblog_free(struct joblog *log);
 
 /* A cursor at the last n lines of log (NULL: no lines yet). */

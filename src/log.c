@@ -134,11 +134,14 @@ static void vlog(int priority, int errnum, const char *fmt, va_list ap)
 		return;
 	if (errnum && (size_t)len < sizeof(msg))
 		snprintf(msg + len, sizeof(msg) - (size_t)len, ": %s", strerror(errnum));
-	/* the ring has room of its own; when it cannot be made, lines are only logged */
+	/* the ring has room of its own; when it cannot be made, lines are only logged.
+	 * It stays at its first 8 KiB: a few hundred lines, and 1000 jobs' start
+	 * lines cost pmtr no more. */
 	if (priority != LOG_DEBUG) {
 		int saved = errno;
 
-		joblog_add(&logger.kept, logger.pid, util_now_wall_ms(), msg, strlen(msg));
+		joblog_add_within(&logger.kept, JOBLOG_MIN, logger.pid, util_now_wall_ms(), msg,
+				  strlen(msg));
 		errno = saved;
 	}
 	emit(priority, msg);

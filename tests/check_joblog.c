@@ -484,6 +484,22 @@ START_TEST(free_returns_total)
 }
 END_TEST
 
+/* A ring kept within JOBLOG_MIN never grows: it forgets its oldest lines. */
+START_TEST(ring_within_max)
+{
+	struct joblog *log = NULL;
+	size_t total = joblog_total();
+	char text[LEN];
+
+	memset(text, 'x', sizeof(text));
+	for (int i = 0; i < 200; i++)
+		ck_assert_int_eq(joblog_add_within(&log, JOBLOG_MIN, 1, i, text, sizeof(text)), 0);
+	ck_assert_uint_eq(joblog_total(), total + JOBLOG_MIN);
+	joblog_free(log);
+	ck_assert_uint_eq(joblog_total(), total);
+}
+END_TEST
+
 START_TEST(total_budget)
 {
 	size_t start = joblog_total(), n_max = (JOBLOG_TOTAL_MAX - start) / JOBLOG_MIN, n = 0;
@@ -573,6 +589,7 @@ static Suite *joblog_suite(void)
 	tcase_add_test(ring, grow_then_forget);
 	tcase_add_test(ring, cursor_across_growth);
 	tcase_add_test(ring, record_wraps);
+	tcase_add_test(ring, ring_within_max);
 	suite_add_tcase(s, ring);
 	tcase_add_test(budget, free_returns_total);
 	tcase_add_test(budget, total_budget);
