@@ -114,20 +114,25 @@ static void cut(char *s, size_t width, size_t max)
 	memcpy(p, "...", 4);
 }
 
+/* A duration for the table, in its two largest units: 7s, 2m05s, 1h02m, 3d04h. */
+static void format_seconds(unsigned long long s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%llus", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
+}
+
 static void format_uptime(const struct ctl_job_status *st, char *buf, size_t len)
 {
-	long long s = st->uptime;
-
 	if (!st->pid)
 		snprintf(buf, len, "-");
-	else if (s < 60)
-		snprintf(buf, len, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 	else
-		snprintf(buf, len, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+		format_seconds(st->uptime > 0 ? (unsigned long long)st->uptime : 0, buf, len);
 }
 
 static void format_last_exit(const struct ctl_job_status *st, char *buf, size_t len)
@@ -216,22 +221,14 @@ static void format_cpu(const struct ctl_job_status *st, char *buf, size_t len)
 /* Time until a restart, rounded up to whole seconds: 7s, 2m05s, 1h02m, 3d04h. */
 static void format_wait(unsigned long long ms, char *buf, size_t len)
 {
-	unsigned long long s = ms / 1000 + (ms % 1000 != 0);
-
-	if (s < 60)
-		snprintf(buf, len, "%llus", s);
-	else if (s < 3600)
-		snprintf(buf, len, "%llum%02llus", s / 60, s % 60);
-	else if (s < 86400)
-		snprintf(buf, len, "%lluh%02llum", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, len, "%llud%02lluh", s / 86400, s % 86400 / 3600);
+	format_seconds(ms / 1000 + (ms % 1000 != 0), buf, len);
 }
 
 /* The STATE cell: the state, and for a running job with a check its health,
  * "running (healthy)" or "running (unhealthy)", or "running (checking)" until the
  * first check of a ready job has ended; for a job waiting to restart, when:
- * "waiting to restart (in 7s)", or in a table too narrow for that, "restart in 7s". */
+ * "waiting to restart (in 7s)", or where that would cut a command or the table
+ * is too wide for the output, "restart in 7s". */
 static char *state_cell(const struct ctl_job_status *st, bool narrow, char *buf, size_t len)
 {
 	const char *health = st->health;
@@ -417,7 +414,8 @@ int out_table(struct ctl_job_status *st, size_t n, bool usage)
 	for (size_t i = 0; i < n; i++)
 		fill_row(&t.rows[i + 1], &st[i], false);
 	room = lay_out(&t, &fits);
-	if (!fits) {
+	/* The long form only where it costs no command its end. */
+	if (!fits || room < t.col[C_COMMAND]) {
 		for (size_t i = 0; i < n; i++)
 			if (st[i].has_restart_in)
 				set_cell(&t.rows[i + 1], C_STATE, state_cell(&st[i], true,
