@@ -31,7 +31,8 @@ bool cron_matches(const struct cron *c, const struct tm *tm);
 /* The first minute boundary strictly after `after` that c selects, in local time
  * (TZ as localtime_r reads it). A local time that a daylight-saving change skips is
  * due at the next minute that exists; a repeated local time is due once, at its first
- * occurrence. (time_t)-1 when nothing is due within 8 years. */
+ * occurrence. (time_t)-1 when nothing is due by the end of the eighth local year
+ * after after's (so 29 February is always found, even across 2100). */
 time_t cron_next(const struct cron *c, time_t after);
 
 /* Write c's canonical text (which cron_parse reads back to an equal struct) into buf
