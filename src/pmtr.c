@@ -6,7 +6,6 @@
 #include <malloc.h>
 #endif
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,7 +18,6 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -31,6 +29,7 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "options.h"
 #include "spawn.h"
 #include "parse.h"
 #include "preflight.h"
@@ -54,18 +53,6 @@
  * Everything else keeps its default disposition.
  */
 static const int handled_signals[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD };
-
-struct options {
-	bool foreground, test_only;
-	bool conf_given;	/* -c: else root's PMTR_CONF, another user's own */
-	char user_conf[PATH_MAX];	/* $XDG_CONFIG_HOME/pmtr/pmtr.conf */
-	bool timestamps;	/* -T: log lines on stderr start with their local time */
-	bool socket_given;	/* -s on the command line: failing to listen is fatal */
-	int verbosity;
-	const char *conf_path;
-	const char *pidfile;
-	const char *socket_path;
-};
 
 struct pmtr {
 	struct options opt;
@@ -93,86 +80,6 @@ struct pmtr {
 	bool applied_once;	/* a configuration was applied: the next is a reload */
 	struct ctl_conf_report conf_report;	/* why the file on disk is not what runs */
 };
-
-static void usage(FILE *to)
-{
-	fprintf(to,
-		"usage: pmtr [-F] [-T] [-c FILE] [-t] [-v]... [-p PIDFILE] [-s SOCKET] [-h] [-V]\n"
-		"  -F         stay in the foreground (the default as process 1)\n"
-		"  -T         each log line on stderr starts with its time (the default\n"
-		"             when stderr is a terminal)\n"
-		"  -c FILE    configuration file (default %s; when not root\n"
-		"             $XDG_CONFIG_HOME/pmtr/pmtr.conf, or ~/.config/pmtr/pmtr.conf)\n"
-		"  -t         test the configuration and exit: 0 valid, 1 invalid\n"
-		"  -v         verbose logging; -vv also traces parsing\n"
-		"  -p FILE    write a pidfile, removed at exit\n"
-		"  -s PATH    control socket (default %s, or $XDG_RUNTIME_DIR/pmtr.sock\n"
-		"             when not root; \"none\" disables it)\n"
-		"  -h         this help\n"
-		"  -V         version\n", PMTR_CONF, PMTR_SOCKET);
-}
-
-/* A user other than root has a configuration of their own, as XDG has it:
- * $XDG_CONFIG_HOME/pmtr/pmtr.conf, or ~/.config/pmtr/pmtr.conf. */
-static int user_conf(struct options *opt)
-{
-	const char *dir = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (dir && dir[0] == '/')
-		n = snprintf(opt->user_conf, sizeof(opt->user_conf), "%s/pmtr/pmtr.conf", dir);
-	else if (home && home[0] == '/')
-		n = snprintf(opt->user_conf, sizeof(opt->user_conf), "%s/.config/pmtr/pmtr.conf",
-			     home);
-	else
-		return -1;
-	if (n < 0 || (size_t)n >= sizeof(opt->user_conf))
-		return -1;
-	opt->conf_path = opt->user_conf;
-	return 0;
-}
-
-static int parse_options(int argc, char **argv, struct options *opt)
-{
-	int c;
-
-	*opt = (struct options){ .conf_path = PMTR_CONF, .socket_path = PMTR_SOCKET };
-	opt->foreground = getpid() == 1;
-	while ((c = getopt(argc, argv, "FTc:tvp:s:hV")) != -1) {
-		switch (c) {
-		case 'F': opt->foreground = true; break;
-		case 'T': opt->timestamps = true; break;
-		case 'c': opt->conf_path = optarg; opt->conf_given = true; break;
-		case 't': opt->test_only = true; break;
-		case 'v': opt->verbosity++; break;
-		case 'p': opt->pidfile = optarg; break;
-		case 's': opt->socket_path = optarg; opt->socket_given = true; break;
-		case 'h': usage(stdout); exit(0);
-		case 'V': printf("pmtr %s\n", PACKAGE_VERSION); exit(0);
-		default: usage(stderr); return -1;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "pmtr: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return -1;
-	}
-	if (!*opt->conf_path) {
-		fprintf(stderr, "pmtr: -c needs a file name\n");
-		return -1;
-	}
-	if (!opt->conf_given && geteuid() != 0 && user_conf(opt) < 0) {
-		fprintf(stderr, "pmtr: neither XDG_CONFIG_HOME nor HOME is set: "
-			"give the configuration file with -c FILE\n");
-		return -1;
-	}
-	if (strcmp(opt->socket_path, "none") != 0 &&
-	    (!*opt->socket_path || strlen(opt->socket_path) >= sizeof(((struct sockaddr_un *)0)->sun_path))) {
-		fprintf(stderr, "pmtr: -s %s: not a usable socket path\n", opt->socket_path);
-		return -1;
-	}
-	return 0;
-}
 
 /* Relative to the directory pmtr was started in, even after it moved to "/". */
 static int absolute_path(const char *path, char *out, size_t len)
@@ -834,7 +741,7 @@ int main(int argc, char **argv)
 	struct conf *conf = NULL;
 	int same_file = 0;
 
-	if (parse_options(argc, argv, &p.opt) < 0)
+	if (options_parse(argc, argv, &p.opt) < 0)
 		return 1;
 	daemon_ensure_std_fds();
 	if (p.opt.test_only)

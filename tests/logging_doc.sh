@@ -3,7 +3,7 @@
 #
 # The formats are the first string of each log_info, log_warn and log_warnx call
 # in src/*.c, of udp.c's rate-limited complain(), and of each fprintf(stderr, ...)
-# of src/pmtr.c and src/daemon.c (start-up). Each must appear in the LOGGING
+# of src/pmtr.c, src/options.c and src/daemon.c (start-up). Each must appear in the LOGGING
 # section, its literal text word for word, each conversion (%s, %d, ...) standing
 # for any text up to 80 characters (the page's capitals, such as NAME or PID). The
 # section is read as text: joined into one line, mdoc macro names and quotes taken
@@ -87,7 +87,7 @@ formats() {
 			grep -oE '\b(log_(info|warn|warnx)|complain) *\([^";()]*("([^"\\]|\\.)*" *)+' |
 			joined | sed "s|^|${f##*/}	|"
 		case ${f##*/} in
-		pmtr.c | daemon.c)
+		pmtr.c | options.c | daemon.c)
 			tr '\n\t' '  ' <"$f" |
 				grep -oE 'fprintf *\( *stderr *, *("([^"\\]|\\.)*" *)+' |
 				joined | sed -E 's/\\n$//' | sed "s|^|${f##*/}	|"
