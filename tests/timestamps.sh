@@ -35,9 +35,13 @@ ok "stderr not a terminal: no time"
 
 # A terminal: script(1) gives pmtr one.
 command -v script >/dev/null || { say "no script(1): the terminal case is not checked"; exit 0; }
+# The job leaves a file: once it is there, "started job" has been logged; the
+# wait for it is bounded (15 s) inside the terminal's shell.
+printf 'job {\n  name hello\n  cmd /bin/touch %s/tty-ran\n  once\n}\n' "$T" >"$T/tty.conf"
 TZ=UTC0 PMTR_TEST_MARK="$T" timeout 20 script -qec \
-	"$PMTR -F -c $CONF -s none & p=\$!; sleep 1; kill \$p; wait \$p" "$T/typescript" \
-	>"$T/tty.out" 2>&1 </dev/null
+	"$PMTR -F -c $T/tty.conf -s none & p=\$!; i=0; while [ ! -e $T/tty-ran ] && [ \$i -lt 300 ]; do sleep 0.05; i=\$((i + 1)); done; kill \$p; wait \$p" \
+	"$T/typescript" >"$T/tty.out" 2>&1 </dev/null
+[ -e "$T/tty-ran" ] || fail "stderr a terminal: the job did not run within 15 s: $(head -n 3 "$T/tty.out")"
 grep -q "^$STAMP+00:00 pmtr\[[0-9]*\]: started job hello" "$T/tty.out" ||
 	fail "stderr a terminal: no time on the lines: $(head -n 3 "$T/tty.out")"
 ok "stderr a terminal: lines start with the time"
