@@ -180,7 +180,7 @@ struct row {
 	size_t width[N_COLS];	/* characters */
 	char number[C_PIDS - C_PID + 1][24];
 	char state[96];
-	char next_run[64], last_run[64];
+	char next_run[80], last_run[48];
 };
 
 /* 512B, 12.3K, 45.6M, 1.2G */
