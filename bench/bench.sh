@@ -485,6 +485,19 @@ for peer in $PEER_LIST; do	# wait for the 100 jobs of each
 		sleep 0.1
 	done
 done
+# pmtr with 1000 scheduled jobs, none due within the next minute (issue 25): it
+# must wake only for a due time, never to look.
+if [[ " $PEER_LIST " == *" pmtr "* ]]; then
+	new_tag
+	dir=$TMP/pmtr-sched
+	mkdir -p "$dir"
+	JOBCMD=/bin/sleep
+	setup_pmtr "$dir" 1000 $'  schedule every 1h\n  schedule jitter 10m\n'
+	"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd pmtr "$dir" 1000) >"$dir/start"
+	ROOT=$(cut -d' ' -f1 "$dir/start")
+	echo "$ROOT $dir" >>"$TMP/roots"
+	IROOT[sched]="$ROOT $dir $TAG"
+fi
 "$IDLE" "$TMP" </dev/null >/dev/null 2>&1 &
 IDLE_PID=$!
 disown "$IDLE_PID"
@@ -505,14 +518,16 @@ for ((w = 1; w <= IDLE_N; w++)); do
 	for peer in "${!ISUP[@]}"; do
 		read -r _ _ c0 v0 n0 <<<"${B[$peer]}"
 		read -r _ _ c1 v1 n1 <<<"$("$OBS" usage ${ISUP[$peer]})"
-		add "$peer" idle_cpu_ms_min 100 "$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6 * 60 / $IDLE_WIN}")"
-		add "$peer" idle_csw_min 100 "$(awk "BEGIN {printf \"%.1f\", ($v1 + $n1 - $v0 - $n0) * 60 / $IDLE_WIN}")"
+		p=$peer metric=idle n=100
+		[ "$peer" = sched ] && p=pmtr metric=idle_sched n=1000
+		add "$p" ${metric}_cpu_ms_min $n "$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6 * 60 / $IDLE_WIN}")"
+		add "$p" ${metric}_csw_min $n "$(awk "BEGIN {printf \"%.1f\", ($v1 + $n1 - $v0 - $n0) * 60 / $IDLE_WIN}")"
 	done
 done
 say "idle: done ($((SECONDS - T_START))s)"
 for peer in "${!IROOT[@]}"; do
 	read -r root dir tag <<<"${IROOT[$peer]}"
-	end_instance "$peer" "$root" "$dir" "$tag"
+	end_instance "${peer/#sched/pmtr}" "$root" "$dir" "$tag"
 done
 
 # ---- 3. crash loop: 50 jobs of /bin/false, default throttles, all peers at once ----
@@ -601,6 +616,7 @@ ROWS=(
 	"supervisor processes, 1000 jobs|procs|1000|n"
 	"idle CPU per minute, 100 jobs|idle_cpu_ms_min|100|ms3"
 	"idle context switches per minute, 100 jobs|idle_csw_min|100|n"
+	"idle context switches per minute, 1000 scheduled jobs|idle_sched_csw_min|1000|n"
 	"reload: job added until it runs|reload_ms|100|ms"
 	"edit of one job of $BIG_N until it runs again (median of $EDITS)|edit_ms|$BIG_N|ms"
 	"RSS before $EDITS one-job edits, $BIG_N jobs|edit_rss_before_kb|$BIG_N|mb"
@@ -661,6 +677,8 @@ chk() { awk "BEGIN {exit !($1)}" && echo 1 || echo 0; }
 	[ -n "$r" ] && target "reload ≤ 20 ms: $(fmt "$r" ms)" "$(chk "$r <= 20")"
 	r=$(med pmtr idle_csw_min 100)
 	[ -n "$r" ] && target "idle with 100 jobs, 0 context switches per minute: $r" "$(chk "$r == 0")"
+	r=$(med pmtr idle_sched_csw_min 1000)
+	[ -n "$r" ] && target "idle with 1000 scheduled jobs, none due within a minute, 0 context switches per minute (issue 25): $r" "$(chk "$r == 0")"
 	r=$(med pmtr crash_cpu_per_restart_ms 50) best=""
 	for peer in $PEER_LIST; do
 		[ "$peer" = pmtr ] && continue

@@ -19,11 +19,11 @@
 
 #include "ctl.h"
 #include "ctl_read.h"
+#include "ctl_status.h"
 #include "cgroup.h"
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
-#include "schedule.h"
 #include "util.h"
 
 struct ctl_client {
@@ -92,77 +92,17 @@ static void reply_error(struct reply *r, enum ctl_error kind, const char *msg)
 
 /* A job with a check: "starting" until a check of this run ended while it is
  * ready, then what the last one said. */
-static char *health_of(const struct job *job)
-{
-	if (!CONF_MORE(job->conf)->check_argv)
-		return NULL;
-	if (job_is_unhealthy(job))
-		return "unhealthy";
-	return job_is_ready(job) && job->counters.checks_done ? "healthy" : "starting";
-}
-
 static void add_status(struct reply *r, const struct job *job, int64_t now, int version,
 		       bool details)
 {
-	struct ctl_job_status st = {
-		.name = job->conf->name,
-		/* unhealthy is running on the wire; its health says the rest */
-		.state = (char *)job_state_name(job_is_unhealthy(job) ? JOB_RUNNING : job->state),
-		.pid = job->pid,
-		.uptime = job->pid ? (now - job->counters.started_ms) / 1000 : 0,
-		.restarts = job->counters.restarts,
-		.exit_code = -1,
-		.exit_signal = -1,
-		.file = job->conf->file,
-		.ready = job_is_ready(job) ? CTL_READY_YES : CTL_READY_NO,
-		.health = health_of(job),
-		.note = job->note,
-		.oom_kill = job->last_exit_oom,
-	};
-	char *line;
+	char *line = ctl_status_line(job, now, version, details);
 
-	if (details && job->in_cgroup) {
-		struct cgroup_usage use;
-
-		cgroup_job_usage(job->table->cgroup, job->conf->name, &use);
-		st.has_memory = use.has_memory;
-		st.memory_bytes = use.memory;
-		st.has_cpu = use.has_cpu;
-		st.cpu_usec = use.cpu_usec;
-		st.has_pids = use.has_pids;
-		st.pids = use.pids;
-	}
-
-	if (job->state == JOB_BACKOFF && job->deadline) {
-		st.has_restart_in = true;
-		st.restart_in_ms = job->deadline > now ? (unsigned long long)(job->deadline - now) : 0;
-	}
-	if (job->due_at) {
-		struct sched_now clocks;
-
-		schedule_now(&clocks);
-		st.next_run = schedule_next_run(job, &clocks);
-		st.has_next_run = st.next_run >= 0;
-	}
-	/* a job with a schedule: the start of its last run */
-	if (CONF_SCHEDULED(job_latest_conf(job)) && job->counters.started_wall > 0) {
-		st.has_last_run = true;
-		st.last_run = job->counters.started_wall;
-	}
-	if (job->has_exited && WIFEXITED(job->counters.last_status))
-		st.exit_code = WEXITSTATUS(job->counters.last_status);
-	else if (job->has_exited && WIFSIGNALED(job->counters.last_status))
-		st.exit_signal = WTERMSIG(job->counters.last_status);
-	st.command = conf_job_command(job->conf);
-	line = st.command ? ctl_format_status(&st, version) : NULL;
 	if (line)
 		reply_add(r, line, strlen(line));
 	else
 		r->failed = true;
 	free(line);
-	free(st.command);
 }
-
 
 static bool is_reader(const struct ctl_client *c)
 {

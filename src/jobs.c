@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "health.h"
 #include "joblog.h"
+#include "job_report.h"
 #include "jobs.h"
 #include "log.h"
 #include "notify.h"
@@ -71,82 +72,6 @@ static void signal_job(struct job *job, int sig)
 		return;
 	if (job->pid > 0 && kill(job->pid, sig) < 0 && errno != ESRCH)
 		log_warn("job %s [%d]: kill", name_of(job), (int)job->pid);
-}
-
-/* A forked child's report pipe, watched until its exec closes it. */
-struct job_report {
-	struct loop_watcher w;
-	struct job *job;
-};
-
-static void close_report(struct jobs *jobs, struct job *job)
-{
-	if (!job->report)
-		return;
-	loop_del(jobs->loop, &job->report->w);
-	close(job->report->w.fd);
-	/* An event for it may still be on its way in this turn of the loop. */
-	job->report->job = NULL;
-	loop_free_later(jobs->loop, job->report);
-	job->report = NULL;
-}
-
-static void log_failed_start(struct job *job, const struct spawn_report *report)
-{
-	char why[512];
-
-	spawn_describe(job->conf, report, why, sizeof(why));
-	log_warnx("job %s [%d] failed to start: %s", name_of(job), (int)job->pid, why);
-}
-
-/* Returns false while nothing is there yet. */
-static bool read_report(struct jobs *jobs, struct job *job)
-{
-	struct spawn_report report;
-	ssize_t n = read(job->report->w.fd, &report, sizeof(report));
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return false;
-	if (n == (ssize_t)sizeof(report))
-		log_failed_start(job, &report);
-	close_report(jobs, job);
-	return true;
-}
-
-static void report_cb(struct loop_watcher *w, uint32_t events)
-{
-	struct job *job = container_of(w, struct job_report, w)->job;
-
-	(void)events;
-	if (job)
-		read_report(job->table, job);
-}
-
-static void watch_report(struct jobs *jobs, struct job *job, int fd)
-{
-	job->report = malloc(sizeof(*job->report));
-	if (job->report) {
-		*job->report = (struct job_report){ .w = { .fd = fd, .cb = report_cb }, .job = job };
-		if (loop_add(jobs->loop, &job->report->w, EPOLLIN) == 0)
-			return;
-		free(job->report);
-		job->report = NULL;
-	}
-	log_warn("job %s [%d]: watching its start", name_of(job), (int)job->pid);
-	close(fd);
-}
-
-static void close_process_fds(struct jobs *jobs, struct job *job)
-{
-	struct spawn_report report;
-
-	if (job->report)
-		read_report(jobs, job);
-	else if (job->pid > 0 && spawn_take_failure(job->pid, &report))
-		log_failed_start(job, &report);
-	close_report(jobs, job);
-	output_close(jobs->loop, job->output);
-	job->output = NULL;
 }
 
 void job_hash_depends(struct job *job)
@@ -241,7 +166,7 @@ static void took_process(struct jobs *jobs, struct job *job, const struct spawne
 	if (job->has_exited && !CONF_SCHEDULED(job->conf))
 		job->counters.restarts++;
 	if (child->report_fd >= 0)
-		watch_report(jobs, job, child->report_fd);
+		job_report_watch(jobs, job, child->report_fd);
 	if (child->output_fd >= 0) {
 		job->output = output_open(jobs->loop, child->output_fd, name_of(job), child->pid,
 					  &job->log);
@@ -395,7 +320,7 @@ static void lost_process(struct jobs *jobs, struct job *job)
 {
 	/* Its last lines of output first, then the line that says it exited. */
 	health_stop(job);
-	close_process_fds(jobs, job);
+	job_report_close(jobs, job);
 	log_job_exit(job);
 	resources_note_exit(jobs, job);
 	jobs_pid_remove(jobs, job);
@@ -884,7 +809,7 @@ void job_free(struct jobs *jobs, struct job *job)
 	resources_forget(jobs, job);
 	health_free(job);
 	free(job->note);
-	close_process_fds(jobs, job);
+	job_report_close(jobs, job);
 	if (jobs->freed_cb)
 		jobs->freed_cb(jobs->freed_arg, job);
 	joblog_free(job->log);
