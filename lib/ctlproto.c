@@ -568,7 +568,9 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 	else if (status->ready == CTL_READY_NO)
 		ready = "no";
 	if ((!ready && status->ready != CTL_READY_ABSENT) ||
-	    (status->health && !is_health(status->health))) {
+	    (status->health && !is_health(status->health)) ||
+	    (status->has_next_run && status->next_run < 0) ||
+	    (status->has_last_run && status->last_run < 0)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -576,8 +578,8 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 		snprintf(code, sizeof(code), "%d", status->exit_code);
 	if (status->exit_signal >= 0)
 		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
-	/* "job", the numbers and their spaces take far less than 128 bytes. */
-	/* "job", the numbers, the usage and their spaces take far less than 256 bytes. */
+	/* "job", the numbers, the times, the usage and their spaces take far less than
+	 * 256 bytes. */
 	line = malloc(256 + field_room(name) + field_room(state) + field_room(command) +
 		      field_room(status->file) + field_room(ready) + field_room(status->health) +
 		      field_room(status->note));
@@ -603,6 +605,10 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 			len += put_attribute(line + len, "oom_kill", "yes");
 		if (status->has_restart_in)
 			len += (size_t)sprintf(line + len, " restart_in=%llu", status->restart_in_ms);
+		if (status->has_next_run)
+			len += (size_t)sprintf(line + len, " next_run=%lld", status->next_run);
+		if (status->has_last_run)
+			len += (size_t)sprintf(line + len, " last_run=%lld", status->last_run);
 		if (status->has_memory)
 			len += (size_t)sprintf(line + len, " memory=%llu", status->memory_bytes);
 		if (status->has_cpu)
@@ -639,6 +645,17 @@ static int parse_optional(const char *s, unsigned long long min, unsigned long l
 	if (parse_number(s, max, &v) < 0 || v < min)
 		return -1;
 	*out = (int)v;
+	return 0;
+}
+
+/* Unix seconds, not before 1970. */
+static int parse_time(const char *s, long long *out)
+{
+	unsigned long long v;
+
+	if (parse_number(s, LLONG_MAX, &v) < 0)
+		return -1;
+	*out = (long long)v;
 	return 0;
 }
 
@@ -680,6 +697,14 @@ static int parse_attributes(char *p, struct ctl_job_status *status)
 			if (parse_number(value, ULLONG_MAX, &status->restart_in_ms) < 0)
 				return -1;
 			status->has_restart_in = true;
+		} else if (strcmp(field, "next_run") == 0) {
+			if (parse_time(value, &status->next_run) < 0)
+				return -1;
+			status->has_next_run = true;
+		} else if (strcmp(field, "last_run") == 0) {
+			if (parse_time(value, &status->last_run) < 0)
+				return -1;
+			status->has_last_run = true;
 		} else if (strcmp(field, "memory") == 0) {
 			if (parse_number(value, ULLONG_MAX, &status->memory_bytes) < 0)
 				return -1;

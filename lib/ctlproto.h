@@ -71,6 +71,14 @@ struct ctl_job_status {
 	 * (relative, so that the clocks of pmtr and its client need not agree) */
 	bool has_restart_in;
 	unsigned long long restart_in_ms;
+	/* "next_run=S" and "last_run=S", Unix seconds (absolute, as a schedule is a
+	 * time of day): a job with a schedule that is not disabled runs next at
+	 * next_run (its jitter added); a job with a schedule last started a run at
+	 * last_run. Neither is negative. */
+	bool has_next_run;
+	long long next_run;
+	bool has_last_run;
+	long long last_run;
 	/* "details" only: what the job's cgroup uses now, each when known */
 	bool has_memory, has_cpu, has_pids;
 	unsigned long long memory_bytes, cpu_usec, pids;
@@ -145,16 +153,18 @@ void ctl_request_free(struct ctl_request *req);
 char *ctl_format_request(const struct ctl_request *req);
 
 /* One status body line (with its "\n") for a client of version, malloc'd; NULL on
- * ENOMEM, or EINVAL for a ready out of range or a health that is not one of its
- * three words. Version 1 gets the nine fields only; version 2 then "file=",
- * "ready=", "health=", "note=", "oom_kill=", "restart_in=" and the usage, each
- * when set. */
+ * ENOMEM, or EINVAL for a ready out of range, a health that is not one of its
+ * three words, or a negative next_run or last_run that is set. Version 1 gets the
+ * nine fields only; version 2 then "file=", "ready=", "health=", "note=",
+ * "oom_kill=", "restart_in=", "next_run=", "last_run=" and the usage, each when
+ * set. */
 char *ctl_format_status(const struct ctl_job_status *status, int version);
 /* Parse one status body line (without "\n") into *status, in place: the line is
  * cut into fields and unescaped, and the strings of *status point into it, so a
  * client parses a thousand lines without allocating. KEY=VALUE fields after the
  * nine are read when known, skipped when not; a known key with a bad value ("ready"
- * other than yes or no, "health" other than its three words) is malformed. -1 on a
+ * other than yes or no, "health" other than its three words, a number that is not
+ * a decimal without sign or leading zero) is malformed. -1 on a
  * malformed line (its text is then undefined, *status as after memset, exit_code and
  * exit_signal -1). */
 int ctl_parse_status(char *line, struct ctl_job_status *status);

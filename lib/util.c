@@ -314,11 +314,15 @@ const char *util_describe_ms(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld ms", (long long)ms);
 	else if (ms < 60000)
 		snprintf(buf, len, "%lld sec", (long long)(ms / 1000));
-	else if (ms < 3600000)
+	else if (ms < 3600000 && ms / 1000 % 60)
 		snprintf(buf, len, "%lld min %lld sec", (long long)(ms / 60000),
 			 (long long)(ms / 1000 % 60));
-	else
+	else if (ms < 3600000)
+		snprintf(buf, len, "%lld min", (long long)(ms / 60000));
+	else if (ms / 60000 % 60)
 		snprintf(buf, len, "%lld h %lld min", (long long)(ms / 3600000),
 			 (long long)(ms / 60000 % 60));
+	else
+		snprintf(buf, len, "%lld h", (long long)(ms / 3600000));
 	return buf;
 }

@@ -56,7 +56,8 @@ const char *util_signame(int sig, char *buf, size_t len);
  * "sigquit", "RTMIN+2"), or a number from 1; its number, or -1. */
 int util_parse_signal(const char *text);
 
-/* Human text for a duration: "10 sec", "1 min 30 sec" or "500 ms". */
+/* Human text for a duration: "500 ms", "10 sec", "1 min 30 sec", "15 min", "2 h",
+ * "1 h 30 min". */
 const char *util_describe_ms(int64_t ms, char *buf, size_t len);
 
 /* Human text for a wait(2) status: "exit status 3" or "signal SIGKILL". */

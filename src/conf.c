@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "cron.h"
 #include "util.h"
 #include "values.h"
 
@@ -41,6 +42,9 @@ const struct conf_job_more conf_job_more_defaults = {
 #define LIVE .class = SC_SUPERVISION
 #define LIMIT(c) .class = SC_LIMIT, .controllers = (c)
 #define BOUNDS(lo, hi) .min = (lo), .max = (hi)
+
+/* by enum conf_overlap */
+static const char *const overlap_words[] = { "skip", "replace", NULL };
 
 const struct setting job_settings[] = {
 	/* the process: a change starts a new one */
@@ -80,6 +84,14 @@ const struct setting job_settings[] = {
 	{ "after", NULL, "after", SK_AFTER, MORE(after), .count_at = offsetof(struct conf_job_more,
 	  n_after), .repeatable = true, ARGS(1, ANY), LIVE },
 	{ "check", NULL, "check", SK_CHECK, MORE(check_argv), ARGS(1, ANY), LIVE },
+	{ "schedule", "every", "schedule every", SK_POSITIVE_DURATION, MORE(schedule_every_ms),
+	  ONE, LIVE },
+	{ "schedule", "jitter", "schedule jitter", SK_POSITIVE_DURATION,
+	  MORE(schedule_jitter_ms), ONE, LIVE },
+	{ "schedule", "overlap", "schedule overlap", SK_CHOICE, MORE(schedule_overlap), ONE, LIVE,
+	  .choices = overlap_words },
+	{ "schedule", NULL, "schedule", SK_CRON, MORE(schedule), ARGS(1, ANY), LIVE },
+	{ "run", "timeout", "run timeout", SK_POSITIVE_DURATION, MORE(run_timeout_ms), ONE, LIVE },
 	/* cgroup limits: taken over live and written to the cgroup */
 	{ "memory", "max", "memory max", SK_SIZE, MORE(memory_max), ONE, LIMIT(SETTING_MEMORY) },
 	{ "memory", "high", "memory high", SK_SIZE, MORE(memory_high), ONE, LIMIT(SETTING_MEMORY) },
@@ -229,6 +241,13 @@ static bool equal_ulimits(const struct setting *row, const void *a, const void *
 	return true;
 }
 
+static bool equal_cron(const struct setting *row, const void *a, const void *b)
+{
+	const struct cron *ca = VALUE(struct cron *, row, a), *cb = VALUE(struct cron *, row, b);
+
+	return !ca == !cb && (!ca || cron_equal(ca, cb));
+}
+
 static bool equal_ready_notify(const struct setting *row, const void *a, const void *b)
 {
 	(void)row;
@@ -264,6 +283,28 @@ static void describe_duration(char *buf, size_t len, const struct setting *row,
 		append(buf, len, "%s off", row->display);
 	else
 		append(buf, len, "%s %s", row->display, util_describe_ms(ms, t, sizeof(t)));
+}
+
+static void describe_choice(char *buf, size_t len, const struct setting *row, const void *a,
+			    const void *b)
+{
+	(void)a;
+	append(buf, len, "%s %s", row->display, row->choices[VALUE(int, row, b)]);
+}
+
+static void describe_cron(char *buf, size_t len, const struct setting *row, const void *a,
+			  const void *b)
+{
+	const struct cron *c = VALUE(struct cron *, row, b);
+	char t[200];
+
+	(void)a;
+	if (!c)
+		append(buf, len, "%s none", row->display);
+	else if (cron_text(c, t, sizeof(t)) < sizeof(t))
+		append(buf, len, "%s %s", row->display, t);
+	else
+		append(buf, len, "%s", row->display);
 }
 
 static void describe_signal(char *buf, size_t len, const struct setting *row, const void *a,
@@ -441,6 +482,21 @@ static void text_flag(FILE *f, const struct setting *row, const void *base)
 		fprintf(f, "  %s\n", row->display);
 }
 
+static void text_choice(FILE *f, const struct setting *row, const void *base)
+{
+	fprintf(f, "  %s %s\n", row->display, row->choices[VALUE(int, row, base)]);
+}
+
+/* cron_text's words need no quotes: digits, names, "*", ",", "-", "/", "@". */
+static void text_cron(FILE *f, const struct setting *row, const void *base)
+{
+	const struct cron *c = VALUE(struct cron *, row, base);
+	char t[256];
+
+	if (c && cron_text(c, t, sizeof(t)) < sizeof(t))
+		fprintf(f, "  %s %s\n", row->display, t);
+}
+
 static void text_limit(FILE *f, const struct setting *row, const void *base)
 {
 	uint64_t v = VALUE(uint64_t, row, base);
@@ -563,6 +619,7 @@ static const struct kind_ops kinds[SK_COUNT] = {
 	[SK_SIZE] = { equal_scalar, describe_limit, text_limit, NULL },
 	[SK_COUNT_LIMIT] = { equal_scalar, describe_limit, text_limit, NULL },
 	[SK_PERCENT] = { equal_scalar, describe_limit, text_percent, NULL },
+	[SK_CHOICE] = { equal_scalar, describe_choice, text_choice, NULL },
 	[SK_NAME] = { equal_string, describe_name, text_string, release_pointer },
 	[SK_CMD] = { equal_argv, describe_name, text_argv, release_pointer },
 	[SK_ENV] = { equal_list, describe_name, text_list, release_list },
@@ -574,6 +631,7 @@ static const struct kind_ops kinds[SK_COUNT] = {
 	[SK_READY_CMD] = { equal_argv, describe_name, text_argv, release_pointer },
 	[SK_AFTER] = { equal_list, describe_name, text_block, release_list },
 	[SK_CHECK] = { equal_check, describe_name, text_check, release_pointer },
+	[SK_CRON] = { equal_cron, describe_cron, text_cron, release_pointer },
 };
 
 /* ---- the API, by walking the table ---- */

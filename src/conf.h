@@ -9,6 +9,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+struct cron;
+
 #define CONF_DEFAULT_STOP_TIMEOUT_MS 10000
 #define CONF_DEFAULT_RESTART_DELAY_MS 10000
 #define CONF_DEFAULT_UMASK 022
@@ -50,7 +52,21 @@ struct conf_job_more {
 	uint64_t memory_max, memory_high, pids_max;	/* bytes, bytes, processes */
 	uint32_t cpu_max_percent;	/* 100 = one CPU */
 	uint32_t cpu_weight;		/* 1 to 10000 */
+	/* schedules (doc: pmtr.conf(5) SCHEDULED JOBS): a job has at most one of
+	 * schedule (a cron expression) and schedule_every_ms */
+	struct cron *schedule;		/* NULL: none */
+	int64_t schedule_every_ms;	/* 0: none */
+	int64_t schedule_jitter_ms;	/* 0: none */
+	int64_t run_timeout_ms;		/* 0: none; any job */
+	int schedule_overlap;		/* enum conf_overlap */
 };
+
+/* What a run that is due while the last one is still going does. */
+enum conf_overlap { CONF_OVERLAP_SKIP, CONF_OVERLAP_REPLACE };
+
+/* Whether the job runs on a schedule (schedule CRON or schedule every). */
+#define CONF_SCHEDULED(job) ((job)->more && ((job)->more->schedule || \
+					     (job)->more->schedule_every_ms))
 
 /* What a job without a conf_job_more has. */
 extern const struct conf_job_more conf_job_more_defaults;
@@ -171,9 +187,10 @@ enum setting_kind {
 	SK_SIZE,		/* uint64_t cgroup size; 0 not set */
 	SK_COUNT_LIMIT,		/* uint64_t 1..max or infinity; 0 not set */
 	SK_PERCENT,		/* uint32_t cpu percent or CONF_CPU_INFINITY; 0 not set */
+	SK_CHOICE,		/* int: the index of its word in the row's choices */
 	/* settings with a grammar of their own */
 	SK_NAME, SK_CMD, SK_ENV, SK_CPUS, SK_ULIMIT, SK_DEPENDS,
-	SK_READY_NOTIFY, SK_READY_TCP, SK_READY_CMD, SK_AFTER, SK_CHECK,
+	SK_READY_NOTIFY, SK_READY_TCP, SK_READY_CMD, SK_AFTER, SK_CHECK, SK_CRON,
 	SK_COUNT
 };
 
@@ -208,6 +225,7 @@ struct setting {
 	size_t count_at;	/* lists: offset of their size_t length */
 	size_t set_at;		/* optional: offset of the bool that says it is set */
 	int64_t min, max;	/* SK_INT, SK_U32, SK_COUNT_LIMIT */
+	const char *const *choices;	/* SK_CHOICE: its words, NULL-terminated */
 };
 
 /* Every job setting; where two share a first word, rows with a second word come

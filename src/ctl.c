@@ -357,7 +357,7 @@ static void act_on_jobs(struct ctl *ctl, const struct ctl_request *req, struct j
 			struct reply *r)
 {
 	static const enum job_event events[] = {
-		[CTL_START] = JOB_EV_START, [CTL_ENABLE] = JOB_EV_START,
+		[CTL_START] = JOB_EV_RUN, [CTL_ENABLE] = JOB_EV_START,
 		[CTL_STOP] = JOB_EV_STOP, [CTL_DISABLE] = JOB_EV_STOP,
 		[CTL_RESTART] = JOB_EV_RESTART,
 	};

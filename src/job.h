@@ -29,6 +29,7 @@ enum job_state {
 	JOB_STOPPING,		/* its stop signal sent; SIGKILL at the deadline */
 	JOB_KILLING,		/* SIGKILL sent; what is left of its group is looked at */
 	JOB_BACKOFF,		/* waiting for its restart delay */
+	JOB_SCHEDULED,		/* a job with a schedule, between its runs */
 	JOB_DISABLED,
 	JOB_DONE,		/* once, or exit status 33: not restarted */
 	JOB_GONE,		/* removed; freed at the end of this turn of the loop */
@@ -37,6 +38,7 @@ enum job_state {
 
 enum job_event {
 	JOB_EV_START,		/* should run: added, enabled */
+	JOB_EV_RUN,		/* run now: pmtrctl start (a scheduled job runs at once) */
 	JOB_EV_STOP,		/* should not run: disabled */
 	JOB_EV_RESTART,		/* its configuration changed */
 	JOB_EV_BOUNCE,		/* bounce interval or dependency change; retry if held */
@@ -44,6 +46,7 @@ enum job_event {
 	JOB_EV_EXIT,		/* its process exited */
 	JOB_EV_GROUP_EMPTY,	/* the last process of its group was reaped */
 	JOB_EV_TIMER,		/* its deadline passed */
+	JOB_EV_DUE,		/* the time of its next scheduled run came */
 	JOB_EV_KILL,		/* stop without waiting: SIGKILL now */
 	JOB_EV_READY,		/* its ready probe succeeded, or it sent READY=1 */
 	JOB_EV_PROBE,		/* the time of its next ready probe or check came */
@@ -76,6 +79,10 @@ struct job {
 	int64_t probe_at;		/* CLOCK_MONOTONIC ms of the next attempt, 0: none */
 	char *note;			/* the last STATUS= it sent in this run, or NULL */
 	int64_t oom_at;			/* CLOCK_MONOTONIC ms to look at a new OOM kill, 0: none */
+	/* A job with a schedule: its next due time (0: none), in ms of its schedule's
+	 * clock (schedule.h), and the random delay after it that this run starts at. */
+	int64_t due_at;
+	int64_t due_jitter_ms;
 	struct job_report *report;	/* a forked child's report pipe until exec, or NULL */
 	enum job_state state;		/* written by jobs.c's machine only */
 	enum job_then then;		/* where STOPPING and KILLING lead */
@@ -99,6 +106,9 @@ struct jobs {
 	struct job **v;			/* start order, then jobs being removed */
 	size_t n, cap;
 	bool need_advance;
+	/* CLOCK_REALTIME minus CLOCK_BOOTTIME when the jobs last looked: a change is a
+	 * step of the wall clock (schedule.h) */
+	int64_t wall_offset_ms;
 	/* What jobs_tick found when it last looked at every job: the next deadline,
 	 * and whether that still holds (no event since, no edit). */
 	int64_t next_due;

@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "output.h"
 #include "resources.h"
+#include "schedule.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -193,11 +194,38 @@ static void backoff(struct job *job)
 		 util_describe_ms(job->conf->restart_delay_ms, delay, sizeof(delay)));
 }
 
+int64_t job_up_deadline(const struct job *job, enum job_state state, const struct conf_job *conf)
+{
+	int64_t start = job->counters.started_ms, first = 0;
+	int64_t ends[] = {
+		state == JOB_STARTING ? CONF_MORE(conf)->ready_timeout_ms : conf->bounce_ms,
+		CONF_MORE(conf)->run_timeout_ms,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++)
+		if (ends[i] && (!first || start + ends[i] < first))
+			first = start + ends[i];
+	return first;
+}
+
+/* A job with a schedule between its runs: due at its next time. */
+static void wait_for_schedule(struct job *job)
+{
+	struct sched_now now;
+
+	job->deadline = 0;
+	enter(job, JOB_SCHEDULED);
+	if (!job->due_at) {
+		schedule_now(&now);
+		schedule_first(job, &now);
+	}
+}
+
 /* Up and ready: the bounce timer runs, checks begin, jobs "after" it may start. */
 static void become_ready(struct jobs *jobs, struct job *job)
 {
 	enter(job, JOB_RUNNING);
-	job->deadline = job->conf->bounce_ms ? job->counters.started_ms + job->conf->bounce_ms : 0;
+	job->deadline = job_up_deadline(job, JOB_RUNNING, job->conf);
 	health_schedule_check(job, true);
 	jobs->need_advance = true;
 }
@@ -209,7 +237,8 @@ static void took_process(struct jobs *jobs, struct job *job, const struct spawne
 	jobs_pid_add(jobs, job);
 	job->counters.started_ms = util_now_ms();
 	job->counters.started_wall = (int64_t)time(NULL);
-	if (job->has_exited)
+	/* a run of a scheduled job is no restart */
+	if (job->has_exited && !CONF_SCHEDULED(job->conf))
 		job->counters.restarts++;
 	if (child->report_fd >= 0)
 		watch_report(jobs, job, child->report_fd);
@@ -261,7 +290,7 @@ void job_start(struct jobs *jobs, struct job *job)
 		become_ready(jobs, job);
 	} else {
 		enter(job, JOB_STARTING);
-		job->deadline = job->counters.started_ms + CONF_MORE(job->conf)->ready_timeout_ms;
+		job->deadline = job_up_deadline(job, JOB_STARTING, job->conf);
 		if (CONF_MORE(job->conf)->ready != CONF_READY_NOTIFY)
 			job->probe_at = job->counters.started_ms;
 	}
@@ -288,12 +317,33 @@ static void begin_stop(struct job *job, enum job_then then, const char *why)
 	signal_job(job, sig);
 }
 
+static bool run_timed_out(const struct job *job)
+{
+	int64_t limit = CONF_MORE(job->conf)->run_timeout_ms;
+
+	return limit && util_now_ms() - job->counters.started_ms >= limit;
+}
+
+static void stop_timed_out(struct job *job)
+{
+	char waited[32];
+
+	log_warnx("job %s [%d] still running after %s, its run timeout: stopping", name_of(job),
+		  (int)job->pid, util_describe_ms(CONF_MORE(job->conf)->run_timeout_ms, waited,
+						  sizeof(waited)));
+	begin_stop(job, JOB_THEN_RETRY, NULL);
+}
+
 static void finish_stop(struct jobs *jobs, struct job *job)
 {
 	job->deadline = 0;
 	job->pgid = 0;
 	switch (job->then) {
 	case JOB_THEN_RETRY:
+		if (CONF_SCHEDULED(job_latest_conf(job))) {
+			wait_for_schedule(job);
+			break;
+		}
 		if (util_now_ms() - job->counters.started_ms < job->conf->restart_delay_ms) {
 			backoff(job);
 			break;
@@ -355,18 +405,39 @@ static void lost_process(struct jobs *jobs, struct job *job)
 /* The actions of the transition table; why is the event's text, or NULL. */
 typedef void job_action(struct jobs *jobs, struct job *job, const char *why);
 
+/* Should run: now, or at its due times (a job with a schedule). */
 static void act_want_start(struct jobs *jobs, struct job *job, const char *why)
 {
+	(void)why;
+	if (CONF_SCHEDULED(job_latest_conf(job))) {
+		wait_for_schedule(job);
+		return;
+	}
+	job->deadline = 0;
+	enter(job, JOB_PENDING);
+	jobs->need_advance = true;
+}
+
+/* Run now (pmtrctl start); a job with a schedule keeps it. */
+static void act_run(struct jobs *jobs, struct job *job, const char *why)
+{
+	struct sched_now now;
+
 	(void)why;
 	job->deadline = 0;
 	enter(job, JOB_PENDING);
 	jobs->need_advance = true;
+	if (CONF_SCHEDULED(job->conf) && !job->due_at) {
+		schedule_now(&now);
+		schedule_first(job, &now);
+	}
 }
 
 static void act_disable(struct jobs *jobs, struct job *job, const char *why)
 {
 	(void)jobs, (void)why;
 	job->deadline = 0;
+	schedule_clear(job);
 	enter(job, JOB_DISABLED);
 }
 
@@ -430,6 +501,10 @@ static void act_exited(struct jobs *jobs, struct job *job, const char *why)
 	job->deadline = 0;
 	if (essential_ends_pmtr(jobs, job)) {
 		enter(job, JOB_DONE);
+	} else if (CONF_SCHEDULED(job_latest_conf(job))) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_warnx("job %s failed; it runs again at its next due time", name_of(job));
+		wait_for_schedule(job);
 	} else if (job->conf->once) {
 		log_info("job %s is once: not restarting", name_of(job));
 		enter(job, JOB_DONE);
@@ -489,6 +564,10 @@ static void act_kill(struct jobs *jobs, struct job *job, const char *why)
 static void act_bounce(struct jobs *jobs, struct job *job, const char *why)
 {
 	(void)jobs, (void)why;
+	if (run_timed_out(job)) {
+		stop_timed_out(job);
+		return;
+	}
 	log_info("bouncing job %s [%d]", name_of(job), (int)job->pid);
 	begin_stop(job, JOB_THEN_START, NULL);
 }
@@ -512,6 +591,10 @@ static void act_not_ready(struct jobs *jobs, struct job *job, const char *why)
 	char waited[32];
 
 	(void)jobs, (void)why;
+	if (run_timed_out(job)) {
+		stop_timed_out(job);
+		return;
+	}
 	log_warnx("job %s [%d] not ready after %s: restarting", name_of(job), (int)job->pid,
 		  util_describe_ms(CONF_MORE(job->conf)->ready_timeout_ms, waited, sizeof(waited)));
 	begin_stop(job, JOB_THEN_RETRY, NULL);
@@ -556,6 +639,57 @@ static void act_check_fail(struct jobs *jobs, struct job *job, const char *why)
 	health_schedule_check(job, false);
 }
 
+/* Its due time came: the next one is set; says so when due times went by unseen. */
+static void next_due(struct job *job)
+{
+	struct sched_now now;
+	char next[64];
+	unsigned missed;
+
+	schedule_now(&now);
+	missed = schedule_advance(job, &now);
+	if (missed)
+		log_warnx("job %s: %u of its run times passed while pmtr could not run it "
+			  "(the clock was set, or the machine slept): running once for them",
+			  name_of(job), missed);
+	log_debug("job %s runs next at %s", name_of(job),
+		  schedule_time_text(schedule_next_run(job, &now), next, sizeof(next)));
+}
+
+static void act_due(struct jobs *jobs, struct job *job, const char *why)
+{
+	(void)why;
+	next_due(job);
+	log_info("job %s: its scheduled run is due", name_of(job));
+	enter(job, JOB_PENDING);
+	jobs->need_advance = true;
+}
+
+/* Due while the last run is still going, or still waits to start. */
+static void act_due_skip(struct jobs *jobs, struct job *job, const char *why)
+{
+	(void)jobs, (void)why;
+	next_due(job);
+	if (job->pid)
+		log_warnx("job %s [%d] is still running: skipping its run due now", name_of(job),
+			  (int)job->pid);
+	else
+		log_warnx("job %s is still %s: skipping its run due now", name_of(job),
+			  job_state_name(job->state));
+}
+
+static void act_due_overlap(struct jobs *jobs, struct job *job, const char *why)
+{
+	if (CONF_MORE(job->conf)->schedule_overlap != CONF_OVERLAP_REPLACE) {
+		act_due_skip(jobs, job, why);
+		return;
+	}
+	next_due(job);
+	log_info("job %s [%d] is still running at its next due time: replacing it",
+		 name_of(job), (int)job->pid);
+	begin_stop(job, JOB_THEN_START, NULL);
+}
+
 static void act_oom(struct jobs *jobs, struct job *job, const char *why)
 {
 	(void)why;
@@ -565,6 +699,7 @@ static void act_oom(struct jobs *jobs, struct job *job, const char *why)
 /* What a job whose process runs does with these events, ready or not. */
 #define UP_EVENTS \
 	[JOB_EV_STOP] = act_stop_then_disable, \
+	[JOB_EV_DUE] = act_due_overlap, \
 	[JOB_EV_RESTART] = act_stop_then_start, \
 	[JOB_EV_BOUNCE] = act_stop_then_start, \
 	[JOB_EV_REMOVE] = act_stop_then_remove, \
@@ -576,6 +711,8 @@ static void act_oom(struct jobs *jobs, struct job *job, const char *why)
 /* What a job that is being stopped does with these events. */
 #define STOPPING_EVENTS \
 	[JOB_EV_START] = act_then_start, \
+	[JOB_EV_RUN] = act_then_start, \
+	[JOB_EV_DUE] = act_due_skip, \
 	[JOB_EV_STOP] = act_then_disable, \
 	[JOB_EV_RESTART] = act_then_start, \
 	[JOB_EV_REMOVE] = act_then_remove, \
@@ -589,6 +726,8 @@ static void act_oom(struct jobs *jobs, struct job *job, const char *why)
 static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
 	[JOB_PENDING] = {
 		[JOB_EV_START] = act_want_start,
+		[JOB_EV_RUN] = act_run,
+		[JOB_EV_DUE] = act_due_skip,
 		[JOB_EV_STOP] = act_disable,
 		[JOB_EV_RESTART] = act_want_start,
 		[JOB_EV_BOUNCE] = act_want_start,
@@ -619,10 +758,21 @@ static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
 		[JOB_EV_RESTART] = act_want_start,
 		[JOB_EV_REMOVE] = act_forget,
 		[JOB_EV_TIMER] = act_want_start,
+		[JOB_EV_DUE] = act_due_skip,
+		[JOB_EV_OOM] = act_oom,
+	},
+	[JOB_SCHEDULED] = {
+		[JOB_EV_START] = act_want_start,
+		[JOB_EV_RUN] = act_run,
+		[JOB_EV_STOP] = act_disable,
+		[JOB_EV_RESTART] = act_want_start,
+		[JOB_EV_REMOVE] = act_forget,
+		[JOB_EV_DUE] = act_due,
 		[JOB_EV_OOM] = act_oom,
 	},
 	[JOB_DISABLED] = {
 		[JOB_EV_START] = act_want_start,
+		[JOB_EV_RUN] = act_run,
 		[JOB_EV_STOP] = act_disable,
 		[JOB_EV_RESTART] = act_want_start,
 		[JOB_EV_REMOVE] = act_forget,
@@ -630,6 +780,7 @@ static job_action *const transitions[JOB_N_STATES][JOB_N_EVENTS] = {
 	},
 	[JOB_DONE] = {
 		[JOB_EV_START] = act_want_start,
+		[JOB_EV_RUN] = act_run,
 		[JOB_EV_STOP] = act_disable,
 		[JOB_EV_RESTART] = act_want_start,
 		[JOB_EV_REMOVE] = act_forget,
@@ -647,7 +798,8 @@ static const struct {
 	job_action *action;
 	const char *text;
 } action_texts[] = {
-	{ act_want_start, "pending" },
+	{ act_want_start, "*wanted*" },
+	{ act_run, "pending" },
 	{ act_disable, "disabled" },
 	{ act_forget, "*gone*" },
 	{ act_stop_then_disable, "stopping→disabled" },
@@ -660,14 +812,17 @@ static const struct {
 	{ act_stopped, "*stopped*" },
 	{ act_group_empty, "*stopped* if nothing is left" },
 	{ act_kill, "SIGKILL, killing" },
-	{ act_bounce, "stopping→start (bounce)" },
+	{ act_bounce, "stopping→start (bounce), stopping→retry (run timeout)" },
 	{ act_kill_now, "SIGKILL, killing→gone" },
 	{ act_ready, "running" },
-	{ act_not_ready, "stopping→retry (not ready)" },
+	{ act_not_ready, "stopping→retry (not ready, run timeout)" },
 	{ act_probe, "*probe*" },
 	{ act_check_ok, "running (healthy)" },
 	{ act_check_fail, "*check failed*" },
 	{ act_oom, "*oom*" },
+	{ act_due, "pending (due)" },
+	{ act_due_skip, "*skip*" },
+	{ act_due_overlap, "*overlap*" },
 };
 
 const char *job_transition_text(enum job_state state, enum job_event ev)
@@ -712,12 +867,16 @@ void jobs_override(struct jobs *jobs, struct job *job, bool enable)
 
 void jobs_init(struct jobs *jobs, struct loop *loop)
 {
+	struct sched_now now;
+
 	memset(jobs, 0, sizeof(*jobs));
 	jobs->loop = loop;
 	jobs->end_status = -1;
 	jobs->oom_watch.fd = -1;
 	jobs->stale = true;
 	jobs->raise = job_event_why;
+	schedule_now(&now);
+	jobs->wall_offset_ms = now.wall - now.boot;
 }
 
 void job_free(struct jobs *jobs, struct job *job)
@@ -760,7 +919,17 @@ struct job *job_new(struct jobs *jobs, struct conf_job *conf)
 	job->table = jobs;
 	job->conf = conf;
 	job->events_wd = -1;
-	job->state = conf->disabled ? JOB_DISABLED : JOB_PENDING;
+	if (conf->disabled) {
+		job->state = JOB_DISABLED;
+	} else if (CONF_SCHEDULED(conf)) {
+		struct sched_now now;
+
+		job->state = JOB_SCHEDULED;
+		schedule_now(&now);
+		schedule_first(job, &now);
+	} else {
+		job->state = JOB_PENDING;
+	}
 	return job;
 }
 

@@ -39,6 +39,10 @@ void job_free(struct jobs *jobs, struct job *job);
  * restart when it cannot be made); it stays pending while every start slot is
  * taken (spawn_busy), to be started when one frees. */
 void job_start(struct jobs *jobs, struct job *job);
+/* When a job up in state (starting: its ready timeout; running, unhealthy: its
+ * bounce) with conf must be looked at, its run timeout too: CLOCK_MONOTONIC ms
+ * from its start, 0 for never. */
+int64_t job_up_deadline(const struct job *job, enum job_state state, const struct conf_job *conf);
 /* The job with no process takes on the newest configuration it was given. */
 void job_adopt_next(struct job *job);
 /* Note each depends file's content, to tell a change later. */

@@ -137,6 +137,7 @@ void parser_job_end(struct parser *p, bool closed)
 
 	if (!job)
 		return;
+	parser_check_schedule(p, job);
 	if (p->state == ST_ULIMIT || p->state == ST_DEPENDS)
 		parser_error(p, p->block_line, false, "block opened here is never closed");
 	p->job = NULL;		/* from here, errors are reported at once */
@@ -455,6 +456,24 @@ static void read_percent(struct parser *p, const struct setting *row, void *base
 		    parser_show(a[0].s, b, sizeof(b)), row->display);
 }
 
+static void read_choice(struct parser *p, const struct setting *row, void *base,
+			struct word *a, size_t na)
+{
+	char b[SHOWBUF], expected[64] = "";
+
+	(void)na;
+	for (int i = 0; row->choices[i]; i++) {
+		if (strcmp(a[0].s, row->choices[i]) == 0) {
+			*(int *)SETTING_FIELD(row, base) = i;
+			return;
+		}
+		snprintf(expected + strlen(expected), sizeof(expected) - strlen(expected), "%s%s",
+			 i ? (row->choices[i + 1] ? ", " : " or ") : "", row->choices[i]);
+	}
+	bad(p, "bad value %s for %s (expected %s)", parser_show(a[0].s, b, sizeof(b)),
+	    row->display, expected);
+}
+
 /* ---- settings with a grammar of their own ---- */
 
 /* The job's conf_job_more, made (with the defaults) on its first setting. */
@@ -722,6 +741,7 @@ static setting_reader *const readers[SK_COUNT] = {
 	[SK_SIZE] = read_size,
 	[SK_COUNT_LIMIT] = read_count_limit,
 	[SK_PERCENT] = read_percent,
+	[SK_CHOICE] = read_choice,
 	[SK_NAME] = kw_name,
 	[SK_CMD] = kw_cmd,
 	[SK_ENV] = kw_env,
@@ -733,6 +753,7 @@ static setting_reader *const readers[SK_COUNT] = {
 	[SK_READY_CMD] = kw_ready_cmd,
 	[SK_AFTER] = kw_after,
 	[SK_CHECK] = kw_check,
+	[SK_CRON] = parser_kw_schedule,
 };
 
 /* ---- statements ---- */

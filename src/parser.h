@@ -103,6 +103,15 @@ struct parser {
 	size_t names_cap, n_names;
 };
 
+/* ---- parse_schedule.c ---- */
+
+/* "schedule CRON": the words after "schedule" as one cron expression. */
+void parser_kw_schedule(struct parser *p, const struct setting *row, void *base,
+			struct word *a, size_t na);
+/* At a job's end: the schedule settings that need a schedule, and those a
+ * scheduled job cannot have (held errors at their lines). */
+void parser_check_schedule(struct parser *p, const struct conf_job *job);
+
 /* ---- parse_msg.c: messages ---- */
 
 /* A word quoted for a message: printable ASCII as is, the rest as \xHH, cut after

@@ -18,9 +18,11 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "clock.h"
 #include "ctl.h"
 #include "ctlproto.h"
 #include "daemon.h"
@@ -60,6 +62,7 @@ struct pmtr {
 	struct loop loop;
 	struct jobs jobs;
 	struct watch watch;
+	struct clock_watch clock;	/* clock steps and time zone changes: schedules */
 	struct ctl ctl;
 	struct udp udp;
 	struct cgroup_base cgroup;
@@ -118,6 +121,11 @@ static void print_warning(const char *line)
 	fprintf(stderr, "%s\n", line);
 }
 
+static void print_line(const char *line)
+{
+	printf("%s\n", line);
+}
+
 static int test_config(const char *path, int verbosity)
 {
 	struct parse_opts opts = conf_reading_opts(verbosity);
@@ -135,6 +143,8 @@ static int test_config(const char *path, int verbosity)
 		return 1;
 	}
 	preflight_check(conf, path, print_warning);
+	if (verbosity)
+		preflight_schedules(conf, time(NULL), print_line);
 	if (verbosity && input.n_files)
 		printf("%s: %zu jobs in %zu files, configuration ok\n", path, conf->n_jobs,
 		       input.n_files + 1);
@@ -373,6 +383,11 @@ COLD static void reexec_cb(void *arg, int reply_fd, char *why, size_t why_len)
 	};
 
 	reexec_now(&h, reply_fd, why, why_len);
+}
+
+static void clock_changed_cb(void *arg, bool zone)
+{
+	jobs_clock_changed(&((struct pmtr *)arg)->jobs, zone);
 }
 
 static void files_changed_cb(void *arg)
@@ -695,6 +710,7 @@ static int start_up(struct pmtr *p, struct conf **conf)
 	spawn_init();
 	if (watch_init(&p->watch, &p->loop, files_changed_cb, p) < 0)
 		log_warn("cannot watch %s: edits apply on SIGHUP only", p->conf_path);
+	clock_watch_init(&p->clock, &p->loop, clock_changed_cb, p);
 	notify_init();
 	if (notify_listen(&p->job_notify, &p->loop, job_notify_cb, p,
 			  p->restored ? p->restored->notify_fd : -1) < 0)
@@ -801,6 +817,7 @@ int main(int argc, char **argv)
 	if (p.opt.pidfile)
 		unlink(p.opt.pidfile);
 	watch_exit(&p.watch);
+	clock_watch_exit(&p.clock);
 	parse_input_free(&p.input);
 	udp_exit(&p.udp);
 	cgroup_exit(&p.cgroup);

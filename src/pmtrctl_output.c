@@ -165,13 +165,13 @@ static size_t output_width(void)
 }
 
 enum {
-	C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_MEMORY, C_CPU, C_PIDS, C_STATUS,
-	C_COMMAND, N_COLS
+	C_NAME, C_STATE, C_PID, C_UPTIME, C_RESTARTS, C_EXIT, C_MEMORY, C_CPU, C_PIDS,
+	C_NEXT_RUN, C_LAST_RUN, C_STATUS, C_COMMAND, N_COLS
 };
 
 static const char *const headers[N_COLS] = {
 	"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "MEMORY", "CPU", "PIDS",
-	"STATUS", "COMMAND",
+	"NEXT RUN", "LAST RUN", "STATUS", "COMMAND",
 };
 
 struct row {
@@ -180,6 +180,7 @@ struct row {
 	size_t width[N_COLS];	/* characters */
 	char number[C_PIDS - C_PID + 1][24];
 	char state[96];
+	char next_run[80], last_run[48];
 };
 
 /* 512B, 12.3K, 45.6M, 1.2G */
@@ -248,6 +249,60 @@ static char *state_cell(const struct ctl_job_status *st, bool narrow, char *buf,
 	return buf;
 }
 
+/* A Unix time in local time, to the minute when it falls on one (as most
+ * schedules do), else to the second (a jitter): "2026-12-09 03:00",
+ * "2026-12-09 03:04:17". */
+static void format_local_time(long long t, char *buf, size_t len)
+{
+	time_t secs = (time_t)t;
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm) ||
+	    !strftime(buf, len, tm.tm_sec ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm))
+		snprintf(buf, len, "@%lld", t);
+}
+
+/* The NEXT RUN cell of a job with a schedule: "2026-12-09 03:00 (in 5h12m)", or
+ * where that would cut a command or the table is too wide, "in 5h12m"; "now" for a
+ * run due. "-" for a job without. */
+static void format_next_run(const struct ctl_job_status *st, long long now, bool narrow,
+			    char *buf, size_t len)
+{
+	char when[40], wait[32] = "now";
+
+	if (!st->has_next_run) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (st->next_run > now) {
+		memcpy(wait, "in ", 3);
+		format_seconds((unsigned long long)(st->next_run - now), wait + 3, sizeof(wait) - 3);
+	}
+	format_local_time(st->next_run, when, sizeof(when));
+	if (narrow)
+		snprintf(buf, len, "%s", wait);
+	else
+		snprintf(buf, len, "%s (%s)", when, wait);
+}
+
+/* The LAST RUN cell: when its last run started, "2026-12-08 03:00", or narrow
+ * "21h00m ago"; "-" for a job that has not run. */
+static void format_last_run(const struct ctl_job_status *st, long long now, bool narrow,
+			    char *buf, size_t len)
+{
+	char ago[32];
+
+	if (!st->has_last_run) {
+		snprintf(buf, len, "-");
+	} else if (narrow) {
+		format_seconds(now > st->last_run ? (unsigned long long)(now - st->last_run) : 0,
+			       ago, sizeof(ago));
+		snprintf(buf, len, "%s ago", ago);
+	} else {
+		format_local_time(st->last_run, buf, len);
+	}
+}
+
 static bool has_note(const struct ctl_job_status *st)
 {
 	return st->note && *st->note;
@@ -296,8 +351,19 @@ static void set_cell(struct row *r, int c, char *text)
 	r->width[c] = out_make_printable(text, &r->len[c]);
 }
 
-/* Row r from the status of a job. */
-static void fill_row(struct row *r, struct ctl_job_status *st, bool narrow)
+/* The cells that have a narrow form: STATE, NEXT RUN and LAST RUN. */
+static void fill_narrowable(struct row *r, const struct ctl_job_status *st, long long now,
+			    bool narrow)
+{
+	set_cell(r, C_STATE, state_cell(st, narrow, r->state, sizeof(r->state)));
+	format_next_run(st, now, narrow, r->next_run, sizeof(r->next_run));
+	set_cell(r, C_NEXT_RUN, r->next_run);
+	format_last_run(st, now, narrow, r->last_run, sizeof(r->last_run));
+	set_cell(r, C_LAST_RUN, r->last_run);
+}
+
+/* Row r from the status of a job, now the client's Unix time. */
+static void fill_row(struct row *r, struct ctl_job_status *st, long long now)
 {
 	static char none[] = "-";
 	char (*num)[24] = r->number;	/* column C_PID + k is num[k] */
@@ -310,7 +376,7 @@ static void fill_row(struct row *r, struct ctl_job_status *st, bool narrow)
 	format_cpu(st, num[C_CPU - C_PID], sizeof(num[0]));
 	snprintf(num[C_PIDS - C_PID], sizeof(num[0]), st->has_pids ? "%llu" : "-", st->pids);
 	set_cell(r, C_NAME, st->name);
-	set_cell(r, C_STATE, state_cell(st, narrow, r->state, sizeof(r->state)));
+	fill_narrowable(r, st, now, false);
 	for (int c = C_PID; c <= C_PIDS; c++)
 		set_cell(r, c, num[c - C_PID]);
 	set_cell(r, C_STATUS, has_note(st) ? st->note : none);
@@ -328,11 +394,14 @@ struct table {
 	size_t col[N_COLS];
 	bool notes;		/* the STATUS column is shown */
 	bool usage;		/* the MEMORY, CPU and PIDS columns are shown */
+	bool next_runs;		/* the NEXT RUN column is shown */
+	bool last_runs;		/* the LAST RUN column is shown */
 };
 
 static bool shown_column(const struct table *t, int c)
 {
-	return (c != C_STATUS || t->notes) && (t->usage || c < C_MEMORY || c > C_PIDS);
+	return (c != C_STATUS || t->notes) && (t->usage || c < C_MEMORY || c > C_PIDS) &&
+	       (c != C_NEXT_RUN || t->next_runs) && (c != C_LAST_RUN || t->last_runs);
 }
 
 /* Every column as wide as its widest cell, the STATUS column cut on a narrow
@@ -394,6 +463,7 @@ int out_table(struct ctl_job_status *st, size_t n, bool usage)
 {
 	struct table t = { .rows = calloc(n + 1, sizeof(*t.rows)), .n_rows = n + 1, .usage = usage };
 	struct table_out *out = malloc(sizeof(*out));
+	long long now = (long long)(util_now_wall_ms() / 1000);
 	char header[N_COLS][16];
 	size_t room;
 	bool fits;
@@ -407,19 +477,22 @@ int out_table(struct ctl_job_status *st, size_t n, bool usage)
 	/* The STATUS column only when a job has something to say in it. */
 	for (size_t i = 0; i < n && !t.notes; i++)
 		t.notes = has_note(&st[i]);
+	/* The schedule columns only when a job has a schedule. */
+	for (size_t i = 0; i < n; i++) {
+		t.next_runs = t.next_runs || st[i].has_next_run;
+		t.last_runs = t.last_runs || st[i].has_last_run;
+	}
 	for (int c = 0; c < N_COLS; c++) {
 		snprintf(header[c], sizeof(header[c]), "%s", headers[c]);
 		set_cell(&t.rows[0], c, header[c]);
 	}
 	for (size_t i = 0; i < n; i++)
-		fill_row(&t.rows[i + 1], &st[i], false);
+		fill_row(&t.rows[i + 1], &st[i], now);
 	room = lay_out(&t, &fits);
-	/* The long form only where it costs no command its end. */
+	/* The long forms only where they cost no command its end. */
 	if (!fits || room < t.col[C_COMMAND]) {
 		for (size_t i = 0; i < n; i++)
-			if (st[i].has_restart_in)
-				set_cell(&t.rows[i + 1], C_STATE, state_cell(&st[i], true,
-					 t.rows[i + 1].state, sizeof(t.rows[i + 1].state)));
+			fill_narrowable(&t.rows[i + 1], &st[i], now, true);
 		room = lay_out(&t, &fits);
 	}
 	for (size_t i = 0; i < t.n_rows; i++)
@@ -537,6 +610,10 @@ void out_json(const struct ctl_job_status *st, size_t n, const struct out_config
 		fputs(",\"restart_at\":", stdout);
 		json_int_or_null((now_ms + (long long)st[i].restart_in_ms + 999) / 1000,
 				 st[i].has_restart_in);
+		fputs(",\"next_run\":", stdout);
+		json_int_or_null(st[i].next_run, st[i].has_next_run);
+		fputs(",\"last_run\":", stdout);
+		json_int_or_null(st[i].last_run, st[i].has_last_run);
 		fputs(",\"memory_bytes\":", stdout);
 		json_int_or_null((long long)st[i].memory_bytes, st[i].has_memory);
 		fputs(",\"cpu_usec\":", stdout);

@@ -20,8 +20,9 @@ char *out_printable(const char *s);
 
 /* An aligned table of n jobs: every column as wide as its widest cell, the command
  * cut so that a line fits the output width ($COLUMNS, the terminal's, or 80); usage
- * adds MEMORY, CPU and PIDS. The strings of st are changed: made printable, the
- * command cut. -1 on ENOMEM. */
+ * adds MEMORY, CPU and PIDS; NEXT RUN and LAST RUN (local time) come when a job has
+ * a schedule. The strings of st are changed: made printable, the command cut. -1 on
+ * ENOMEM. */
 int out_table(struct ctl_job_status *st, size_t n, bool usage);
 /* What pmtr said of its configuration file: the Unix time since which the file
  * on disk cannot be used (the jobs run on the one read before), 0 when it is what

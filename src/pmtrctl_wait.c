@@ -17,10 +17,13 @@
 #define WAIT_SHOWN_MAX 10
 
 /* Why a job does not count as ready yet (its state, "not ready" or "unhealthy"), or
- * NULL when it does: it runs, is ready and is not unhealthy. A daemon of version 1
- * says nothing of readiness: there a running job is ready. */
+ * NULL when it does: it runs, is ready and is not unhealthy; or it has a schedule
+ * and is between runs, as it is meant to be. A daemon of version 1 says nothing of
+ * readiness: there a running job is ready. */
 static const char *not_ready(const struct ctl_job_status *st)
 {
+	if (strcmp(st->state, "scheduled") == 0)
+		return NULL;
 	if (strcmp(st->state, "running") != 0)
 		return st->state;
 	if (st->ready == CTL_READY_NO)
@@ -30,10 +33,14 @@ static const char *not_ready(const struct ctl_job_status *st)
 	return NULL;
 }
 
-/* Without names, wait leaves out the jobs that are not meant to run. */
+/* Without names, wait leaves out the jobs that are not meant to run: the disabled
+ * and done ones, and those with a schedule, which run only now and then. */
 static bool waited_for(const struct ctl_job_status *st, bool named)
 {
-	return named || (strcmp(st->state, "disabled") != 0 && strcmp(st->state, "done") != 0);
+	if (named)
+		return true;
+	return strcmp(st->state, "disabled") != 0 && strcmp(st->state, "done") != 0 &&
+	       strcmp(st->state, "scheduled") != 0 && !st->has_next_run;
 }
 
 /* "not ready after 60 s: web (starting), db (unhealthy)", the first few jobs named

@@ -7,8 +7,9 @@
 #include "ctlproto.h"
 
 /* Ask req (a status) every 100 ms until every job waited for is ready, or
- * timeout_ms is over (0: ask once). Waited for: the jobs named, or without names
- * every job but the disabled and done ones. Not ready in time: says which are not
+ * timeout_ms is over (0: ask once). Waited for: the jobs named (one in state
+ * scheduled is settled), or without names every job but the disabled, done and
+ * scheduled ones and those with a next run. Not ready in time: says which are not
  * and why, and returns EXIT_NOT_READY. Returns the exit status. */
 int wait_ready(const char *path, struct ctl_request *req, int64_t timeout_ms);
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "preflight.h"
+#include "schedule.h"
 
 struct where {
 	const struct conf_job *job;
@@ -97,4 +98,21 @@ size_t preflight_check(const struct conf *conf, const char *main_file,
 		check_ids(&w, w.job);
 	}
 	return w.n;
+}
+
+void preflight_schedules(const struct conf *conf, time_t now, void (*say)(const char *line))
+{
+	char when[256], line[512];
+
+	for (size_t i = 0; i < conf->n_jobs; i++) {
+		const struct conf_job *job = conf->jobs[i];
+
+		if (!CONF_SCHEDULED(job))
+			continue;
+		schedule_describe(job, now, 3, when, sizeof(when));
+		snprintf(line, sizeof(line), "job %s: %s%s%s", job->name,
+			 CONF_MORE(job)->schedule ? "next runs " : "runs ", when,
+			 job->disabled ? " (disabled)" : "");
+		say(line);
+	}
 }

@@ -3,6 +3,7 @@
 #define PMTR_PREFLIGHT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 
@@ -14,5 +15,10 @@
  * be installed, the user made, later. Returns how many. */
 size_t preflight_check(const struct conf *conf, const char *main_file,
 		       void (*warn)(const char *line));
+
+/* For pmtr -t -v: "job backup: next runs 2026-12-09 03:00 +0100, ..." (its next
+ * three due times after now), or "job purge: runs 15 min after it is added, then
+ * every 15 min", one line per job with a schedule. */
+void preflight_schedules(const struct conf *conf, time_t now, void (*say)(const char *line));
 
 #endif

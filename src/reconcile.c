@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "cron.h"
 #include "health.h"
 #include "log.h"
 #include "reconcile.h"
 #include "resources.h"
+#include "schedule.h"
 
 static const char *name_of(const struct job *job)
 {
@@ -62,12 +64,10 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 {
 	switch (job->state) {
 	case JOB_STARTING:
-		job->deadline += CONF_MORE(new)->ready_timeout_ms - CONF_MORE(old)->ready_timeout_ms;
-		break;
 	case JOB_RUNNING:
 	case JOB_UNHEALTHY:
-		if (old->bounce_ms != new->bounce_ms)
-			job->deadline = new->bounce_ms ? job->counters.started_ms + new->bounce_ms : 0;
+		if (job_up_deadline(job, job->state, old) != job_up_deadline(job, job->state, new))
+			job->deadline = job_up_deadline(job, job->state, new);
 		break;
 	case JOB_STOPPING:
 		if (job->deadline)
@@ -85,11 +85,41 @@ static void retime(struct job *job, const struct conf_job *old, const struct con
 		job->deadline = 1;
 }
 
+/* Whether a and b run at other times: another schedule or jitter, or one and
+ * not the other. */
+static bool schedule_differs(const struct conf_job *a, const struct conf_job *b)
+{
+	const struct conf_job_more *ma = CONF_MORE(a), *mb = CONF_MORE(b);
+
+	return !ma->schedule != !mb->schedule ||
+	       (ma->schedule && !cron_equal(ma->schedule, mb->schedule)) ||
+	       ma->schedule_every_ms != mb->schedule_every_ms ||
+	       ma->schedule_jitter_ms != mb->schedule_jitter_ms;
+}
+
+/* A new schedule counts from now; a run that is going is left alone. A job
+ * between runs (or that should run, or ran) follows it through the machine:
+ * scheduled, or pending once it has none. */
+static void reschedule(struct jobs *jobs, struct job *job)
+{
+	struct conf_job *latest = job_latest_conf(job);
+	struct sched_now now;
+
+	schedule_clear(job);
+	if (!latest->disabled && CONF_SCHEDULED(latest)) {
+		schedule_now(&now);
+		schedule_first(job, &now);
+	}
+	if (job->state == JOB_SCHEDULED || job->state == JOB_PENDING || job->state == JOB_DONE)
+		job_event(jobs, job, JOB_EV_START);
+}
+
 /* The same process with other settings for pmtr: taken over without touching it. */
 static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job *conf)
 {
 	struct conf_job *latest = job_latest_conf(job);
 	bool was_disabled = latest->disabled, reschedule_check = false, limits_changed;
+	bool schedule_changed = schedule_differs(latest, conf);
 	char what[256];
 
 	if (conf_job_supervision_differs(latest, conf, what, sizeof(what))) {
@@ -117,6 +147,8 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 		resources_apply_now(jobs, job);
 		resources_watch_oom(jobs, job);
 	}
+	if (schedule_changed && latest->disabled == was_disabled)
+		reschedule(jobs, job);
 	if (job->udp_override || latest->disabled != was_disabled) {
 		/* A UDP enable or disable lasts until the file is edited. */
 		job->udp_override = false;
@@ -153,6 +185,8 @@ static void take_new_conf(struct jobs *jobs, struct job *job, struct conf_job *c
 	else
 		snprintf(why, sizeof(why), "its %s changed", n ? what : "settings");
 	job->udp_override = false;
+	if (schedule_differs(latest, conf))
+		schedule_clear(job);
 	conf_job_free(job->next);
 	job->next = conf;
 	job_event_why(jobs, job, conf->disabled ? JOB_EV_STOP : JOB_EV_RESTART, why);

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "reexec.h"
 #include "resources.h"
+#include "schedule.h"
 #include "spawn.h"
 #include "util.h"
 
@@ -222,6 +223,9 @@ COLD int jobs_save(const struct jobs *jobs, struct state *st)
 			   (job->udp_override ? STATE_UDP_OVERRIDE : 0) |
 			   (job->in_cgroup ? STATE_IN_CGROUP : 0) |
 			   (job->last_exit_oom ? STATE_LAST_EXIT_OOM : 0);
+		sj->has_due = job->due_at != 0;
+		sj->due_at = job->due_at;
+		sj->due_jitter_ms = job->due_jitter_ms;
 		sj->output_fd = output_fd(job->output);
 		len = output_pending(job->output, &line);
 		if (line && !(sj->partial = strndup(line, len)))
@@ -309,6 +313,21 @@ COLD static struct conf_job *conf_for(const char *name, const struct conf *file)
 	return job;
 }
 
+/* Its next due time as it was; computed from now for a scheduled job the image
+ * before did not say it of (it had no schedules). */
+COLD static void restore_due(struct job *job, const struct state_job *sj)
+{
+	struct sched_now now;
+
+	if (sj->has_due) {
+		job->due_at = sj->due_at;
+		job->due_jitter_ms = sj->due_jitter_ms;
+	} else if (CONF_SCHEDULED(job_latest_conf(job)) && !job_is_disabled(job)) {
+		schedule_now(&now);
+		schedule_first(job, &now);
+	}
+}
+
 COLD static void restore_run(struct job *job, const struct state_job *sj)
 {
 	const struct state_run *r = &sj->run;
@@ -337,6 +356,7 @@ COLD static void restore_run(struct job *job, const struct state_job *sj)
 	if (state == JOB_STOPPING && (r->flags & STATE_KILL_SENT))
 		state = JOB_KILLING;
 	job_hand_over(job, (enum job_state)state);
+	restore_due(job, sj);
 	/* A probe or check in flight was cancelled before the exec: at once. */
 	if (job_is_up(job) && (CONF_MORE(job->conf)->ready != CONF_READY_STARTED ||
 			       CONF_MORE(job->conf)->check_argv))

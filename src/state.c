@@ -131,6 +131,9 @@ COLD char *state_format(const struct state *st)
 			put_field(f, job->partial);
 			fputc('\n', f);
 		}
+		if (job->has_due)
+			fprintf(f, "due %s %" PRId64 " %" PRId64 "\n", job->name, job->due_at,
+				job->due_jitter_ms);
 		put_named(f, "note", job->name, job->note);
 		put_named(f, "conf", job->name, job->conf_text);
 		put_named(f, "next", job->name, job->next_text);
@@ -337,6 +340,17 @@ COLD static int read_line(struct state *st, char *line, bool *ended)
 			return 1;
 		job->output_fd = (int)v;
 		return read_text(field[3], &job->partial);
+	}
+	if (n == 4 && strcmp(field[0], "due") == 0) {
+		int64_t at, jitter;
+
+		if (job->has_due || number(field[2], 1, INT64_MAX, &at) < 0 ||
+		    number(field[3], 0, INT64_MAX, &jitter) < 0)
+			return 1;
+		job->has_due = true;
+		job->due_at = at;
+		job->due_jitter_ms = jitter;
+		return 0;
 	}
 	if (n == 3 && strcmp(field[0], "note") == 0)
 		return read_text(field[2], &job->note);

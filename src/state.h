@@ -37,6 +37,8 @@ struct state_job {
 	char *partial;			/* the line it had not finished, or NULL */
 	char *note, *conf_text, *next_text, *file;	/* NULL when not said */
 	const struct joblog *log;	/* writing: its kept output lines, or NULL */
+	bool has_due;			/* a job with a schedule: its next due time */
+	int64_t due_at, due_jitter_ms;	/* as struct job has them */
 };
 
 /* A kept output line read back (pmtrctl logs): seq orders the lines of every job. */

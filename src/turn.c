@@ -12,6 +12,7 @@
 #include "health.h"
 #include "log.h"
 #include "notify.h"
+#include "schedule.h"
 #include "turn.h"
 #include "util.h"
 
@@ -144,6 +145,7 @@ static void collect(struct jobs *jobs)
 
 int64_t jobs_tick(struct jobs *jobs, bool stirred)
 {
+	struct sched_now clocks;
 	int64_t now = util_now_ms(), next = 0;
 
 	/* A batch that only read job output changed no job: what the last look found
@@ -153,8 +155,12 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 	if (!jobs->looked)
 		return jobs->next_due;
 
+	schedule_now(&clocks);
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
+
+		if (job->due_at && schedule_is_due(job, &clocks))
+			job_event(jobs, job, JOB_EV_DUE);
 
 		if (job->deadline && job->deadline <= now) {
 			job->deadline = 0;
@@ -175,9 +181,11 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 	while (jobs->need_advance)
 		advance(jobs);
 	collect(jobs);
+	schedule_now(&clocks);
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct job *job = jobs->v[i];
-		int64_t d[] = { job->deadline, health_deadline(job), job->oom_at };
+		int64_t d[] = { job->deadline, health_deadline(job), job->oom_at,
+				schedule_deadline(job, &clocks) };
 
 		for (size_t k = 0; k < ARRAY_SIZE(d); k++)
 			if (d[k] && (!next || d[k] < next))
@@ -186,6 +194,31 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 	jobs->next_due = next;
 	jobs->stale = false;
 	return next;
+}
+
+void jobs_clock_changed(struct jobs *jobs, bool zone)
+{
+	struct sched_now now;
+	int64_t offset, step;
+	char by[32];
+
+	schedule_now(&now);
+	offset = now.wall - now.boot;
+	step = zone ? 0 : offset - jobs->wall_offset_ms;
+	jobs->wall_offset_ms = offset;
+	/* a resume or a tick adjustment moves the offset by a few ms: no step */
+	if (!zone && step > -1000 && step < 1000) {
+		jobs->stale = true;
+		return;
+	}
+	if (zone)
+		log_info("the local time zone changed: scheduled jobs follow it");
+	else
+		log_info("the clock was set %s by %s", step > 0 ? "ahead" : "back",
+			 util_describe_ms(step > 0 ? step : -step, by, sizeof(by)));
+	for (size_t i = 0; i < jobs->n; i++)
+		schedule_clock_changed(jobs->v[i], step, &now);
+	jobs->stale = true;
 }
 
 void jobs_shutdown(struct jobs *jobs, bool kill_now)

@@ -24,6 +24,9 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred);
 
 /* Stop every job (kill_now: with SIGKILL at once); pmtr exits when jobs->n is 0. */
 void jobs_shutdown(struct jobs *jobs, bool kill_now);
+/* The wall clock was set (or the machine resumed), or the local time zone changed
+ * (zone): scheduled jobs' due times follow (schedule.h), logged when it was a step. */
+void jobs_clock_changed(struct jobs *jobs, bool zone);
 
 struct notify_message;
 /* A datagram from sender on the notify socket: READY=1 or STATUS= of the job it

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1200,6 +1201,109 @@ START_TEST(status_restart_in)
 }
 END_TEST
 
+/* A scheduled job's times: absolute Unix seconds, version 2 only, each on its own. */
+START_TEST(status_schedule_times)
+{
+	struct ctl_job_status st = {
+		.name = "backup", .state = "scheduled", .exit_code = 0, .exit_signal = -1,
+		.command = "/bin/backup", .ready = CTL_READY_NO,
+		.has_next_run = true, .next_run = 1797044400,
+		.has_last_run = true, .last_run = 1796958000,
+	};
+	struct ctl_job_status back;
+	char *line = ctl_format_status(&st, 2);
+
+	ck_assert_ptr_nonnull(line);
+	ck_assert_str_eq(line, "job backup scheduled 0 0 0 0 - /bin/backup ready=no "
+			 "next_run=1797044400 last_run=1796958000\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert_str_eq(back.state, "scheduled");
+	ck_assert(back.has_next_run);
+	ck_assert_int_eq(back.next_run, 1797044400);
+	ck_assert(back.has_last_run);
+	ck_assert_int_eq(back.last_run, 1796958000);
+	free(line);
+	/* a job that never ran yet: next_run alone; 0 is a time like another */
+	st.has_last_run = false;
+	st.next_run = 0;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_null(strstr(line, "last_run"));
+	ck_assert_ptr_nonnull(strstr(line, " next_run=0\n"));
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert(back.has_next_run);
+	ck_assert_int_eq(back.next_run, 0);
+	ck_assert(!back.has_last_run);
+	free(line);
+	/* disabled, it still says when it last ran but not when it runs next */
+	st.has_next_run = false;
+	st.has_last_run = true;
+	st.state = "disabled";
+	line = ctl_format_status(&st, 2);
+	ck_assert_str_eq(line, "job backup disabled 0 0 0 0 - /bin/backup ready=no "
+			 "last_run=1796958000\n");
+	line[strlen(line) - 1] = '\0';
+	ck_assert_int_eq(ctl_parse_status(line, &back), 0);
+	ck_assert(!back.has_next_run);
+	ck_assert(back.has_last_run);
+	free(line);
+	/* version 1 hears none of it */
+	st.has_next_run = true;
+	line = ctl_format_status(&st, 1);
+	ck_assert_str_eq(line, "job backup disabled 0 0 0 0 - /bin/backup\n");
+	free(line);
+	/* a time before 1970 is not formatted */
+	st.last_run = -1;
+	errno = 0;
+	ck_assert_ptr_null(ctl_format_status(&st, 2));
+	ck_assert_int_eq(errno, EINVAL);
+	st.last_run = 1;
+	st.next_run = -5;
+	errno = 0;
+	ck_assert_ptr_null(ctl_format_status(&st, 2));
+	ck_assert_int_eq(errno, EINVAL);
+	/* ... but a negative number that is not set is not looked at */
+	st.has_next_run = false;
+	line = ctl_format_status(&st, 2);
+	ck_assert_ptr_nonnull(line);
+	free(line);
+}
+END_TEST
+
+START_TEST(status_schedule_times_malformed)
+{
+	static const char *const bad[] = {
+		"job b scheduled 0 0 0 - - cmd next_run=-5",
+		"job b scheduled 0 0 0 - - cmd next_run=+5",
+		"job b scheduled 0 0 0 - - cmd next_run=07",
+		"job b scheduled 0 0 0 - - cmd next_run=12s",
+		"job b scheduled 0 0 0 - - cmd next_run=1.5",
+		"job b scheduled 0 0 0 - - cmd next_run=\\e",
+		"job b scheduled 0 0 0 - - cmd next_run=9223372036854775808",
+		"job b scheduled 0 0 0 - - cmd last_run=-1",
+		"job b scheduled 0 0 0 - - cmd last_run=0x10",
+		"job b scheduled 0 0 0 - - cmd last_run=2026-12-09",
+		"job b scheduled 0 0 0 - - cmd next_run=1 last_run=x",
+	};
+	struct ctl_job_status back;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *line = strdup(bad[i]);
+
+		ck_assert_msg(ctl_parse_status(line, &back) == -1, "accepted: %s", bad[i]);
+		ck_assert(!back.has_next_run && !back.has_last_run);
+		free(line);
+	}
+	{
+		char largest[] = "job b scheduled 0 0 0 - - cmd next_run=9223372036854775807";
+
+		ck_assert_int_eq(ctl_parse_status(largest, &back), 0);
+		ck_assert_int_eq(back.next_run, 9223372036854775807LL);
+	}
+}
+END_TEST
+
 START_TEST(status_attributes)
 {
 	static const char *const bad[] = {
@@ -1661,6 +1765,8 @@ static Suite *ctlproto_suite(void)
 	tcase_add_test(st, status_attributes);
 	tcase_add_test(st, status_usage);
 	tcase_add_test(st, status_restart_in);
+	tcase_add_test(st, status_schedule_times);
+	tcase_add_test(st, status_schedule_times_malformed);
 	tcase_add_test(st, status_readiness_format);
 	tcase_add_test(st, status_readiness_parse);
 	suite_add_tcase(s, st);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "cron.h"
 #include "parse.h"
 #include "util.h"
 #include "values.h"
@@ -1387,6 +1388,62 @@ START_TEST(test_check)
 }
 END_TEST
 
+START_TEST(test_schedule)
+{
+	struct conf *c = ok(JOB("  schedule 30 3 * * mon-fri\n  schedule jitter 5m\n"
+				"  schedule overlap replace\n  run timeout 1h\n"));
+	const struct conf_job_more *m = CONF_MORE(only_job(c));
+	char text[128];
+
+	ck_assert(CONF_SCHEDULED(only_job(c)));
+	ck_assert_ptr_nonnull(m->schedule);
+	cron_text(m->schedule, text, sizeof(text));
+	ck_assert_str_eq(text, "30 3 * * 1-5");
+	ck_assert_int_eq(m->schedule_jitter_ms, 300000);
+	ck_assert_int_eq(m->schedule_overlap, CONF_OVERLAP_REPLACE);
+	ck_assert_int_eq(m->run_timeout_ms, 3600000);
+	conf_free(c);
+	c = ok(JOB("  schedule every 15m\n"));
+	ck_assert_int_eq(CONF_MORE(only_job(c))->schedule_every_ms, 900000);
+	ck_assert_int_eq(CONF_MORE(only_job(c))->schedule_overlap, CONF_OVERLAP_SKIP);
+	conf_free(c);
+	c = ok(JOB("  schedule @daily\n"));
+	ck_assert(CONF_SCHEDULED(only_job(c)));
+	conf_free(c);
+	c = ok(JOB("  run timeout 10s\n"));
+	ck_assert(!CONF_SCHEDULED(only_job(c)));
+	conf_free(c);
+	errors(JOB("  schedule 0 3 * *\n"), "pmtr.conf:4: job \"t\": schedule: expected 5 fields, got 4");
+	errors(JOB("  schedule 0 3 * * * *\n"),
+	       "pmtr.conf:4: job \"t\": schedule: expected 5 fields, got 6");
+	errors(JOB("  schedule 61 3 * * *\n"),
+	       "pmtr.conf:4: job \"t\": schedule: minute: 61 is out of range (0-59)");
+	errors(JOB("  schedule 0 24 * * *\n"),
+	       "pmtr.conf:4: job \"t\": schedule: hour: 24 is out of range (0-23)");
+	errors(JOB("  schedule 0 3 * jnu *\n"),
+	       "pmtr.conf:4: job \"t\": schedule: month: bad name \"jnu\"");
+	errors(JOB("  schedule */0 * * * *\n"), "pmtr.conf:4: job \"t\": schedule: minute: step 0");
+	errors(JOB("  schedule @often\n"),
+	       "pmtr.conf:4: job \"t\": schedule: unknown schedule \"@often\"");
+	errors(JOB("  schedule every 0\n"), "pmtr.conf:4: job \"t\": schedule every must be more than 0");
+	errors(JOB("  run timeout 0\n"), "pmtr.conf:4: job \"t\": run timeout must be more than 0");
+	errors(JOB("  schedule overlap sometimes\n  schedule every 1m\n"),
+	       "pmtr.conf:4: job \"t\": bad value \"sometimes\" for schedule overlap "
+	       "(expected skip or replace)");
+	errors(JOB("  schedule every 1m\n  schedule 0 3 * * *\n"),
+	       "pmtr.conf:4: job \"t\": schedule every and schedule CRON cannot both be given "
+	       "(schedule at line 5)");
+	errors(JOB("  schedule jitter 1m\n"),
+	       "pmtr.conf:4: job \"t\": schedule jitter without a schedule");
+	errors(JOB("  schedule @hourly\n  once\n"),
+	       "pmtr.conf:5: job \"t\": a scheduled job (schedule at line 4) cannot be once: "
+	       "it would run once, not at each due time");
+	errors(JOB("  bounce every 1h\n  schedule @hourly\n"),
+	       "pmtr.conf:4: job \"t\": a scheduled job (schedule at line 5) cannot be bounce "
+	       "every: it is not restarted between its runs");
+}
+END_TEST
+
 START_TEST(test_resource_limits)
 {
 	static const struct { const char *text; uint64_t bytes; } sizes[] = {
@@ -1569,12 +1626,24 @@ static const char *example_of(enum setting_kind kind)
 	case SK_READY_CMD: return "/bin/ready -q";
 	case SK_AFTER: return "b";
 	case SK_CHECK: return "every 5s retries 2 cmd /bin/probe x";
+	case SK_CHOICE: return "replace";
+	case SK_CRON: return "*/5 1-3 * jan mon-fri";
 	case SK_COUNT: break;
 	}
 	return NULL;
 }
 
 #define JOB_B "job {\n  name b\n  cmd /bin/true\n}\n"
+
+/* What a job needs before it can have the row's setting: a schedule for the
+ * settings of one ("schedule jitter", "schedule overlap"). */
+static const char *needs(const struct setting *row)
+{
+	bool of_schedule = strcmp(row->word, "schedule") == 0 && row->second &&
+			   strcmp(row->second, "every") != 0;
+
+	return of_schedule ? "  schedule every 1h\n" : "";
+}
 
 /* Job "t" (or "other"), with one setting of the table given, next to a job "b". */
 static struct conf *with_setting(const struct setting *row)
@@ -1583,10 +1652,19 @@ static struct conf *with_setting(const struct setting *row)
 	char text[512];
 
 	ck_assert_msg(value != NULL, "no example value for %s", row->display);
-	snprintf(text, sizeof(text), "job {\n%s%s  %s%s%s%s%s\n}\n" JOB_B,
+	snprintf(text, sizeof(text), "job {\n%s%s%s  %s%s%s%s%s\n}\n" JOB_B,
 		 row->kind == SK_NAME ? "" : "  name t\n",
-		 row->kind == SK_CMD ? "" : "  cmd /bin/true\n", row->word,
+		 row->kind == SK_CMD ? "" : "  cmd /bin/true\n", needs(row), row->word,
 		 row->second ? " " : "", row->second ? row->second : "", *value ? " " : "", value);
+	return ok(text);
+}
+
+/* Job "t" with only what the row's setting needs, next to a job "b". */
+static struct conf *plain_job(const struct setting *row)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "job {\n  name t\n  cmd /bin/true\n%s}\n" JOB_B, needs(row));
 	return ok(text);
 }
 
@@ -1604,8 +1682,7 @@ START_TEST(test_every_setting)
 	for (size_t i = 0; i < job_settings_count; i++) {
 		const struct setting *row = &job_settings[i];
 		bool process = row->class == SC_PROCESS, limit = row->class == SC_LIMIT;
-		struct conf *plain = ok("job {\n  name t\n  cmd /bin/true\n}\n" JOB_B);
-		struct conf *c = with_setting(row), *again = with_setting(row);
+		struct conf *plain = plain_job(row), *c = with_setting(row), *again = with_setting(row);
 		struct conf_job *p = not_b(plain), *v = not_b(c);
 		char what[256];
 		unsigned mask;
@@ -1979,7 +2056,7 @@ START_TEST(test_supervision_settings)
 	ck_assert(!conf_job_equal(a, b));
 	ck_assert(conf_job_supervision_differs(a, b, what, sizeof(what)));
 	ck_assert_str_eq(what, "stop timeout 5 sec, stop signal SIGQUIT, restart delay 2 sec, "
-			 "bounce every 1 min 0 sec, order 3, once, wait, essential");
+			 "bounce every 1 min, order 3, once, wait, essential");
 	ck_assert(conf_job_supervision_differs(b, a, what, sizeof(what)));
 	ck_assert_str_eq(what, "stop timeout 10 sec, stop signal SIGTERM, restart delay 10 sec, "
 			 "bounce every off, order 0, no once, no wait, no essential");
@@ -2406,6 +2483,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_stop_signal);
 	tcase_add_test(tc, test_ready);
 	tcase_add_test(tc, test_check);
+	tcase_add_test(tc, test_schedule);
 	tcase_add_test(tc, test_after_graph);
 	tcase_add_test(tc, test_after_long_chain);
 	tcase_add_test(tc, test_after_beside_errors);

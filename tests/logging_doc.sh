@@ -36,7 +36,9 @@ ALLOWED=(
 	'job %s [%d]: kill'
 	# watching files
 	'inotify read'
+	'inotify read on %s'
 	'watch list'
+	'clock timer'
 	# starting jobs
 	'spawn: child stacks'
 	'spawn: guard page'

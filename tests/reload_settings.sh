@@ -84,7 +84,7 @@ save 2
 wait_for_log_since "$m" "$CONF: 4 jobs; [1-4] changed live\$" 2
 line=$(tail -n +"$((m + 1))" "$LOG" | grep -m1 "job s \[$S\]: applied ")
 [ -n "$line" ] || fail "no 'job s [$S]: applied ...' line"
-for what in "stop signal SIGINT" "stop timeout 5 sec" "restart delay 3 sec" "bounce every 10 min 0 sec" "order 2"; do
+for what in "stop signal SIGINT" "stop timeout 5 sec" "restart delay 3 sec" "bounce every 10 min" "order 2"; do
 	case $line in
 	*"$what"*) ;;
 	*) fail "'$what' is not in the log line: $line" ;;

@@ -53,7 +53,7 @@ wait_new_pid lim "$LIM" 15
 assert_no_log_since "$MARK" "not enforced" "a restart does not repeat the warning"
 
 ctl status --json lim
-grep -q '"oom_kill":false,"restart_at":null,"memory_bytes":[0-9n][0-9ul]*,"cpu_usec":[0-9n][0-9ul]*,"pids":[0-9n][0-9ul]*}' "$T/out" ||
+grep -q '"oom_kill":false,"restart_at":null,"next_run":null,"last_run":null,"memory_bytes":[0-9n][0-9ul]*,"cpu_usec":[0-9n][0-9ul]*,"pids":[0-9n][0-9ul]*}' "$T/out" ||
 	fail "status --json: the usage fields: $(cat "$T/out")"
 ctl status -l
 head -n 1 "$T/out" | grep -q "LAST EXIT  MEMORY  *CPU  *PIDS  COMMAND" || fail "status -l: the header: $(head -n 1 "$T/out")"
