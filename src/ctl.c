@@ -23,6 +23,7 @@
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
+#include "schedule.h"
 #include "util.h"
 
 struct ctl_client {
@@ -135,6 +136,18 @@ static void add_status(struct reply *r, const struct job *job, int64_t now, int 
 	if (job->state == JOB_BACKOFF && job->deadline) {
 		st.has_restart_in = true;
 		st.restart_in_ms = job->deadline > now ? (unsigned long long)(job->deadline - now) : 0;
+	}
+	if (job->due_at) {
+		struct sched_now clocks;
+
+		schedule_now(&clocks);
+		st.next_run = schedule_next_run(job, &clocks);
+		st.has_next_run = st.next_run >= 0;
+	}
+	/* a job with a schedule: the start of its last run */
+	if (CONF_SCHEDULED(job_latest_conf(job)) && job->counters.started_wall > 0) {
+		st.has_last_run = true;
+		st.last_run = job->counters.started_wall;
 	}
 	if (job->has_exited && WIFEXITED(job->counters.last_status))
 		st.exit_code = WEXITSTATUS(job->counters.last_status);

@@ -81,7 +81,7 @@ wait_job service
 [ "$(job_starts tick)" = 0 ] || fail "job tick started with pmtr: it has a schedule"
 ok "scheduled jobs do not start with pmtr"
 
-wait_until 6 "job tick to run 3 times" eval '[ "$(wc -l <"$T/tick.runs" 2>/dev/null || echo 0)" -ge 3 ]'
+wait_until 6 "job tick to run 3 times" eval '[ "$(cat "$T/tick.runs" 2>/dev/null | wc -l)" -ge 3 ]'
 mapfile -t st <"$T/tick.runs"
 for i in 1 2; do
 	gap=$(((st[i] - st[i - 1]) / 1000000))
@@ -126,6 +126,70 @@ wait_for_log_since "$mark" "job tick: applied schedule every off" 5
 wait_until 5 "job tick to wait to restart, as a service" eval '[ "$(state tick)" = restart ]'
 ok "a job whose schedule is removed runs as a service"
 
+stop_pmtr TERM
+[ "$PMTR_RC" = 0 ] || fail "pmtr exit status $PMTR_RC after SIGTERM, expected 0"
+assert_no_marked "no process left after the first pmtr"
+
+# json_field NAME FIELD: a number (or null) of the job in pmtrctl status --json.
+json_field() {
+	ctl status --json "$1"
+	[ "$RC" = 0 ] || fail "pmtrctl status --json $1: exit status $RC: $(cat "$T/err")"
+	sed -n "s/.*\"$2\":\([0-9a-z]*\).*/\1/p" "$T/out"
+}
+
+# next_run and last_run; pmtrctl wait leaves scheduled jobs out, even while one
+# of them runs; a re-exec keeps each job's next due time.
+write_conf <<EOF
+job {
+  name web
+  cmd /bin/sleep 300
+}
+job {
+  name often
+  cmd /bin/sleep 0.7
+  schedule every 1s
+}
+job {
+  name hourly
+  cmd /bin/true
+  schedule every 1h
+  schedule jitter 10m
+}
+job {
+  name newyear
+  cmd /bin/true
+  schedule @yearly
+}
+EOF
+start_pmtr_raw -F -c "$CONF" -s "$SOCK"
+wait_for_file "$SOCK"
+wait_job web
+want=$(date -d "$(($(date +%Y) + 1))-01-01 00:00" +%s)
+[ "$(json_field newyear next_run)" = "$want" ] ||
+	fail "newyear: next_run $(json_field newyear next_run), expected $want (next 1 January, 00:00)"
+[ "$(json_field newyear last_run)" = null ] || fail "newyear: last_run should be null before a run"
+[ "$(json_field web next_run)" = null ] || fail "web (no schedule): next_run should be null"
+ok "status --json: next_run of a cron job, null where there is none"
+hourly=$(json_field hourly next_run)
+now=$(date +%s)
+[ "$hourly" -ge $((now + 3600 - 5)) ] && [ "$hourly" -le $((now + 3600 + 600)) ] ||
+	fail "hourly: next_run $hourly is not within an hour and its jitter of 10 min from now ($now)"
+ok "every 1h with jitter 10m: next run in 1 h to 1 h 10 min"
+wait_for_log "started job often \[" 3
+for i in 1 2 3 4 5 6 7 8; do
+	run_cmd 10 "$PMTRCTL" -s "$SOCK" wait -t 0
+	[ "$RC" = 0 ] || fail "pmtrctl wait -t 0 (round $i): exit status $RC: $(cat "$T/err"): scheduled jobs must not count"
+	sleep 0.25
+done
+[ "$(json_field often last_run)" != null ] || fail "often: no last_run after its runs"
+ok "pmtrctl wait -t 0 leaves scheduled jobs out, while one runs too"
+ctl reexec
+[ "$RC" = 0 ] || fail "pmtrctl reexec: exit status $RC: $(cat "$T/err")"
+[ "$(json_field hourly next_run)" = "$hourly" ] ||
+	fail "hourly: next_run $(json_field hourly next_run) after reexec, $hourly before"
+[ "$(json_field newyear next_run)" = "$want" ] || fail "newyear: next_run changed by reexec"
+[ "$(state newyear)" = scheduled ] || fail "newyear is $(state newyear) after reexec"
+ok "reexec keeps each scheduled job's next due time (with its jitter)"
 stop_pmtr TERM
 [ "$PMTR_RC" = 0 ] || fail "pmtr exit status $PMTR_RC after SIGTERM, expected 0"
 assert_no_marked
