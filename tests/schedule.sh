@@ -160,6 +160,11 @@ job {
   cmd /bin/true
   schedule @yearly
 }
+job {
+  name longrun
+  cmd /bin/sleep 300
+  schedule @yearly
+}
 EOF
 start_pmtr_raw -F -c "$CONF" -s "$SOCK"
 wait_for_file "$SOCK"
@@ -183,13 +188,25 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 [ "$(json_field often last_run)" != null ] || fail "often: no last_run after its runs"
 ok "pmtrctl wait -t 0 leaves scheduled jobs out, while one runs too"
+ctl start longrun
+wait_job longrun
+LONG=$JOB_PID
 ctl reexec
 [ "$RC" = 0 ] || fail "pmtrctl reexec: exit status $RC: $(cat "$T/err")"
+[ "$(json_field longrun pid)" = "$LONG" ] && [ "$(state longrun)" = running ] ||
+	fail "longrun: pid $(json_field longrun pid), state $(state longrun) after reexec; it ran as $LONG"
+ok "reexec keeps a scheduled job's run that is going"
 [ "$(json_field hourly next_run)" = "$hourly" ] ||
 	fail "hourly: next_run $(json_field hourly next_run) after reexec, $hourly before"
 [ "$(json_field newyear next_run)" = "$want" ] || fail "newyear: next_run changed by reexec"
 [ "$(state newyear)" = scheduled ] || fail "newyear is $(state newyear) after reexec"
 ok "reexec keeps each scheduled job's next due time (with its jitter)"
+mark=$(log_lines)
+sed -i '/name longrun/,/}/d' "$CONF"
+sed -i '$d' "$CONF"
+wait_for_log_since "$mark" "stopping job longrun \[$LONG\]" 5
+wait_for_pid_gone "$LONG" 5
+ok "a scheduled job removed from the file has its run stopped"
 stop_pmtr TERM
 [ "$PMTR_RC" = 0 ] || fail "pmtr exit status $PMTR_RC after SIGTERM, expected 0"
 assert_no_marked
