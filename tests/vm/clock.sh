@@ -4,7 +4,8 @@
 # Skipped (77) without qemu-system-x86_64, a readable /boot/vmlinuz-* or busybox
 # (apt-get install qemu-system-x86 linux-image-amd64 busybox-static).
 VM_TIMEOUT=${VM_TIMEOUT:-60}
-TEST_TIMEOUT=${TEST_TIMEOUT:-$((VM_TIMEOUT + 20))}
+# the VM's timeout, another VM test's run that it may wait for, and the build
+TEST_TIMEOUT=${TEST_TIMEOUT:-$((2 * VM_TIMEOUT + 60))}
 TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TESTS_SRCDIR/lib.sh"
 

@@ -5,7 +5,8 @@
 # (apt-get install qemu-system-x86 linux-image-amd64 busybox-static). One run
 # takes about 10 s without KVM.
 VM_TIMEOUT=${VM_TIMEOUT:-50}
-TEST_TIMEOUT=${TEST_TIMEOUT:-$((VM_TIMEOUT + 20))}
+# the VM's timeout, another VM test's run that it may wait for, and the build
+TEST_TIMEOUT=${TEST_TIMEOUT:-$((2 * VM_TIMEOUT + 60))}
 TESTS_SRCDIR=${TESTS_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$TESTS_SRCDIR/lib.sh"
 

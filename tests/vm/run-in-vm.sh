@@ -207,6 +207,13 @@ fi
 
 # ---- the run -------------------------------------------------------------------
 
+# One VM at a time (make -j2 check runs the VM tests side by side): two guests
+# under TCG on a 2-CPU machine starve each other past their timeouts. The lock
+# is on the machine, not the build, so that two builds' checks wait too; its
+# wait is bounded by the other VM's timeout.
+exec 9>"${TMPDIR:-/tmp}/pmtr-vm-test.lock"
+flock -w $((TIMEOUT + 30)) 9 || die "another VM test held ${TMPDIR:-/tmp}/pmtr-vm-test.lock for $((TIMEOUT + 30)) s"
+
 echo "$ME: kernel $KERNEL, pmtr $PMTR (sanitizer: $sanitizer), initramfs $(($(stat -c %s "$W/initrd") / 1024)) KiB, timeout $TIMEOUT s"
 CONSOLE=$W/console
 t0=$(date +%s%N)
