@@ -39,6 +39,8 @@ static const struct ctl_command_info commands[] = {
 	  .since = 2 },
 	{ .name = "reexec", .wire = CTL_REEXEC, .where = BOTH, .mutates = true,
 	  .names = CTL_NAMES_NONE, .since = 2 },
+	{ .name = "reopen", .wire = CTL_REOPEN, .where = BOTH, .mutates = true,
+	  .names = CTL_NAMES_ANY, .since = 2 },
 	/* pmtrctl's own: status asked again until the jobs are ready */
 	{ .name = "wait", .wire = CTL_STATUS, .where = CTL_ON_COMMAND_LINE,
 	  .names = CTL_NAMES_ANY, .options = CTL_OPT_TIMEOUT, .since = 1 },

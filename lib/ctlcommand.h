@@ -25,6 +25,8 @@ enum ctl_command {
 	CTL_DETAILS,			/* "details [JOB...]": status and cgroup usage */
 	CTL_REEXEC,			/* "reexec": pmtr executes its binary anew, keeping
 					 * its jobs; the new one answers "version pmtr X" */
+	CTL_REOPEN,			/* "reopen [JOB...]": log files opened again by
+					 * name (none: every job's) */
 };
 
 /* The job names a command takes. */

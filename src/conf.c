@@ -92,6 +92,10 @@ const struct setting job_settings[] = {
 	  .choices = overlap_words },
 	{ "schedule", NULL, "schedule", SK_CRON, MORE(schedule), ARGS(1, ANY), LIVE },
 	{ "run", "timeout", "run timeout", SK_POSITIVE_DURATION, MORE(run_timeout_ms), ONE, LIVE },
+	/* the pipe is the same: pmtr writes elsewhere */
+	{ "log", "file", "log file", SK_PATH, MORE(log_file), ONE, LIVE },
+	{ "log", "rotate", "log rotate", SK_LOG_ROTATE, MORE(log_rotate), ARGS(1, ANY), LIVE },
+	{ "log", "timestamps", "log timestamps", SK_FLAG, MORE(log_timestamps), NONE, LIVE },
 	/* cgroup limits: taken over live and written to the cgroup */
 	{ "memory", "max", "memory max", SK_SIZE, MORE(memory_max), ONE, LIMIT(SETTING_MEMORY) },
 	{ "memory", "high", "memory high", SK_SIZE, MORE(memory_high), ONE, LIMIT(SETTING_MEMORY) },
@@ -246,6 +250,16 @@ static bool equal_cron(const struct setting *row, const void *a, const void *b)
 	const struct cron *ca = VALUE(struct cron *, row, a), *cb = VALUE(struct cron *, row, b);
 
 	return !ca == !cb && (!ca || cron_equal(ca, cb));
+}
+
+static bool equal_rotate(const struct setting *row, const void *a, const void *b)
+{
+	const struct conf_log_rotate *ra = VALUE(struct conf_log_rotate *, row, a);
+	const struct conf_log_rotate *rb = VALUE(struct conf_log_rotate *, row, b);
+
+	return !ra == !rb && (!ra || (ra->size == rb->size && ra->every_ms == rb->every_ms &&
+				      ra->period == rb->period && ra->keep == rb->keep &&
+				      ra->compress == rb->compress));
 }
 
 static bool equal_ready_notify(const struct setting *row, const void *a, const void *b)
@@ -497,6 +511,25 @@ static void text_cron(FILE *f, const struct setting *row, const void *base)
 		fprintf(f, "  %s %s\n", row->display, t);
 }
 
+/* "log rotate size 10M daily keep 5 compress", as the configuration writes it. */
+static void text_rotate(FILE *f, const struct setting *row, const void *base)
+{
+	const struct conf_log_rotate *r = VALUE(struct conf_log_rotate *, row, base);
+	static const char *const periods[] = { "", "", " hourly", " daily" };
+	char size[32];
+
+	if (!r)
+		return;
+	fprintf(f, "  %s", row->display);
+	if (r->size)
+		fprintf(f, " size %s", conf_size_text(r->size, size, sizeof(size)));
+	if (r->period == CONF_ROTATE_EVERY)
+		fprintf(f, " every %lldms", (long long)r->every_ms);
+	else
+		fputs(periods[r->period], f);
+	fprintf(f, " keep %u%s\n", r->keep, r->compress ? " compress" : "");
+}
+
 static void text_limit(FILE *f, const struct setting *row, const void *base)
 {
 	uint64_t v = VALUE(uint64_t, row, base);
@@ -632,6 +665,7 @@ static const struct kind_ops kinds[SK_COUNT] = {
 	[SK_AFTER] = { equal_list, describe_name, text_block, release_list },
 	[SK_CHECK] = { equal_check, describe_name, text_check, release_pointer },
 	[SK_CRON] = { equal_cron, describe_cron, text_cron, release_pointer },
+	[SK_LOG_ROTATE] = { equal_rotate, describe_name, text_rotate, release_pointer },
 };
 
 /* ---- the API, by walking the table ---- */

@@ -59,6 +59,23 @@ struct conf_job_more {
 	int64_t schedule_jitter_ms;	/* 0: none */
 	int64_t run_timeout_ms;		/* 0: none; any job */
 	int schedule_overlap;		/* enum conf_overlap */
+	/* log files (pmtr.conf(5) LOG FILES) */
+	char *log_file;			/* absolute path, or NULL: output to pmtr's log */
+	struct conf_log_rotate *log_rotate;	/* NULL: never rotated */
+	bool log_timestamps;
+};
+
+/* log rotate: when PATH becomes PATH.1 (and so on), and what is kept. */
+enum conf_rotate_period { CONF_ROTATE_NEVER, CONF_ROTATE_EVERY, CONF_ROTATE_HOURLY,
+			  CONF_ROTATE_DAILY };
+#define CONF_DEFAULT_LOG_KEEP 5
+#define CONF_LOG_KEEP_MAX 1000
+struct conf_log_rotate {
+	uint64_t size;			/* bytes; 0: no size limit */
+	int64_t every_ms;		/* CONF_ROTATE_EVERY */
+	int period;			/* enum conf_rotate_period */
+	unsigned keep;			/* rotated files kept, 1 to CONF_LOG_KEEP_MAX */
+	bool compress;			/* gzip the rotated files */
 };
 
 /* What a run that is due while the last one is still going does. */
@@ -190,7 +207,7 @@ enum setting_kind {
 	SK_CHOICE,		/* int: the index of its word in the row's choices */
 	/* settings with a grammar of their own */
 	SK_NAME, SK_CMD, SK_ENV, SK_CPUS, SK_ULIMIT, SK_DEPENDS,
-	SK_READY_NOTIFY, SK_READY_TCP, SK_READY_CMD, SK_AFTER, SK_CHECK, SK_CRON,
+	SK_READY_NOTIFY, SK_READY_TCP, SK_READY_CMD, SK_AFTER, SK_CHECK, SK_CRON, SK_LOG_ROTATE,
 	SK_COUNT
 };
 

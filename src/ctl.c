@@ -24,6 +24,7 @@
 #include "ctlproto.h"
 #include "joblog.h"
 #include "log.h"
+#include "logfile.h"
 #include "util.h"
 
 struct ctl_client {
@@ -323,6 +324,18 @@ static void act_on_jobs(struct ctl *ctl, const struct ctl_request *req, struct j
 	reply_add(r, "ok\n", 3);
 }
 
+/* The log files of the jobs named, or of every job. */
+static void reopen_logs(struct ctl *ctl, const struct ctl_request *req, struct job **found,
+			struct reply *r)
+{
+	size_t n = req->n_names ? req->n_names : jobs_count(ctl->jobs);
+
+	log_info("control: reopen%s", req->n_names ? "" : " every log file");
+	for (size_t i = 0; i < n; i++)
+		logfile_reopen(req->n_names ? found[i]->logfile : jobs_at(ctl->jobs, i)->logfile);
+	reply_add(r, "ok\n", 3);
+}
+
 static void execute(struct ctl_client *c, const struct ctl_request *req, struct reply *r)
 {
 	struct ctl *ctl = c->ctl;
@@ -346,6 +359,9 @@ static void execute(struct ctl_client *c, const struct ctl_request *req, struct 
 		break;
 	case CTL_SIGNAL:
 		send_signal(req, found, r);
+		break;
+	case CTL_REOPEN:
+		reopen_logs(ctl, req, found, r);
 		break;
 	case CTL_REEXEC:
 		log_info("control: reexec");

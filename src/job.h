@@ -75,6 +75,7 @@ struct job {
 	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct joblog *log;		/* its recent output lines; NULL until it writes */
+	struct logfile *logfile;	/* "log file": where its output goes, or NULL */
 	struct probe *probe;		/* ready probe or health check; NULL until needed */
 	int64_t probe_at;		/* CLOCK_MONOTONIC ms of the next attempt, 0: none */
 	char *note;			/* the last STATUS= it sent in this run, or NULL */

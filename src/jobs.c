@@ -17,6 +17,7 @@
 #include "job_report.h"
 #include "jobs.h"
 #include "log.h"
+#include "logfile.h"
 #include "notify.h"
 #include "output.h"
 #include "resources.h"
@@ -169,7 +170,7 @@ static void took_process(struct jobs *jobs, struct job *job, const struct spawne
 		job_report_watch(jobs, job, child->report_fd);
 	if (child->output_fd >= 0) {
 		job->output = output_open(jobs->loop, child->output_fd, name_of(job), child->pid,
-					  &job->log);
+					  &job->log, &job->logfile);
 		if (!job->output) {
 			log_warn("job %s [%d]: its output will be lost", name_of(job), (int)job->pid);
 			close(child->output_fd);
@@ -193,6 +194,13 @@ void job_start(struct jobs *jobs, struct job *job)
 	if (!depends_present(job))
 		return;
 	job_hash_depends(job);
+	/* a log file that cannot be opened is a failed start, as a missing program is */
+	if (logfile_configure(&job->logfile, name_of(job), job->conf, &job->log, true, why,
+			      sizeof(why)) < 0) {
+		log_warnx("job %s failed to start: %s", name_of(job), why);
+		backoff(job);
+		return;
+	}
 	cgroup_fd = jobs->cgroup ? cgroup_job_dir_fd(jobs->cgroup, name_of(job)) : -1;
 	job->in_cgroup = cgroup_fd >= 0;
 	/* born under its limits */
@@ -209,6 +217,7 @@ void job_start(struct jobs *jobs, struct job *job)
 		return;
 	}
 	took_process(jobs, job, &child);
+	logfile_own(job->logfile, child.set_uid, child.uid, child.set_gid, child.gid);
 	log_info("started job %s [%d]", name_of(job), (int)job->pid);
 	resources_watch_oom(jobs, job);
 	if (CONF_MORE(job->conf)->ready == CONF_READY_STARTED) {
@@ -810,6 +819,8 @@ void job_free(struct jobs *jobs, struct job *job)
 	health_free(job);
 	free(job->note);
 	job_report_close(jobs, job);
+	logfile_free(job->logfile);
+	job->logfile = NULL;
 	if (jobs->freed_cb)
 		jobs->freed_cb(jobs->freed_arg, job);
 	joblog_free(job->log);

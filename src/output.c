@@ -11,15 +11,17 @@
 
 #include "joblog.h"
 #include "log.h"
+#include "logfile.h"
 #include "output.h"
 #include "util.h"
 
-/* One per running job: 56 bytes keep it in malloc's 64-byte class. */
+/* One per running job: 64 bytes, malloc's 64-byte class (with its header). */
 struct output {
 	struct loop_watcher w;	/* first: the loop hands back this pointer */
 	struct loop *loop;
 	const char *name;
 	struct joblog **kept;	/* the job's ring, which outlives this process */
+	struct logfile **file;	/* the job's log file, which an edit may change */
 	char *partial;		/* a line not yet ended, allocated on first need */
 	pid_t pid;
 	uint16_t len;		/* of partial, at most OUTPUT_LINE_MAX */
@@ -54,9 +56,15 @@ static void emit_line(struct output *out, const char *text, size_t len)
 {
 	char clean[4 * OUTPUT_LINE_MAX + 1];
 
+	int64_t now = util_now_wall_ms();
+
 	output_sanitize(clean, text, len);
-	log_job_line(out->name, (int)out->pid, clean);
-	if (joblog_add(out->kept, out->pid, util_now_wall_ms(), clean, strlen(clean)) < 0 &&
+	/* a log file takes the bytes as they came; pmtr's log and the ring, text */
+	if (*out->file)
+		logfile_line(*out->file, text, len, now);
+	else
+		log_job_line(out->name, (int)out->pid, clean);
+	if (joblog_add(out->kept, out->pid, now, clean, strlen(clean)) < 0 &&
 	    !out->unkept) {
 		log_warnx("job %s [%d]: its output is not kept for pmtrctl logs: %s",
 			  out->name, (int)out->pid, "the memory for job output is used up");
@@ -125,14 +133,17 @@ static void detach(struct loop *loop, struct output *out)
 	out->w.fd = -1;
 }
 
-/* Returns bytes read, 0 at end of file, -1 when nothing is there now. */
+/* Returns bytes read, 0 at end of file, -1 when nothing is there now. A job
+ * with a log file is read in bigger pieces: fewer reads and writes per GB. */
 static ssize_t read_some(struct output *out)
 {
-	char buf[4096];
-	ssize_t n = read(out->w.fd, buf, sizeof(buf));
+	static char buf[64 * 1024];
+	ssize_t n = read(out->w.fd, buf, *out->file ? sizeof(buf) : 4096);
 
 	if (n > 0)
 		take_bytes(out, buf, (size_t)n);
+	if (*out->file)
+		logfile_flush(*out->file);
 	else if (n < 0 && errno != EAGAIN && errno != EINTR)
 		log_warn("job %s [%d]: output read", out->name, (int)out->pid);
 	return n;
@@ -151,7 +162,7 @@ static void output_cb(struct loop_watcher *w, uint32_t events)
 }
 
 struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid,
-			   struct joblog **kept)
+			   struct joblog **kept, struct logfile **file)
 {
 	struct output *out = calloc(1, sizeof(*out));
 
@@ -164,6 +175,7 @@ struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pi
 	out->name = name;
 	out->pid = pid;
 	out->kept = kept;
+	out->file = file;
 	if (loop_add(loop, &out->w, EPOLLIN) < 0) {
 		free(out);
 		return NULL;

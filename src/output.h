@@ -13,12 +13,14 @@
 struct output;
 
 struct joblog;
+struct logfile;
 
 /* Take ownership of the read end fd (non-blocking, close-on-exec) of the pipe of job
- * name running as pid: each line is logged and kept in *kept (the job's ring, made on
- * the first line; it and name must outlive the output). NULL on failure. */
+ * name running as pid: each line is written to *file (the job's log file) when
+ * there is one, else logged, and kept in *kept (the job's ring, made on the first
+ * line; they and name must outlive the output). NULL on failure. */
 struct output *output_open(struct loop *loop, int fd, const char *name, pid_t pid,
-			   struct joblog **kept);
+			   struct joblog **kept, struct logfile **file);
 
 /* For a re-exec: the pipe's read end (-1 for none), and the line the job has
  * not ended yet (*line points into out, NULL when there is none). */

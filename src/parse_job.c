@@ -138,6 +138,7 @@ void parser_job_end(struct parser *p, bool closed)
 	if (!job)
 		return;
 	parser_check_schedule(p, job);
+	parser_check_log(p, job);
 	if (p->state == ST_ULIMIT || p->state == ST_DEPENDS)
 		parser_error(p, p->block_line, false, "block opened here is never closed");
 	p->job = NULL;		/* from here, errors are reported at once */
@@ -754,6 +755,7 @@ static setting_reader *const readers[SK_COUNT] = {
 	[SK_AFTER] = kw_after,
 	[SK_CHECK] = kw_check,
 	[SK_CRON] = parser_kw_schedule,
+	[SK_LOG_ROTATE] = parser_kw_log_rotate,
 };
 
 /* ---- statements ---- */

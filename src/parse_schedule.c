@@ -7,8 +7,7 @@
 #include "cron.h"
 #include "parser.h"
 
-/* Where the row of this first and second word was given in the job, or 0. */
-static int line_of(const struct parser *p, const char *word, const char *second)
+int parser_line_of(const struct parser *p, const char *word, const char *second)
 {
 	for (size_t i = 0; i < job_settings_count; i++) {
 		const struct setting *row = &job_settings[i];
@@ -65,8 +64,8 @@ static const struct {
 
 void parser_check_schedule(struct parser *p, const struct conf_job *job)
 {
-	int cron_line = line_of(p, "schedule", NULL);
-	int every_line = line_of(p, "schedule", "every");
+	int cron_line = parser_line_of(p, "schedule", NULL);
+	int every_line = parser_line_of(p, "schedule", "every");
 	int line = cron_line ? cron_line : every_line;
 
 	if (cron_line && every_line)
@@ -74,7 +73,8 @@ void parser_check_schedule(struct parser *p, const struct conf_job *job)
 			     "schedule every and schedule CRON cannot both be given (schedule at line %d)",
 			     cron_line);
 	if (!line) {
-		int jitter = line_of(p, "schedule", "jitter"), overlap = line_of(p, "schedule", "overlap");
+		int jitter = parser_line_of(p, "schedule", "jitter");
+		int overlap = parser_line_of(p, "schedule", "overlap");
 
 		if (jitter)
 			parser_error(p, jitter, false, "schedule jitter without a schedule");
@@ -84,7 +84,7 @@ void parser_check_schedule(struct parser *p, const struct conf_job *job)
 	}
 	(void)job;
 	for (size_t i = 0; i < sizeof(unscheduled) / sizeof(unscheduled[0]); i++) {
-		int other = line_of(p, unscheduled[i].word, unscheduled[i].second);
+		int other = parser_line_of(p, unscheduled[i].word, unscheduled[i].second);
 
 		if (other)
 			parser_error(p, other, false, "a scheduled job (schedule at line %d) cannot be %s%s%s: %s",

@@ -105,12 +105,25 @@ struct parser {
 
 /* ---- parse_schedule.c ---- */
 
+/* Where the job being read gave the setting of this first and second word (NULL
+ * for none), or 0. */
+int parser_line_of(const struct parser *p, const char *word, const char *second);
+
 /* "schedule CRON": the words after "schedule" as one cron expression. */
 void parser_kw_schedule(struct parser *p, const struct setting *row, void *base,
 			struct word *a, size_t na);
 /* At a job's end: the schedule settings that need a schedule, and those a
  * scheduled job cannot have (held errors at their lines). */
 void parser_check_schedule(struct parser *p, const struct conf_job *job);
+
+/* ---- parse_log.c ---- */
+
+/* "log rotate [size SIZE] [every TIME|hourly|daily] [keep N] [compress]". */
+void parser_kw_log_rotate(struct parser *p, const struct setting *row, void *base,
+			  struct word *a, size_t na);
+/* At a job's end: log rotate and log timestamps need a log file, which excludes
+ * out and err to a file. */
+void parser_check_log(struct parser *p, const struct conf_job *job);
 
 /* ---- parse_msg.c: messages ---- */
 

@@ -9,6 +9,7 @@
 #include "cron.h"
 #include "health.h"
 #include "log.h"
+#include "logfile.h"
 #include "reconcile.h"
 #include "resources.h"
 #include "schedule.h"
@@ -149,6 +150,13 @@ static void take_supervision(struct jobs *jobs, struct job *job, struct conf_job
 	}
 	if (schedule_changed && latest->disabled == was_disabled)
 		reschedule(jobs, job);
+	/* a running job's output moves at once; a stopped one's at its start */
+	if (job->logfile || (job->output && CONF_MORE(latest)->log_file)) {
+		char why[256];
+
+		logfile_configure(&job->logfile, name_of(job), latest, &job->log, false, why,
+				  sizeof(why));
+	}
 	if (job->udp_override || latest->disabled != was_disabled) {
 		/* A UDP enable or disable lasts until the file is edited. */
 		job->udp_override = false;

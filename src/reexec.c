@@ -13,6 +13,7 @@
 
 #include "joblog.h"
 #include "log.h"
+#include "logfile.h"
 #include "notify.h"
 #include "output.h"
 #include "parse.h"
@@ -98,7 +99,8 @@ COLD void reexec_now(const struct reexec_handover *h, int reply_fd, char *why, s
 		st.udp_listen_fd = h->udp_listen_fd;
 		st.udp_listen_spec = strdup(h->udp_listen_spec);
 	}
-	if (jobs_save(h->jobs, &st) < 0 || !(fds = calloc(st.n_jobs + 5, sizeof(*fds))) ||
+	if (jobs_save(h->jobs, &st) < 0 ||
+	    !(fds = calloc(3 * st.n_jobs + st.n_gzips + 5, sizeof(*fds))) ||
 	    (st.udp_listen_fd >= 0 && !st.udp_listen_spec)) {
 		snprintf(why, why_len, "out of memory");
 		goto out;
@@ -113,8 +115,15 @@ COLD void reexec_now(const struct reexec_handover *h, int reply_fd, char *why, s
 	fds[n_fds++] = st.cgroup_fd;
 	fds[n_fds++] = st.reply_fd;
 	fds[n_fds++] = st.udp_listen_fd;
-	for (size_t i = 0; i < st.n_jobs; i++)
+	for (size_t i = 0; i < st.n_jobs; i++) {
 		fds[n_fds++] = st.jobs[i].output_fd;
+		if (st.jobs[i].has_logfile) {
+			fds[n_fds++] = st.jobs[i].logfile.fd;
+			fds[n_fds++] = st.jobs[i].logfile.dir_fd;
+		}
+	}
+	for (size_t i = 0; i < st.n_gzips; i++)
+		fds[n_fds++] = st.gzips[i].dir_fd;
 	snprintf(state_var, sizeof(state_var), "PMTR_STATE_FD=%d", state_fd);
 	if (systemd && asprintf(&notify_var, "NOTIFY_SOCKET=%s", systemd) < 0)
 		notify_var = NULL;
@@ -190,6 +199,25 @@ COLD static char *strdup_or_null(const char *s, bool *failed)
 	return copy;
 }
 
+/* The compressions in progress, copied into st. */
+COLD static int save_gzips(struct state *st)
+{
+	struct logfile_gzip *g;
+	long n = logfile_gzips(&g);
+
+	if (n <= 0)
+		return (int)n;
+	st->gzips = g;
+	for (long i = 0; i < n; i++) {
+		g[i].name = strdup(g[i].name);
+		g[i].base = strdup(g[i].base);
+		st->n_gzips++;
+		if (!g[i].name || !g[i].base)
+			return -1;
+	}
+	return 0;
+}
+
 COLD int jobs_save(const struct jobs *jobs, struct state *st)
 {
 	bool failed = false;
@@ -223,6 +251,7 @@ COLD int jobs_save(const struct jobs *jobs, struct state *st)
 			   (job->udp_override ? STATE_UDP_OVERRIDE : 0) |
 			   (job->in_cgroup ? STATE_IN_CGROUP : 0) |
 			   (job->last_exit_oom ? STATE_LAST_EXIT_OOM : 0);
+		sj->has_logfile = logfile_hand_over(job->logfile, &sj->logfile);
 		sj->has_due = job->due_at != 0;
 		sj->due_at = job->due_at;
 		sj->due_jitter_ms = job->due_jitter_ms;
@@ -238,7 +267,7 @@ COLD int jobs_save(const struct jobs *jobs, struct state *st)
 			failed = true;
 		sj->log = job->log;
 	}
-	return failed ? -1 : 0;
+	return failed || save_gzips(st) < 0 ? -1 : 0;
 }
 
 COLD static int by_seq(const void *a, const void *b)
@@ -363,6 +392,18 @@ COLD static void restore_run(struct job *job, const struct state_job *sj)
 		job->probe_at = r->probe_at ? util_now_ms() : 0;
 }
 
+/* The compressions the image before started go on; their end is ours to see. */
+COLD static void adopt_gzips(struct state *st)
+{
+	for (size_t i = 0; i < st->n_gzips; i++) {
+		if (fcntl(st->gzips[i].dir_fd, F_SETFD, FD_CLOEXEC) < 0)
+			log_warn("re-exec: a compression's directory");
+		if (!logfile_adopt_gzip(&st->gzips[i]))
+			log_warnx("re-exec: out of memory: %s.%u stays uncompressed",
+				  st->gzips[i].base, st->gzips[i].index);
+	}
+}
+
 /* A table's jobs by name, each with its slot in the table: a job taken out of
  * the table leaves NULL there, and the index stays sorted. */
 struct named {
@@ -470,13 +511,21 @@ COLD static void restore_job(struct jobs *jobs, struct job *job, struct state_jo
 		if (fcntl(sj->output_fd, F_SETFD, FD_CLOEXEC) < 0)
 			log_warn("re-exec: job %s: output pipe", job->conf->name);
 		job->output = output_open(jobs->loop, sj->output_fd, job->conf->name, job->pid,
-					  &job->log);
+					  &job->log, &job->logfile);
 		if (!job->output)
 			close(sj->output_fd);
 		else if (sj->partial && output_resume(job->output, sj->partial,
 						      strlen(sj->partial)) < 0)
 			log_warnx("re-exec: job %s: its unfinished line is lost", job->conf->name);
 		sj->output_fd = -1;
+	}
+	if (sj->has_logfile) {
+		if (fcntl(sj->logfile.fd, F_SETFD, FD_CLOEXEC) < 0 ||
+		    fcntl(sj->logfile.dir_fd, F_SETFD, FD_CLOEXEC) < 0)
+			log_warn("re-exec: job %s: log file", job->conf->name);
+		job->logfile = logfile_take_over(job->conf->name, job->conf, &job->log,
+						 &sj->logfile);
+		sj->has_logfile = false;
 	}
 	if (job->pid && job->in_cgroup)
 		resources_watch_oom(jobs, job);
@@ -543,6 +592,7 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 	free(file_ix);
 	free(all_ix);
 	conf_free(all);
+	adopt_gzips(st);
 	jobs->need_advance = true;
 	return rc;
 }

@@ -140,6 +140,10 @@ int spawn_job(const struct conf_job *job, int cgroup_fd, struct spawned *out, ch
 	plan->pid = pid;
 
 	out->pid = pid;
+	out->set_uid = plan->set_user;
+	out->set_gid = plan->set_user || plan->set_gid;
+	out->uid = plan->uid;
+	out->gid = plan->gid;
 	out->output_fd = plan->out_pipe[0];
 	out->report_fd = plan->report_pipe[0];
 	plan->out_pipe[0] = plan->report_pipe[0] = -1;

@@ -20,6 +20,9 @@ struct spawned {
 	int report_fd;		/* read end of the report pipe: a struct spawn_report
 				 * when the child failed before exec, then EOF; -1 when
 				 * spawn_take_failure tells instead */
+	bool set_uid, set_gid;	/* the job's user and group it runs as */
+	uid_t uid;
+	gid_t gid;
 };
 
 /* Start job and return at once, while the child is on its way to exec: by a

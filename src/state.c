@@ -39,6 +39,13 @@ COLD void state_free(struct state *st)
 	free(st->jobs);
 	st->jobs = NULL;
 	st->n_jobs = 0;
+	for (size_t i = 0; i < st->n_gzips; i++) {
+		free(st->gzips[i].name);
+		free(st->gzips[i].base);
+	}
+	free(st->gzips);
+	st->gzips = NULL;
+	st->n_gzips = 0;
 	free(st->udp_listen_spec);
 	st->udp_listen_spec = NULL;
 	free(st->lines);
@@ -111,6 +118,14 @@ COLD char *state_format(const struct state *st)
 	if (st->nofile_soft >= 0)
 		fprintf(f, "nofile-soft %" PRId64 "\n", st->nofile_soft);
 	fprintf(f, "end-status %d\n", st->end_status);
+	for (size_t i = 0; i < st->n_gzips; i++) {
+		const struct logfile_gzip *g = &st->gzips[i];
+
+		fprintf(f, "gzip %d %d %u", (int)g->pid, g->dir_fd, g->index);
+		put_field(f, g->name);
+		put_field(f, g->base);
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < st->n_jobs; i++) {
 		const struct state_job *job = &st->jobs[i];
 		const struct state_run *r = &job->run;
@@ -130,6 +145,14 @@ COLD char *state_format(const struct state *st)
 			fprintf(f, "output %s %d", job->name, job->output_fd);
 			put_field(f, job->partial);
 			fputc('\n', f);
+		}
+		if (job->has_logfile) {
+			const struct logfile_state *l = &job->logfile;
+
+			fprintf(f, "logfile %s %d %d %" PRIu64 " %" PRId64 " %" PRIu64 " %lld %lld\n",
+				job->name, l->fd, l->dir_fd, l->size, l->rotate_at, l->dropped,
+				l->set_uid ? (long long)l->uid : -1LL,
+				l->set_gid ? (long long)l->gid : -1LL);
 		}
 		if (job->has_due)
 			fprintf(f, "due %s %" PRId64 " %" PRId64 "\n", job->name, job->due_at,
@@ -299,6 +322,50 @@ COLD static int read_log(struct state *st, struct state_job *job, char **field)
 	return 0;
 }
 
+COLD static int read_logfile(struct state_job *job, char **field)
+{
+	int64_t v[7];
+	static const int64_t min[7] = { -1, 0, 0, 0, 0, -1, -1 };
+	static const int64_t max[7] = { INT32_MAX, INT32_MAX, INT64_MAX, INT64_MAX, INT64_MAX,
+					UINT32_MAX, UINT32_MAX };
+
+	if (job->has_logfile)
+		return 1;
+	for (int i = 0; i < 7; i++)
+		if (number(field[2 + i], min[i], max[i], &v[i]) < 0)
+			return 1;
+	job->logfile = (struct logfile_state){
+		.fd = (int)v[0], .dir_fd = (int)v[1], .size = (uint64_t)v[2],
+		.rotate_at = v[3], .dropped = (uint64_t)v[4],
+		.set_uid = v[5] >= 0, .uid = v[5] >= 0 ? (uid_t)v[5] : 0,
+		.set_gid = v[6] >= 0, .gid = v[6] >= 0 ? (gid_t)v[6] : 0,
+	};
+	job->has_logfile = true;
+	return 0;
+}
+
+COLD static int read_gzip(struct state *st, char **field)
+{
+	struct logfile_gzip g = { 0 }, *bigger;
+	int64_t pid, fd, index;
+
+	if (number(field[1], 1, INT32_MAX, &pid) < 0 || number(field[2], 0, INT32_MAX, &fd) < 0 ||
+	    number(field[3], 1, UINT32_MAX, &index) < 0 || ctl_unescape(field[4]) < 0 ||
+	    ctl_unescape(field[5]) < 0)
+		return 1;
+	bigger = realloc(st->gzips, (st->n_gzips + 1) * sizeof(*bigger));
+	if (!bigger)
+		return -1;
+	st->gzips = bigger;
+	g.pid = (pid_t)pid;
+	g.dir_fd = (int)fd;
+	g.index = (unsigned)index;
+	g.name = strdup(field[4]);
+	g.base = strdup(field[5]);
+	st->gzips[st->n_gzips++] = g;
+	return g.name && g.base ? 0 : -1;
+}
+
 /* One line: 0 read, 1 not understood, -1 ENOMEM. */
 COLD static int read_line(struct state *st, char *line, bool *ended)
 {
@@ -331,6 +398,8 @@ COLD static int read_line(struct state *st, char *line, bool *ended)
 	}
 	if (n == 4 && strcmp(field[0], "job") == 0)
 		return add_job(st, field);
+	if (n == 6 && strcmp(field[0], "gzip") == 0)
+		return read_gzip(st, field);
 	if (n < 3 || !(job = find(st, field[1])))
 		return 1;
 	if (n == 14 && strcmp(field[0], "run") == 0)
@@ -341,6 +410,8 @@ COLD static int read_line(struct state *st, char *line, bool *ended)
 		job->output_fd = (int)v;
 		return read_text(field[3], &job->partial);
 	}
+	if (n == 9 && strcmp(field[0], "logfile") == 0)
+		return read_logfile(job, field);
 	if (n == 4 && strcmp(field[0], "due") == 0) {
 		int64_t at, jitter;
 

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "counters.h"
+#include "logfile.h"
 
 #define STATE_VERSION 1
 
@@ -37,6 +38,8 @@ struct state_job {
 	char *partial;			/* the line it had not finished, or NULL */
 	char *note, *conf_text, *next_text, *file;	/* NULL when not said */
 	const struct joblog *log;	/* writing: its kept output lines, or NULL */
+	bool has_logfile;		/* its log file, open */
+	struct logfile_state logfile;
 	bool has_due;			/* a job with a schedule: its next due time */
 	int64_t due_at, due_jitter_ms;	/* as struct job has them */
 };
@@ -58,6 +61,8 @@ struct state {
 	int end_status;
 	struct state_job *jobs;
 	size_t n_jobs;
+	struct logfile_gzip *gzips;	/* compressions in progress; strings owned */
+	size_t n_gzips;
 	struct state_line *lines;	/* reading: in the order read */
 	size_t n_lines;
 	char *text;			/* reading: the copy that lines point into */

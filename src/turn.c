@@ -11,6 +11,7 @@
 #include "cgroup.h"
 #include "health.h"
 #include "log.h"
+#include "logfile.h"
 #include "notify.h"
 #include "schedule.h"
 #include "turn.h"
@@ -30,7 +31,7 @@ void jobs_reap(struct jobs *jobs)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		struct job *job = jobs_pid_find(jobs, pid);
 
-		if (!job && health_reaped(jobs, pid, status))
+		if (!job && (health_reaped(jobs, pid, status) || logfile_reaped(pid, status)))
 			continue;
 		if (!job) {
 			char how[64];
@@ -161,6 +162,7 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 
 		if (job->due_at && schedule_is_due(job, &clocks))
 			job_event(jobs, job, JOB_EV_DUE);
+		logfile_tick(job->logfile, clocks.wall, clocks.boot);
 
 		if (job->deadline && job->deadline <= now) {
 			job->deadline = 0;
@@ -185,7 +187,8 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 	for (size_t i = 0; i < jobs->n; i++) {
 		const struct job *job = jobs->v[i];
 		int64_t d[] = { job->deadline, health_deadline(job), job->oom_at,
-				schedule_deadline(job, &clocks) };
+				schedule_deadline(job, &clocks),
+				logfile_deadline(job->logfile, clocks.mono, clocks.wall, clocks.boot) };
 
 		for (size_t k = 0; k < ARRAY_SIZE(d); k++)
 			if (d[k] && (!next || d[k] < next))

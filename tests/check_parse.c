@@ -1628,6 +1628,7 @@ static const char *example_of(enum setting_kind kind)
 	case SK_CHECK: return "every 5s retries 2 cmd /bin/probe x";
 	case SK_CHOICE: return "replace";
 	case SK_CRON: return "*/5 1-3 * jan mon-fri";
+	case SK_LOG_ROTATE: return "size 10M daily keep 7 compress";
 	case SK_COUNT: break;
 	}
 	return NULL;
@@ -1636,13 +1637,15 @@ static const char *example_of(enum setting_kind kind)
 #define JOB_B "job {\n  name b\n  cmd /bin/true\n}\n"
 
 /* What a job needs before it can have the row's setting: a schedule for the
- * settings of one ("schedule jitter", "schedule overlap"). */
+ * settings of one ("schedule jitter", "schedule overlap"), a log file for
+ * "log rotate" and "log timestamps". */
 static const char *needs(const struct setting *row)
 {
 	bool of_schedule = strcmp(row->word, "schedule") == 0 && row->second &&
 			   strcmp(row->second, "every") != 0;
+	bool of_log = strcmp(row->word, "log") == 0 && strcmp(row->second, "file") != 0;
 
-	return of_schedule ? "  schedule every 1h\n" : "";
+	return of_schedule ? "  schedule every 1h\n" : of_log ? "  log file /var/log/t.log\n" : "";
 }
 
 /* Job "t" (or "other"), with one setting of the table given, next to a job "b". */
