@@ -1444,6 +1444,51 @@ START_TEST(test_schedule)
 }
 END_TEST
 
+START_TEST(test_log_file)
+{
+	struct conf *c = ok(JOB("  log file /var/log/t.log\n  log rotate compress daily keep 9 size 10M\n"
+				"  log timestamps\n"));
+	const struct conf_job_more *m = CONF_MORE(only_job(c));
+
+	ck_assert_str_eq(m->log_file, "/var/log/t.log");
+	ck_assert_ptr_nonnull(m->log_rotate);
+	ck_assert_uint_eq(m->log_rotate->size, 10u << 20);
+	ck_assert_int_eq(m->log_rotate->period, CONF_ROTATE_DAILY);
+	ck_assert_uint_eq(m->log_rotate->keep, 9);
+	ck_assert(m->log_rotate->compress);
+	ck_assert(m->log_timestamps);
+	conf_free(c);
+	c = ok(JOB("  log file /var/log/t.log\n  log rotate every 90m\n"));
+	m = CONF_MORE(only_job(c));
+	ck_assert_int_eq(m->log_rotate->period, CONF_ROTATE_EVERY);
+	ck_assert_int_eq(m->log_rotate->every_ms, 90 * 60000);
+	ck_assert_uint_eq(m->log_rotate->keep, CONF_DEFAULT_LOG_KEEP);
+	ck_assert_uint_eq(m->log_rotate->size, 0);
+	conf_free(c);
+	errors(JOB("  log file var/log/t.log\n"),
+	       "pmtr.conf:4: job \"t\": log file must be an absolute path");
+	errors(JOB("  log file /l\n  log rotate keep 3\n"),
+	       "pmtr.conf:5: job \"t\": log rotate needs size, every, hourly or daily: when to rotate");
+	errors(JOB("  log file /l\n  log rotate size\n"),
+	       "pmtr.conf:5: job \"t\": log rotate: size needs a value");
+	errors(JOB("  log file /l\n  log rotate size 10Q\n"),
+	       "pmtr.conf:5: job \"t\": log rotate: bad size \"10Q\" (expected a number with K, M, G or T)");
+	errors(JOB("  log file /l\n  log rotate daily hourly\n"),
+	       "pmtr.conf:5: job \"t\": log rotate: the period given twice");
+	errors(JOB("  log file /l\n  log rotate size 1M keep 0\n"),
+	       "pmtr.conf:5: job \"t\": log rotate: bad number \"0\" for keep (expected 1 to 1000)");
+	errors(JOB("  log file /l\n  log rotate every 0\n"),
+	       "pmtr.conf:5: job \"t\": log rotate: bad time \"0\" for every (1s or more)");
+	errors(JOB("  log file /l\n  log rotate weekly\n"),
+	       "pmtr.conf:5: job \"t\": unknown log rotate option \"weekly\" (expected size, every, "
+	       "hourly, daily, keep or compress)");
+	errors(JOB("  log rotate size 1M\n"), "pmtr.conf:4: job \"t\": log rotate without a log file");
+	errors(JOB("  log timestamps\n"), "pmtr.conf:4: job \"t\": log timestamps without a log file");
+	errors(JOB("  out /tmp/o\n  log file /l\n"),
+	       "pmtr.conf:5: job \"t\": log file and out /tmp/o cannot both be given (out at line 4)");
+}
+END_TEST
+
 START_TEST(test_resource_limits)
 {
 	static const struct { const char *text; uint64_t bytes; } sizes[] = {
@@ -2487,6 +2532,7 @@ static Suite *parse_suite(void)
 	tcase_add_test(tc, test_ready);
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_schedule);
+	tcase_add_test(tc, test_log_file);
 	tcase_add_test(tc, test_after_graph);
 	tcase_add_test(tc, test_after_long_chain);
 	tcase_add_test(tc, test_after_beside_errors);
