@@ -48,6 +48,10 @@ static void sample(struct state *st)
 		.note = strdup("serving 3 clients"),
 		.conf_text = strdup("job {\n  name web\n  cmd /bin/web \"a b\"\n}\n"),
 		.file = strdup("/etc/pmtr.d/web.conf"),
+		.has_logfile = true,
+		.logfile = { .fd = 14, .dir_fd = 15, .size = 123456789012, .rotate_at = 1796225480000,
+			     .dropped = 7, .set_uid = true, .uid = 65534 },
+		.has_due = true, .due_at = 1796229078000, .due_jitter_ms = 4321,
 	};
 	st->jobs[1] = (struct state_job){
 		.name = strdup("batch"), .pid = 3100, .pgid = 0, .has_run = true,
@@ -57,6 +61,11 @@ static void sample(struct state *st)
 		.conf_text = strdup("job {\n  name batch\n  cmd /bin/batch\n}\n"),
 		.next_text = strdup("job {\n  name batch\n  cmd /bin/batch --new\n}\n"),
 	};
+	st->gzips = calloc(1, sizeof(*st->gzips));
+	ck_assert_ptr_nonnull(st->gzips);
+	st->gzips[0] = (struct logfile_gzip){ .pid = 4242, .dir_fd = 16, .index = 3,
+					      .name = strdup("web"), .base = strdup("web log") };
+	st->n_gzips = 1;
 	for (int i = 0; i < 2; i++) {
 		joblog_free(logs[i]);
 		logs[i] = NULL;
@@ -109,10 +118,23 @@ START_TEST(round_trip)
 		JOB_COUNTERS(SAME_COUNTER)
 #undef SAME_COUNTER
 		ck_assert_int_eq(a->output_fd, b->output_fd);
+		ck_assert(a->has_logfile == b->has_logfile && a->has_due == b->has_due);
+		ck_assert(a->logfile.fd == b->logfile.fd && a->logfile.dir_fd == b->logfile.dir_fd &&
+			  a->logfile.size == b->logfile.size &&
+			  a->logfile.rotate_at == b->logfile.rotate_at &&
+			  a->logfile.dropped == b->logfile.dropped &&
+			  a->logfile.set_uid == b->logfile.set_uid && a->logfile.uid == b->logfile.uid &&
+			  a->logfile.set_gid == b->logfile.set_gid);
+		ck_assert(a->due_at == b->due_at && a->due_jitter_ms == b->due_jitter_ms);
 		ck_assert(same_str(a->partial, b->partial) && same_str(a->note, b->note) &&
 			  same_str(a->conf_text, b->conf_text) && same_str(a->next_text, b->next_text) &&
 			  same_str(a->file, b->file));
 	}
+	ck_assert_uint_eq(back.n_gzips, 1);
+	ck_assert(back.gzips[0].pid == 4242 && back.gzips[0].dir_fd == 16 &&
+		  back.gzips[0].index == 3);
+	ck_assert_str_eq(back.gzips[0].name, "web");
+	ck_assert_str_eq(back.gzips[0].base, "web log");
 	ck_assert_uint_eq(back.n_lines, 3);
 	/* written job by job, read back with what orders them again */
 	ck_assert(back.lines[0].job == 0 && back.lines[1].job == 0 && back.lines[2].job == 1);
