@@ -58,13 +58,13 @@ has() { [[ " $GOT " == *" $1 "* ]]; }
 
 # ---- without a daemon: what the command line alone decides -----------------
 P=$PMTRCTL
-expect "disable enable logs reexec reload restart signal start status stop wait" "commands" "$P" ""
+expect "disable enable logs reexec reload reopen restart signal start status stop wait" "commands" "$P" ""
 expect "start status stop" "commands starting with st" "$P" st
-expect "reexec reload restart" "commands starting with re" "$P" re
+expect "reexec reload reopen restart" "commands starting with re" "$P" re
 expect "" "no such command" "$P" x
 expect "--help --socket --version -V -h -s" "options before the command" "$P" -
 expect "--help --socket --version" "long options" "$P" --
-expect "disable enable logs reexec reload restart signal start status stop wait" \
+expect "disable enable logs reexec reload reopen restart signal start status stop wait" \
 	"commands after -s SOCKET" "$P" -s "$SOCK" ""
 expect "--json --long -l" "the options of status" "$P" -s "$SOCK" status -
 expect "--pmtr -f -n" "the options of logs" "$P" -s "$SOCK" logs -
@@ -142,7 +142,7 @@ run_cmd 10 "$PMTRCTL" -s "$SOCK" status
 [ "$RC" = 0 ] || fail "pmtrctl status: exit $RC: $(cat "$T/err")"
 
 JOBS="app@eu:1 db web"
-for cmd in start stop restart enable disable status wait; do
+for cmd in start stop restart enable disable status wait reopen; do
 	expect "$JOBS" "job names after $cmd" "$P" -s "$SOCK" "$cmd" ""
 done
 expect "web" "job names after stop, starting with w" "$P" -s "$SOCK" stop w
