@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ struct logfile {
 	int error;		/* errno of the last failure, said with the drops */
 	struct conf_log_rotate rotate;	/* size 0 and period never: none */
 	bool timestamps;
+	bool open_failure_said;	/* until the file opens again */
 	bool set_uid, set_gid;
 	uid_t uid;
 	gid_t gid;
@@ -62,6 +64,7 @@ struct gzip_child {
 	int dir_fd;		/* its own copy */
 	char *name;		/* the job's, for messages */
 	char base[NAME_MAX + 1];	/* the log file's name */
+	const struct logfile *lf;	/* whose rotations it follows; NULL once gone */
 	unsigned index;		/* it compresses base.index into base.index.gz */
 	bool abandoned;		/* its file was rotated out: nothing to do at its end */
 };
@@ -100,6 +103,17 @@ static void exec_gzip(const char *path, int in, int out, const struct logfile *l
 	_exit(127);
 }
 
+/* A regular file with no other name: what pmtr renamed, not what a job planted. */
+static bool single_regular_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
+		return true;
+	errno = EPERM;
+	return false;
+}
+
 /* Compress base.1 of lf into base.1.gz. */
 static void start_gzip(struct logfile *lf)
 {
@@ -117,6 +131,7 @@ static void start_gzip(struct logfile *lf)
 	g = calloc(1, sizeof(*g));
 	if (!g || !(g->name = util_strdup(lf->name)) ||
 	    (in = openat(lf->dir_fd, src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0 ||
+	    !single_regular_file(in) ||
 	    (out = openat(lf->dir_fd, dst, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
 			  O_CLOEXEC | O_NONBLOCK, 0640)) < 0 ||
 	    (g->dir_fd = fcntl(lf->dir_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
@@ -139,6 +154,7 @@ static void start_gzip(struct logfile *lf)
 	close(out);
 	snprintf(g->base, sizeof(g->base), "%s", lf->base);
 	g->index = 1;
+	g->lf = lf;
 	g->next = gzips;
 	gzips = g;
 	return;
@@ -185,8 +201,7 @@ bool logfile_reaped(pid_t pid, int status)
 static void follow_rotation(const struct logfile *lf)
 {
 	for (struct gzip_child *g = gzips; g; g = g->next) {
-		if (g->abandoned || strcmp(g->name, lf->name) != 0 ||
-		    strcmp(g->base, lf->base) != 0)
+		if (g->abandoned || g->lf != lf)
 			continue;
 		if (g->index < lf->rotate.keep) {
 			g->index++;
@@ -235,8 +250,11 @@ static int open_file(struct logfile *lf, char *why, size_t why_len)
 			 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
 		return -1;
 	}
-	if (fstat(lf->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, why_len, "log file %s: not a regular file", lf->path);
+	/* a hard link planted by a job that owns the directory could name any file
+	 * of the file system (without fs.protected_hardlinks) */
+	if (fstat(lf->fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink > 1) {
+		snprintf(why, why_len, "log file %s: %s", lf->path,
+			 S_ISREG(st.st_mode) ? "it has other hard links" : "not a regular file");
 		close(lf->fd);
 		lf->fd = -1;
 		return -1;
@@ -259,11 +277,15 @@ static void open_or_say(struct logfile *lf)
 {
 	char why[PATH_MAX + 64];
 
-	if (open_all(lf, why, sizeof(why)) < 0) {
-		lf->error = errno;
+	if (open_all(lf, why, sizeof(why)) == 0) {
+		lf->open_failure_said = false;
+		return;
+	}
+	lf->error = errno;
+	if (!lf->open_failure_said)
 		log_warnx("job %s: %s: its lines are counted, not written, until it can be opened",
 			  lf->name, why);
-	}
+	lf->open_failure_said = true;
 }
 
 static void close_file(struct logfile *lf)
@@ -440,6 +462,11 @@ static void recheck(struct logfile *lf, int64_t now)
 	if (lf->fd >= 0 && fstat(lf->fd, &st) == 0 && st.st_nlink > 0)
 		return;
 	close_file(lf);
+	/* the directory removed (and maybe made again): by its path once more */
+	if (lf->dir_fd >= 0 && fstat(lf->dir_fd, &st) == 0 && st.st_nlink == 0) {
+		close(lf->dir_fd);
+		lf->dir_fd = -1;
+	}
 	open_or_say(lf);
 }
 
@@ -504,6 +531,9 @@ void logfile_free(struct logfile *lf)
 	close_file(lf);
 	if (lf->dir_fd >= 0)
 		close(lf->dir_fd);
+	for (struct gzip_child *g = gzips; g; g = g->next)
+		if (g->lf == lf)
+			g->lf = NULL;
 	free(lf->buf);
 	free(lf->path);
 	free(lf->name);
@@ -558,15 +588,43 @@ static void take_settings(struct logfile *lf, const struct conf_job_more *more)
 	}
 }
 
+/* The job's user and group by name or number, for a log file an edit gives a
+ * running job (at a start, the spawn says them: logfile_own). */
+static void find_owner(const struct conf_job *conf, struct logfile *owner)
+{
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	char *end;
+	unsigned long id;
+
+	if (conf->user) {
+		id = strtoul(conf->user, &end, 10);
+		pw = *end || !*conf->user ? getpwnam(conf->user) : getpwuid((uid_t)id);
+	}
+	if (conf->group) {
+		id = strtoul(conf->group, &end, 10);
+		gr = *end || !*conf->group ? getgrnam(conf->group) : getgrgid((gid_t)id);
+	}
+	owner->set_uid = pw != NULL;
+	owner->uid = pw ? pw->pw_uid : 0;
+	owner->set_gid = gr || pw;
+	owner->gid = gr ? gr->gr_gid : pw ? pw->pw_gid : 0;
+}
+
 int logfile_configure(struct logfile **plf, const char *name, const struct conf_job *conf,
 		      struct joblog **kept, bool start, char *why, size_t why_len)
 {
 	const char *path = CONF_MORE(conf)->log_file;
 	struct logfile *lf = *plf;
 
+	struct logfile owner = { .set_uid = false };
+
 	if (lf && (!path || strcmp(path, lf->path) != 0)) {
+		owner = *lf;
 		logfile_free(lf);
 		*plf = lf = NULL;
+	} else if (!lf && !start) {
+		find_owner(conf, &owner);
 	}
 	if (!path)
 		return 0;
@@ -576,6 +634,10 @@ int logfile_configure(struct logfile **plf, const char *name, const struct conf_
 			return -1;
 		}
 		*plf = lf;
+		lf->set_uid = owner.set_uid;
+		lf->uid = owner.uid;
+		lf->set_gid = owner.set_gid;
+		lf->gid = owner.gid;
 	}
 	take_settings(lf, CONF_MORE(conf));
 	if (lf->fd >= 0 || open_all(lf, why, why_len) == 0)
@@ -583,8 +645,10 @@ int logfile_configure(struct logfile **plf, const char *name, const struct conf_
 	lf->error = errno;
 	if (start)
 		return -1;
-	log_warnx("job %s: %s: its lines are counted, not written, until it can be opened",
-		  name, why);
+	if (!lf->open_failure_said)
+		log_warnx("job %s: %s: its lines are counted, not written, until it can be opened",
+			  name, why);
+	lf->open_failure_said = true;
 	return 0;
 }
 
@@ -666,7 +730,7 @@ COLD long logfile_gzips(struct logfile_gzip **out)
 	return n;
 }
 
-COLD bool logfile_adopt_gzip(const struct logfile_gzip *in)
+COLD bool logfile_adopt_gzip(const struct logfile_gzip *in, const struct logfile *lf)
 {
 	struct gzip_child *g = calloc(1, sizeof(*g));
 
@@ -681,6 +745,8 @@ COLD bool logfile_adopt_gzip(const struct logfile_gzip *in)
 	g->dir_fd = in->dir_fd;
 	g->index = in->index;
 	snprintf(g->base, sizeof(g->base), "%s", in->base);
+	/* it follows the rotations of the job's log file when that is still its file */
+	g->lf = lf && strcmp(lf->base, in->base) == 0 ? lf : NULL;
 	g->next = gzips;
 	gzips = g;
 	return true;

@@ -82,7 +82,8 @@ struct logfile_gzip {
 /* The compressions in progress, malloc'd array in *out (NULL when none); their
  * count, or -1 on ENOMEM. The strings point into pmtr's own records. */
 long logfile_gzips(struct logfile_gzip **out);
-/* Take one over; false on ENOMEM (its descriptor is closed then). */
-bool logfile_adopt_gzip(const struct logfile_gzip *g);
+/* Take one over, of lf (the job's log file now, or NULL); false on ENOMEM (its
+ * descriptor is closed then). */
+bool logfile_adopt_gzip(const struct logfile_gzip *g, const struct logfile *lf);
 
 #endif

@@ -96,6 +96,7 @@ void parser_kw_log_rotate(struct parser *p, const struct setting *row, void *bas
 void parser_check_log(struct parser *p, const struct conf_job *job)
 {
 	int file = parser_line_of(p, "log", "file");
+	const char *path;
 	int rotate = parser_line_of(p, "log", "rotate");
 	int stamps = parser_line_of(p, "log", "timestamps");
 
@@ -106,6 +107,9 @@ void parser_check_log(struct parser *p, const struct conf_job *job)
 			parser_error(p, stamps, false, "log timestamps without a log file");
 		return;
 	}
+	path = CONF_MORE(job)->log_file;
+	if (path && path[strlen(path) - 1] == '/')
+		parser_error(p, file, false, "log file %s names a directory, not a file", path);
 	/* the job's output goes to one place: a file it writes, or pmtr */
 	if (job->out)
 		parser_error(p, file, false, "log file and out %s cannot both be given (out at line %d)",

@@ -393,12 +393,14 @@ COLD static void restore_run(struct job *job, const struct state_job *sj)
 }
 
 /* The compressions the image before started go on; their end is ours to see. */
-COLD static void adopt_gzips(struct state *st)
+COLD static void adopt_gzips(struct jobs *jobs, struct state *st)
 {
 	for (size_t i = 0; i < st->n_gzips; i++) {
+		struct job *job = jobs_find(jobs, st->gzips[i].name, true);
+
 		if (fcntl(st->gzips[i].dir_fd, F_SETFD, FD_CLOEXEC) < 0)
 			log_warn("re-exec: a compression's directory");
-		if (!logfile_adopt_gzip(&st->gzips[i]))
+		if (!logfile_adopt_gzip(&st->gzips[i], job ? job->logfile : NULL))
 			log_warnx("re-exec: out of memory: %s.%u stays uncompressed",
 				  st->gzips[i].base, st->gzips[i].index);
 	}
@@ -520,9 +522,11 @@ COLD static void restore_job(struct jobs *jobs, struct job *job, struct state_jo
 		sj->output_fd = -1;
 	}
 	if (sj->has_logfile) {
-		if (fcntl(sj->logfile.fd, F_SETFD, FD_CLOEXEC) < 0 ||
-		    fcntl(sj->logfile.dir_fd, F_SETFD, FD_CLOEXEC) < 0)
-			log_warn("re-exec: job %s: log file", job->conf->name);
+		int fds[] = { sj->logfile.fd, sj->logfile.dir_fd };
+
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (fds[i] >= 0 && fcntl(fds[i], F_SETFD, FD_CLOEXEC) < 0)
+				log_warn("re-exec: job %s: log file", job->conf->name);
 		job->logfile = logfile_take_over(job->conf->name, job->conf, &job->log,
 						 &sj->logfile);
 		sj->has_logfile = false;
@@ -592,7 +596,7 @@ COLD int jobs_restore(struct jobs *jobs, struct state *st, struct conf *file)
 	free(file_ix);
 	free(all_ix);
 	conf_free(all);
-	adopt_gzips(st);
+	adopt_gzips(jobs, st);
 	jobs->need_advance = true;
 	return rc;
 }

@@ -325,7 +325,7 @@ COLD static int read_log(struct state *st, struct state_job *job, char **field)
 COLD static int read_logfile(struct state_job *job, char **field)
 {
 	int64_t v[7];
-	static const int64_t min[7] = { -1, 0, 0, 0, 0, -1, -1 };
+	static const int64_t min[7] = { -1, -1, 0, 0, 0, -1, -1 };
 	static const int64_t max[7] = { INT32_MAX, INT32_MAX, INT64_MAX, INT64_MAX, INT64_MAX,
 					UINT32_MAX, UINT32_MAX };
 

@@ -1483,6 +1483,8 @@ START_TEST(test_log_file)
 	       "pmtr.conf:5: job \"t\": unknown log rotate option \"weekly\" (expected size, every, "
 	       "hourly, daily, keep or compress)");
 	errors(JOB("  log rotate size 1M\n"), "pmtr.conf:4: job \"t\": log rotate without a log file");
+	errors(JOB("  log file /var/log/\n"),
+	       "pmtr.conf:4: job \"t\": log file /var/log/ names a directory, not a file");
 	errors(JOB("  log timestamps\n"), "pmtr.conf:4: job \"t\": log timestamps without a log file");
 	errors(JOB("  out /tmp/o\n  log file /l\n"),
 	       "pmtr.conf:5: job \"t\": log file and out /tmp/o cannot both be given (out at line 4)");

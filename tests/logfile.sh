@@ -191,16 +191,24 @@ job {
   log file $T/own/trap.log
   restart delay 60
 }
+job {
+  name linked
+  cmd /bin/sh -c "echo must not reach the target; exec /bin/sleep 300"
+  log file $T/own/linked.log
+  restart delay 60
+}
 EOF
 ln -s "$OUT/target" "$T/own/trap.log"
+ln "$OUT/target" "$T/own/linked.log"
 start_pmtr
 wait_for_log "job trap failed to start: log file $T/own/trap.log: it is a symbolic link" 5
+wait_for_log "job linked failed to start: log file $T/own/linked.log: it has other hard links" 5
 wait_until 20 "app to write its lines" eval 'tail -n 1 "$T/own/app.log" 2>/dev/null | grep -q "^n 2999 "'
 [ "$(cat "$OUT/target")" = secret ] || fail "the target outside the log directory was written: $(head -c 200 "$OUT/target")"
 [ -f "$OUT/target" ] && [ ! -L "$OUT/target" ] || fail "the target outside was moved or removed"
 [ "$(stat -c %U:%a "$T/own/app.log")" = nobody:640 ] ||
 	fail "app.log is $(stat -c %U:%a "$T/own/app.log"), expected nobody:640"
-ok "a job owning its log directory: its file is its own, planted links are neither followed nor their targets touched"
+ok "a job owning its log directory: its file is its own, planted symbolic and hard links are refused, their targets untouched"
 stop_pmtr TERM
 assert_no_marked "no process left after the third pmtr"
 
