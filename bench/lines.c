@@ -6,11 +6,13 @@
  *   lines wait N DIR STARTFILE PID [TIMEOUT_S]
  *                                wait for STARTFILE, then until the log files in
  *                                DIR hold N lines' bytes; print "WALL_MS CPU_MS"
- *                                (CPU: PID's user+sys from STARTFILE to the end)
+ *                                (CPU: PID's user+sys from STARTFILE to the end),
+ *                                or "timeout BYTES" (also when PID is gone)
  *   lines pipe N DIR LOGGER [ARG...]
  *                                the writer piped into LOGGER (run in DIR);
  *                                print "WALL_MS CPU_MS" (CPU: LOGGER's user+sys,
- *                                from wait4, after it exits at the end of input)
+ *                                from wait4, after it exits at the end of input),
+ *                                or "timeout BYTES" (also when LOGGER is gone)
  *   lines check N FILE...        print "LINES BAD DUP MISSING LAST" over the
  *                                files: LAST is 1 when line N-1 is there
  *
@@ -22,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -136,13 +139,37 @@ static int64_t cpu_ns(pid_t pid)
 	return (int64_t)(ut + st) * (1000000000 / sysconf(_SC_CLK_TCK));
 }
 
-/* Poll every 2 ms until DIR holds BYTES; returns the time, or -1 at TIMEOUT. */
-static int64_t wait_bytes(const char *dir, uint64_t bytes, int64_t deadline)
+/* Is PID still running? A child of ours is looked at without being reaped (wait4
+ * still gets its usage); another process may be a zombie of its own parent. */
+static bool running(pid_t pid, bool child)
+{
+	char path[64], text[512], *p;
+	siginfo_t si;
+	FILE *f;
+	size_t n;
+
+	if (child) {
+		si.si_pid = 0;
+		return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == 0;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	p = strrchr(text, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* Poll every 2 ms until DIR holds BYTES; returns the time, or -1 at the deadline
+ * or when the logger PID is gone without having written them. */
+static int64_t wait_bytes(const char *dir, uint64_t bytes, int64_t deadline, pid_t pid, bool child)
 {
 	const struct timespec tick = { 0, 2000000 };
 
 	while (dir_bytes(dir) < bytes) {
-		if (now_ns() > deadline)
+		if (now_ns() > deadline || (!running(pid, child) && dir_bytes(dir) < bytes))
 			return -1;
 		nanosleep(&tick, NULL);
 	}
@@ -152,13 +179,15 @@ static int64_t wait_bytes(const char *dir, uint64_t bytes, int64_t deadline)
 static int wait_mode(uint64_t n, const char *dir, const char *startfile, pid_t pid, int timeout)
 {
 	const struct timespec tick = { 0, 1000000 };
-	int64_t deadline = now_ns() + (int64_t)timeout * 1000000000, start = 0, end, c0, c1;
+	int64_t begin = now_ns(), deadline = begin + (int64_t)timeout * 1000000000;
+	int64_t start = 0, end, c0, c1;
 	FILE *f;
 
 	while (!(f = fopen(startfile, "r")) || fscanf(f, "%" SCNd64, &start) != 1) {
 		if (f)
 			fclose(f);
-		if (now_ns() > deadline) {
+		if (now_ns() > deadline || now_ns() > begin + (int64_t)30 * 1000000000 ||
+		    !running(pid, false)) {
 			puts("timeout start");
 			return 1;
 		}
@@ -166,7 +195,7 @@ static int wait_mode(uint64_t n, const char *dir, const char *startfile, pid_t p
 	}
 	fclose(f);
 	c0 = cpu_ns(pid);
-	end = wait_bytes(dir, n * LINE, deadline);
+	end = wait_bytes(dir, n * LINE, deadline, pid, false);
 	c1 = cpu_ns(pid);
 	if (end < 0) {
 		printf("timeout %" PRIu64 "\n", dir_bytes(dir));
@@ -208,7 +237,9 @@ static int pipe_mode(uint64_t n, const char *dir, char **logger)
 		exit(write_lines(n, NULL));
 	}
 	close(fd[1]);
-	end = wait_bytes(dir, n * LINE, start + (int64_t)600 * 1000000000);
+	end = wait_bytes(dir, n * LINE, start + (int64_t)600 * 1000000000, lpid, true);
+	if (end < 0)
+		kill(wpid, SIGKILL);	/* the logger is gone: the writer would block */
 	waitpid(wpid, &status, 0);
 	if (wait4(lpid, &status, 0, &ru) < 0)
 		die("wait4");
