@@ -589,6 +589,7 @@ if want crash; then
 fi
 
 # ---- 4. log files (issue 26): bench/logs.sh ----
+# shellcheck source=bench/logs.sh
 . "$SRC_DIR/logs.sh"
 want logs && log_bench
 

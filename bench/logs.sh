@@ -11,7 +11,7 @@
 # none doubled, none cut) and removed. Peers are in the runit and s6 columns.
 # Sizes for a trial: BENCH_LOG_MB (1000; 200 with --quick), BENCH_LOG_REPS (3),
 # BENCH_LOG_DIR (where the files go; default a tmpfs if memory allows, see below).
-# shellcheck shell=bash disable=SC2154
+# shellcheck shell=bash disable=SC2154,SC2034
 
 LOG_MB=${BENCH_LOG_MB:-$([ "$QUICK" = 1 ] && echo 200 || echo 1000)}
 LOG_REPS=${BENCH_LOG_REPS:-3}
@@ -65,8 +65,8 @@ log_bench() {
 	[ -n "$loggers" ] || return 0
 	[ -x "$LINES" ] || { say "log files: no $LINES (make bench builds it)"; return 0; }
 	LDIR=$(log_dir_parent)/logs
-	say "log files: $LOG_MB MB of 100-byte lines, $LOG_REPS runs, in $LDIR ($(stat -f -c %T "${LDIR%/logs}")); loggers: $loggers"
-	LOG_FS=$(stat -f -c %T "${LDIR%/logs}")
+	LOG_FS=$(stat -f -c %T "${LDIR%/logs}")	# for bench.sh's note under the table
+	say "log files: $LOG_MB MB of 100-byte lines, $LOG_REPS runs, in $LDIR ($LOG_FS); loggers: $loggers"
 	for ((rep = 1; rep <= LOG_REPS; rep++)); do
 		for busy in "" busy; do
 			for l in $loggers; do
