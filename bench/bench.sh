@@ -5,6 +5,7 @@
 #
 #   bench/bench.sh [--quick] [--json FILE] [--svg FILE] [--pmtr PATH] [--pmtrctl PATH]
 #                  [--peers "pmtr supervisord runit s6"] [--no-install] [--keep]
+#                  [--only "start idle crash logs"]
 #   (--svg: the chart, by bench/chart.sh; default: FILE of --json, .svg for .json)
 #
 # Needs root (the process events connector, SO_RCVBUFFORCE, apt-get for missing
@@ -12,7 +13,9 @@
 # touched. doc/performance.md explains each figure. The sizes can be changed for a
 # trial: BENCH_NS (default "1 100 1000"), BENCH_BUSY_N (the start with one CPU
 # busy, 1000), BENCH_BIG_N (pmtr and the floor only, 10000 in a full run, none
-# with --quick).
+# with --quick); bench/logs.sh those of the log files. --only (or BENCH_ONLY) runs
+# only the sections named: start (with memory, status, reload, restart, edits,
+# shutdown), idle, crash, logs.
 # pid lists and launch commands are split on purpose; sh -c scripts in single quotes
 # shellcheck disable=SC2086,SC2046,SC2016
 set -u
@@ -28,8 +31,9 @@ PMTRCTL=""
 PEERS="pmtr supervisord runit s6"
 INSTALL=1
 KEEP=0
+ONLY=${BENCH_ONLY:-start idle crash logs}
 
-usage() { sed -n '5,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,2\}//'; }
+usage() { sed -n '5,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,2\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
@@ -41,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--peers) PEERS=$2; shift ;;
 	--no-install) INSTALL=0 ;;
 	--keep) KEEP=1 ;;
+	--only) ONLY=$2; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "bench: unknown argument $1" >&2; usage >&2; exit 1 ;;
 	esac
@@ -60,6 +65,7 @@ BUSY_N=${BENCH_BUSY_N:-1000}
 EDITS=30	# one-job edits of the file of BIG_N jobs
 
 say() { printf 'bench: %s\n' "$*" >&2; }
+want() { [[ " $ONLY " == *" $1 "* ]]; }
 die() { say "$*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (process events connector, peers' installation)"
@@ -93,6 +99,7 @@ cleanup() {
 	[ -n "${BUSY:-}" ] && wait "$BUSY" 2>/dev/null	# reaped quietly
 	say "clean-up: killed leftovers ($((SECONDS - T_START))s)"
 	if [ "$KEEP" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+	rm -rf "/tmp/pmtr-bench-logs.$$"	# bench/logs.sh's files when on disk
 	say "clean-up: done ($((SECONDS - T_START))s)"
 }
 trap cleanup EXIT
@@ -103,7 +110,7 @@ BIN=${BENCH_BINDIR:-}
 if [ -z "$BIN" ] || [ ! -x "$BIN/observe" ]; then
 	BIN=$TMP/bin
 	mkdir -p "$BIN"
-	for h in observe floor-forkexec floor-idle; do
+	for h in observe floor-forkexec floor-idle lines; do
 		${CC:-cc} -O2 -o "$BIN/$h" "$SRC_DIR/$h.c" || die "cannot compile bench/$h.c"
 	done
 fi
@@ -419,161 +426,172 @@ skip() {	# peer case why
 case_of() {	# metric n -> the case that measures it
 	case $1 in start_busy_ms) echo "busy$2" ;; *) echo "$2" ;; esac
 }
-for c in ${BENCH_NS:-1 100 1000} "busy$BUSY_N" $BIG_N; do
-	n=${c#busy} busy=${c%%[0-9]*}
-	what="$n jobs${busy:+, one CPU busy}"
-	# pmtr takes its hard open-file limit and holds a pipe per job: room for two
-	# where it can be had (CAP_SYS_RESOURCE), one at least
-	hard=$(ulimit -Hn)
-	if [ "$n" = "$BIG_N" ] && [ "$hard" != unlimited ] && [ "$hard" -lt $((2 * n + 1024)) ] &&
-		! ulimit -Hn $((2 * n + 1024)) 2>/dev/null && [ "$hard" -lt $((n + 1024)) ]; then
-		say "$n jobs: open-file limit $hard, cannot raise it to $((2 * n + 1024)): pmtr may fail"
-	fi
-	for peer in $ACTIVE; do
-		CELL_T[$peer]=0 LAST[$peer]=0
-		if [ "$QUICK" = 1 ] && [ "$peer" = supervisord ] && [ "$n" = 1000 ]; then
-			say "supervisord, $what: not in --quick (one run takes 10 to 40 s)"
-			skip "$peer" "$c" "not in --quick"
-		elif [ "$c" = "$BIG_N" ] && [ "$peer" != pmtr ] && [ "$peer" != floor ]; then
-			say "$peer, $what: not run (pmtr and the floor only)"
-			skip "$peer" "$c" "not run"
+if want start; then
+	for c in ${BENCH_NS:-1 100 1000} "busy$BUSY_N" $BIG_N; do
+		n=${c#busy} busy=${c%%[0-9]*}
+		what="$n jobs${busy:+, one CPU busy}"
+		# pmtr takes its hard open-file limit and holds a pipe per job: room for two
+		# where it can be had (CAP_SYS_RESOURCE), one at least
+		hard=$(ulimit -Hn)
+		if [ "$n" = "$BIG_N" ] && [ "$hard" != unlimited ] && [ "$hard" -lt $((2 * n + 1024)) ] &&
+			! ulimit -Hn $((2 * n + 1024)) 2>/dev/null && [ "$hard" -lt $((n + 1024)) ]; then
+			say "$n jobs: open-file limit $hard, cannot raise it to $((2 * n + 1024)): pmtr may fail"
 		fi
-	done
-	for ((rep = 1; rep <= REPS; rep++)); do
+		for peer in $ACTIVE; do
+			CELL_T[$peer]=0 LAST[$peer]=0
+			if [ "$QUICK" = 1 ] && [ "$peer" = supervisord ] && [ "$n" = 1000 ]; then
+				say "supervisord, $what: not in --quick (one run takes 10 to 40 s)"
+				skip "$peer" "$c" "not in --quick"
+			elif [ "$c" = "$BIG_N" ] && [ "$peer" != pmtr ] && [ "$peer" != floor ]; then
+				say "$peer, $what: not run (pmtr and the floor only)"
+				skip "$peer" "$c" "not run"
+			fi
+		done
+		for ((rep = 1; rep <= REPS; rep++)); do
+			for peer in $ACTIVE; do
+				[ -n "${R["$peer|skip|$c"]:-}" ] && continue
+				[ -n "${R["$peer|runs|$c"]:-}" ] && continue
+				if [ $rep -gt 1 ] && [ $((CELL_T[$peer] + LAST[$peer])) -gt $CELL_CAP ]; then
+					say "$peer, $what: $((rep - 1)) runs only (each takes ${LAST[$peer]}s)"
+					R["$peer|runs|$c"]=$((rep - 1))
+					continue
+				fi
+				t_rep=$SECONDS
+				instance "$peer" "$n" "$busy"
+				LAST[$peer]=$((SECONDS - t_rep))
+				CELL_T[$peer]=$((CELL_T[$peer] + LAST[$peer]))
+			done
+		done
 		for peer in $ACTIVE; do
 			[ -n "${R["$peer|skip|$c"]:-}" ] && continue
-			[ -n "${R["$peer|runs|$c"]:-}" ] && continue
-			if [ $rep -gt 1 ] && [ $((CELL_T[$peer] + LAST[$peer])) -gt $CELL_CAP ]; then
-				say "$peer, $what: $((rep - 1)) runs only (each takes ${LAST[$peer]}s)"
-				R["$peer|runs|$c"]=$((rep - 1))
-				continue
+			if [ -n "$busy" ]; then
+				say "$peer, $what: start $(med "$peer" start_busy_ms "$n") ms ($((SECONDS - T_START))s)"
+			else
+				say "$peer, $n jobs: start $(med "$peer" start_ms "$n") ms, rss $(med "$peer" rss_kb "$n") kB, shutdown $(med "$peer" shutdown_ms "$n") ms ($((SECONDS - T_START))s)"
 			fi
-			t_rep=$SECONDS
-			instance "$peer" "$n" "$busy"
-			LAST[$peer]=$((SECONDS - t_rep))
-			CELL_T[$peer]=$((CELL_T[$peer] + LAST[$peer]))
 		done
 	done
-	for peer in $ACTIVE; do
-		[ -n "${R["$peer|skip|$c"]:-}" ] && continue
-		if [ -n "$busy" ]; then
-			say "$peer, $what: start $(med "$peer" start_busy_ms "$n") ms ($((SECONDS - T_START))s)"
-		else
-			say "$peer, $n jobs: start $(med "$peer" start_ms "$n") ms, rss $(med "$peer" rss_kb "$n") kB, shutdown $(med "$peer" shutdown_ms "$n") ms ($((SECONDS - T_START))s)"
-		fi
-	done
-done
+fi
 
 # ---- 2. idle: every peer with 100 jobs at once, plus floor-idle ----
-declare -A IROOT
-for peer in $PEER_LIST; do
-	new_tag
-	dir=$TMP/$peer-idle
-	mkdir -p "$dir"
-	JOBCMD=/bin/sleep
-	"setup_$peer" "$dir" 100
-	launch_cmd "$peer" "$dir" 100 >"$dir/cmd"
-	"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 100) >"$dir/start"
-	ROOT=$(cut -d' ' -f1 "$dir/start")
-	echo "$ROOT $dir" >>"$TMP/roots"
-	IROOT[$peer]="$ROOT $dir $TAG"
-done
-for peer in $PEER_LIST; do	# wait for the 100 jobs of each
-	read -r root dir tag <<<"${IROOT[$peer]}"
-	for ((i = 0; i < 600; i++)); do
-		[ "$("$OBS" markers "$tag" | wc -l)" -ge 100 ] && break
-		sleep 0.1
-	done
-done
-# pmtr with 1000 scheduled jobs, none due within the next minute (issue 25): it
-# must wake only for a due time, never to look.
-if [[ " $PEER_LIST " == *" pmtr "* ]]; then
-	new_tag
-	dir=$TMP/pmtr-sched
-	mkdir -p "$dir"
-	JOBCMD=/bin/sleep
-	setup_pmtr "$dir" 1000 $'  schedule every 1h\n  schedule jitter 10m\n'
-	"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd pmtr "$dir" 1000) >"$dir/start"
-	ROOT=$(cut -d' ' -f1 "$dir/start")
-	echo "$ROOT $dir" >>"$TMP/roots"
-	IROOT[sched]="$ROOT $dir $TAG"
-fi
-"$IDLE" "$TMP" </dev/null >/dev/null 2>&1 &
-IDLE_PID=$!
-disown "$IDLE_PID"
-echo "$IDLE_PID $TMP" >>"$TMP/roots"
-IROOT[floor]="$IDLE_PID $TMP $PREFIX.none"
-sleep 1.5
-declare -A ISUP
-for peer in "${!IROOT[@]}"; do
-	read -r root dir tag <<<"${IROOT[$peer]}"
-	ISUP[$peer]=$("$OBS" tree "$root" "$tag")
-	read -r rss pss _ <<<"$("$OBS" usage ${ISUP[$peer]})"
-	[ "$peer" = floor ] && for n in 1 100 1000; do add floor rss_kb $n "$rss"; add floor pss_kb $n "$pss"; add floor procs $n 1; done
-done
-for ((w = 1; w <= IDLE_N; w++)); do
-	declare -A B
-	for peer in "${!ISUP[@]}"; do B[$peer]=$("$OBS" usage ${ISUP[$peer]}); done
-	sleep "$IDLE_WIN"
-	for peer in "${!ISUP[@]}"; do
-		read -r _ _ c0 v0 n0 <<<"${B[$peer]}"
-		read -r _ _ c1 v1 n1 <<<"$("$OBS" usage ${ISUP[$peer]})"
-		p=$peer metric=idle n=100
-		[ "$peer" = sched ] && p=pmtr metric=idle_sched n=1000
-		add "$p" ${metric}_cpu_ms_min $n "$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6 * 60 / $IDLE_WIN}")"
-		add "$p" ${metric}_csw_min $n "$(awk "BEGIN {printf \"%.1f\", ($v1 + $n1 - $v0 - $n0) * 60 / $IDLE_WIN}")"
-	done
-done
-say "idle: done ($((SECONDS - T_START))s)"
-for peer in "${!IROOT[@]}"; do
-	read -r root dir tag <<<"${IROOT[$peer]}"
-	end_instance "${peer/#sched/pmtr}" "$root" "$dir" "$tag"
-done
-
-# ---- 3. crash loop: 50 jobs of /bin/false, default throttles, all peers at once ----
-crash_reps=$REPS
-[ "$QUICK" = 1 ] && crash_reps=1
-for ((rep = 1; rep <= crash_reps; rep++)); do
-	declare -A CROOT=()
+if want idle; then
+	declare -A IROOT
 	for peer in $PEER_LIST; do
-		# the same N repeats side by side in --quick, one after the other otherwise
-		for ((k = 1; k <= (QUICK ? REPS : 1); k++)); do
-			new_tag
-			dir=$TMP/$peer-crash-$SEQ
-			mkdir -p "$dir"
-			JOBCMD=/bin/false
-			"setup_$peer" "$dir" 50
-			launch_cmd "$peer" "$dir" 50 >"$dir/cmd"
-			"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 50) >"$dir/start"
-			root=$(cut -d' ' -f1 "$dir/start")
-			echo "$root $dir" >>"$TMP/roots"
-			CROOT[$peer.$k]="$root $dir $TAG"
+		new_tag
+		dir=$TMP/$peer-idle
+		mkdir -p "$dir"
+		JOBCMD=/bin/sleep
+		"setup_$peer" "$dir" 100
+		launch_cmd "$peer" "$dir" 100 >"$dir/cmd"
+		"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 100) >"$dir/start"
+		ROOT=$(cut -d' ' -f1 "$dir/start")
+		echo "$ROOT $dir" >>"$TMP/roots"
+		IROOT[$peer]="$ROOT $dir $TAG"
+	done
+	for peer in $PEER_LIST; do	# wait for the 100 jobs of each
+		read -r root dir tag <<<"${IROOT[$peer]}"
+		for ((i = 0; i < 600; i++)); do
+			[ "$("$OBS" markers "$tag" | wc -l)" -ge 100 ] && break
+			sleep 0.1
 		done
 	done
-	sleep 1
-	declare -A C0=() CSUP=() CPID=()
-	for key in "${!CROOT[@]}"; do
-		read -r root dir tag <<<"${CROOT[$key]}"
-		CSUP[$key]=$("$OBS" tree "$root" "$tag")
-		C0[$key]=$("$OBS" usage ${CSUP[$key]})
-		"$OBS" crashes $((CRASH_SEC * 1000)) ${CSUP[$key]} >"$TMP/crash.$key" &
-		CPID[$key]=$!
+	# pmtr with 1000 scheduled jobs, none due within the next minute (issue 25): it
+	# must wake only for a due time, never to look.
+	if [[ " $PEER_LIST " == *" pmtr "* ]]; then
+		new_tag
+		dir=$TMP/pmtr-sched
+		mkdir -p "$dir"
+		JOBCMD=/bin/sleep
+		setup_pmtr "$dir" 1000 $'  schedule every 1h\n  schedule jitter 10m\n'
+		"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd pmtr "$dir" 1000) >"$dir/start"
+		ROOT=$(cut -d' ' -f1 "$dir/start")
+		echo "$ROOT $dir" >>"$TMP/roots"
+		IROOT[sched]="$ROOT $dir $TAG"
+	fi
+	"$IDLE" "$TMP" </dev/null >/dev/null 2>&1 &
+	IDLE_PID=$!
+	disown "$IDLE_PID"
+	echo "$IDLE_PID $TMP" >>"$TMP/roots"
+	IROOT[floor]="$IDLE_PID $TMP $PREFIX.none"
+	sleep 1.5
+	declare -A ISUP
+	for peer in "${!IROOT[@]}"; do
+		read -r root dir tag <<<"${IROOT[$peer]}"
+		ISUP[$peer]=$("$OBS" tree "$root" "$tag")
+		read -r rss pss _ <<<"$("$OBS" usage ${ISUP[$peer]})"
+		[ "$peer" = floor ] && for n in 1 100 1000; do add floor rss_kb $n "$rss"; add floor pss_kb $n "$pss"; add floor procs $n 1; done
 	done
-	wait "${CPID[@]}"
-	for key in "${!CROOT[@]}"; do
-		peer=${key%.*}
-		read -r root dir tag <<<"${CROOT[$key]}"
-		read -r _ _ c0 _ <<<"${C0[$key]}"
-		read -r _ _ c1 _ <<<"$("$OBS" usage ${CSUP[$key]})"
-		restarts=$(cat "$TMP/crash.$key")
-		cpu=$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6}")
-		add "$peer" crash_cpu_ms 50 "$cpu"
-		add "$peer" crash_restarts 50 "$restarts"
-		[ "$restarts" -gt 0 ] && add "$peer" crash_cpu_per_restart_ms 50 "$(awk "BEGIN {printf \"%.4f\", $cpu / $restarts}")"
-		end_instance "$peer" "$root" "$dir" "$tag"
+	for ((w = 1; w <= IDLE_N; w++)); do
+		declare -A B
+		for peer in "${!ISUP[@]}"; do B[$peer]=$("$OBS" usage ${ISUP[$peer]}); done
+		sleep "$IDLE_WIN"
+		for peer in "${!ISUP[@]}"; do
+			read -r _ _ c0 v0 n0 <<<"${B[$peer]}"
+			read -r _ _ c1 v1 n1 <<<"$("$OBS" usage ${ISUP[$peer]})"
+			p=$peer metric=idle n=100
+			[ "$peer" = sched ] && p=pmtr metric=idle_sched n=1000
+			add "$p" ${metric}_cpu_ms_min $n "$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6 * 60 / $IDLE_WIN}")"
+			add "$p" ${metric}_csw_min $n "$(awk "BEGIN {printf \"%.1f\", ($v1 + $n1 - $v0 - $n0) * 60 / $IDLE_WIN}")"
+		done
 	done
-done
-say "crash loop: done ($((SECONDS - T_START))s)"
+	say "idle: done ($((SECONDS - T_START))s)"
+	for peer in "${!IROOT[@]}"; do
+		read -r root dir tag <<<"${IROOT[$peer]}"
+		end_instance "${peer/#sched/pmtr}" "$root" "$dir" "$tag"
+	done
+fi
+
+# ---- 3. crash loop: 50 jobs of /bin/false, default throttles, all peers at once ----
+if want crash; then
+	crash_reps=$REPS
+	[ "$QUICK" = 1 ] && crash_reps=1
+	for ((rep = 1; rep <= crash_reps; rep++)); do
+		declare -A CROOT=()
+		for peer in $PEER_LIST; do
+			# the same N repeats side by side in --quick, one after the other otherwise
+			for ((k = 1; k <= (QUICK ? REPS : 1); k++)); do
+				new_tag
+				dir=$TMP/$peer-crash-$SEQ
+				mkdir -p "$dir"
+				JOBCMD=/bin/false
+				"setup_$peer" "$dir" 50
+				launch_cmd "$peer" "$dir" 50 >"$dir/cmd"
+				"$OBS" -m "$TAG" -n 0 -o "$dir/log" start $(launch_cmd "$peer" "$dir" 50) >"$dir/start"
+				root=$(cut -d' ' -f1 "$dir/start")
+				echo "$root $dir" >>"$TMP/roots"
+				CROOT[$peer.$k]="$root $dir $TAG"
+			done
+		done
+		sleep 1
+		declare -A C0=() CSUP=() CPID=()
+		for key in "${!CROOT[@]}"; do
+			read -r root dir tag <<<"${CROOT[$key]}"
+			CSUP[$key]=$("$OBS" tree "$root" "$tag")
+			C0[$key]=$("$OBS" usage ${CSUP[$key]})
+			"$OBS" crashes $((CRASH_SEC * 1000)) ${CSUP[$key]} >"$TMP/crash.$key" &
+			CPID[$key]=$!
+		done
+		wait "${CPID[@]}"
+		for key in "${!CROOT[@]}"; do
+			peer=${key%.*}
+			read -r root dir tag <<<"${CROOT[$key]}"
+			read -r _ _ c0 _ <<<"${C0[$key]}"
+			read -r _ _ c1 _ <<<"$("$OBS" usage ${CSUP[$key]})"
+			restarts=$(cat "$TMP/crash.$key")
+			cpu=$(awk "BEGIN {printf \"%.3f\", ($c1 - $c0) / 1e6}")
+			add "$peer" crash_cpu_ms 50 "$cpu"
+			add "$peer" crash_restarts 50 "$restarts"
+			[ "$restarts" -gt 0 ] && add "$peer" crash_cpu_per_restart_ms 50 "$(awk "BEGIN {printf \"%.4f\", $cpu / $restarts}")"
+			end_instance "$peer" "$root" "$dir" "$tag"
+		done
+	done
+	say "crash loop: done ($((SECONDS - T_START))s)"
+fi
+
+# ---- 4. log files (issue 26): bench/logs.sh ----
+# shellcheck source=bench/logs.sh
+. "$SRC_DIR/logs.sh"
+want logs && log_bench
 
 # ---- output ----
 TOTAL=$((SECONDS - T_START))
@@ -582,6 +600,7 @@ fmt() {	# value unit-kind -> text
 	mb) awk "BEGIN {printf \"%.2f MiB\", $1 / 1024}" ;;
 	ms) awk "BEGIN {v = $1; if (v >= 100) printf \"%.0f ms\", v; else if (v >= 10) printf \"%.1f ms\", v; else printf \"%.2f ms\", v}" ;;
 	ms3) awk "BEGIN {printf \"%.3f ms\", $1}" ;;
+	s) awk "BEGIN {printf \"%.2f s\", $1 / 1000}" ;;
 	n) awk "BEGIN {v = $1; if (v == int(v)) printf \"%d\", v; else printf \"%.1f\", v}" ;;
 	esac
 }
@@ -633,6 +652,11 @@ ROWS=(
 	"shutdown, 1000 jobs|shutdown_ms|1000|ms"
 	"shutdown, $BIG_N jobs|shutdown_ms|$BIG_N|ms"
 	"jobs left behind after shutdown (100 / 1000)|left|100+1000|n"
+	"log file, $LOG_MB MB of 100-byte lines: wall time until all on disk|log_wall_ms|$LOG_N|s"
+	"log file, $LOG_MB MB: logger's CPU per GB|log_cpu_ms_gb|$LOG_N|s"
+	"log file, $LOG_MB MB, one CPU busy: wall time|log_busy_wall_ms|$LOG_N|s"
+	"log file, $LOG_MB MB, one CPU busy: logger's CPU per GB|log_busy_cpu_ms_gb|$LOG_N|s"
+	"log file: lines lost, doubled or cut (all runs)|log_lost|$LOG_N|n"
 )
 header_name() { case $1 in floor) echo "floor (C fork+exec / epoll / true)" ;; runit) echo "runit (runsvdir)" ;; s6) echo "s6 (s6-svscan)" ;; *) echo "$1" ;; esac; }
 {
@@ -657,6 +681,7 @@ header_name() { case $1 in floor) echo "floor (C fork+exec / epoll / true)" ;; r
 	echo
 	echo "Ratios in parentheses are to pmtr. floor column: start and shutdown of a C loop that fork+execs N /bin/sleep; memory and idle of a process blocked in epoll_wait; status = /bin/true."
 	echo "One CPU busy: a shell loop \`while :; do :; done\` runs from before the start until the last job's exec."
+	[ -n "${R["pmtr|log_wall_ms|$LOG_N"]:-}" ] && echo "Log files (bench/logs.sh): $LOG_MB MB$([ "$LOG_MB" != 1000 ] && echo " (not 1 GB: --quick or BENCH_LOG_MB)") of numbered 100-byte lines, medians of $LOG_REPS runs, on ${LOG_FS:-?}; pmtr: \`log file\` with \`log rotate size 100M keep 20\`; runit column: svlogd (s100000000, n20); s6 column: s6-log n20 s100000000. CPU: the logger process alone, scaled to 1 GB."
 	[ -n "$BIG_N" ] && echo "$BIG_N jobs: pmtr and the floor only (supervisord, runit and s6 not run: runit and s6 would start $BIG_N supervisor processes). An edit gives one more job an env line in a copy of pmtr's file, renamed over it."
 } >"$TMP/table.md"
 
@@ -705,6 +730,22 @@ chk() { awk "BEGIN {exit !($1)}" && echo 1 || echo 0; }
 		[ -n "$r" ] && target "one-job edit of the $BIG_N-job file ≤ 20 ms: $(fmt "$r" ms)" "$(chk "$r <= 20")"
 		r=$(med pmtr edit_rss_ratio "$BIG_N")
 		[ -n "$r" ] && target "RSS after $EDITS one-job edits within 20% of before: $(fmt "$(med pmtr edit_rss_before_kb "$BIG_N")" mb) → $(fmt "$(med pmtr edit_rss_after_kb "$BIG_N")" mb) = $(awk "BEGIN {printf \"%.2f\", $r}")×" "$(chk "$r >= 0.8 && $r <= 1.2")"
+	fi
+	if [ -n "${R["pmtr|log_wall_ms|$LOG_N"]:-}" ]; then
+		echo
+		echo "Targets (issue 26, $LOG_MB MB):"
+		for b in "" _busy; do
+			c=$(med pmtr "log${b}_cpu_ms_gb" "$LOG_N") w=$(med pmtr "log${b}_wall_ms" "$LOG_N") bc="" bw=""
+			for peer in runit s6; do
+				v=$(med "$peer" "log${b}_cpu_ms_gb" "$LOG_N")
+				[ -n "$v" ] && { [ -z "$bc" ] || [ "$(chk "$v < $bc")" = 1 ]; } && bc=$v
+				v=$(med "$peer" "log${b}_wall_ms" "$LOG_N")
+				[ -n "$v" ] && { [ -z "$bw" ] || [ "$(chk "$v < $bw")" = 1 ]; } && bw=$v
+			done
+			[ -n "$c" ] && [ -n "$bc" ] && target "log file${b:+, one CPU busy}: pmtr's CPU per GB and wall time ≤ the better of svlogd's and s6-log's: $(fmt "$c" s) vs $(fmt "$bc" s), $(fmt "$w" s) vs $(fmt "$bw" s)" "$(chk "$c <= $bc && $w <= $bw")"
+		done
+		l=$(printf '%s\n' ${R["pmtr|log_lost|$LOG_N"]} | awk '{s += $1} END {print s + 0}')
+		target "log file: no line lost, doubled or cut by pmtr: $l" "$(chk "$l == 0")"
 	fi
 } >>"$TMP/table.md"
 cat "$TMP/table.md"
