@@ -52,6 +52,8 @@ struct conf_job_more {
 	uint64_t memory_max, memory_high, pids_max;	/* bytes, bytes, processes */
 	uint32_t cpu_max_percent;	/* 100 = one CPU */
 	uint32_t cpu_weight;		/* 1 to 10000 */
+	char *env_file;			/* KEY=VALUE lines read at each start, or NULL */
+	int64_t bounce_ms;		/* 0: never bounced */
 	/* schedules (doc: pmtr.conf(5) SCHEDULED JOBS): a job has at most one of
 	 * schedule (a cron expression) and schedule_every_ms */
 	struct cron *schedule;		/* NULL: none */
@@ -102,13 +104,11 @@ struct conf_job {
 	char *group;		/* primary group, name or number; NULL: the user's */
 	char **env;		/* "VAR=VALUE" strings, n_env of them */
 	size_t n_env;
-	char *env_file;		/* KEY=VALUE lines read at each start, or NULL */
 	char **depends;		/* absolute paths, n_depends of them */
 	size_t n_depends;
 	cpu_set_t *cpus;	/* NULL: no affinity set */
 	struct conf_rlimit *ulimits;	/* room for CONF_MAX_ULIMITS once one is set */
 	size_t n_ulimits;
-	int64_t bounce_ms;	/* 0: never bounced */
 	int64_t stop_timeout_ms;
 	int64_t restart_delay_ms;
 	struct conf_job_more *more;	/* NULL: the defaults (see CONF_MORE) */

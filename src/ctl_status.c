@@ -53,7 +53,7 @@ char *ctl_status_line(const struct job *job, int64_t now, int version, bool deta
 		st.has_restart_in = true;
 		st.restart_in_ms = job->deadline > now ? (unsigned long long)(job->deadline - now) : 0;
 	}
-	if (job->due_at) {
+	if (job_due_at(job)) {
 		struct sched_now clocks;
 
 		schedule_now(&clocks);

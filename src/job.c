@@ -209,3 +209,10 @@ void jobs_pid_remove(struct jobs *jobs, struct job *job)
 		}
 	}
 }
+
+struct job_more *job_more_of(struct job *job)
+{
+	if (!job->more && !(job->more = calloc(1, sizeof(*job->more))))
+		log_warn("job %s: its schedule and dependency hashes", job->conf->name);
+	return job->more;
+}

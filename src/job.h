@@ -72,7 +72,6 @@ struct job {
 	struct job *pid_next;		/* in its jobs->by_pid chain while it has a pid */
 	int64_t deadline;		/* CLOCK_MONOTONIC ms, 0 for none */
 	struct job_counters counters;	/* JOB_COUNTERS */
-	uint64_t *dep_hash;		/* content hash of each depends file at start */
 	struct output *output;
 	struct joblog *log;		/* its recent output lines; NULL until it writes */
 	struct logfile *logfile;	/* "log file": where its output goes, or NULL */
@@ -80,16 +79,11 @@ struct job {
 	int64_t probe_at;		/* CLOCK_MONOTONIC ms of the next attempt, 0: none */
 	char *note;			/* the last STATUS= it sent in this run, or NULL */
 	int64_t oom_at;			/* CLOCK_MONOTONIC ms to look at a new OOM kill, 0: none */
-	/* A job with a schedule: its next due time (0: none), in ms of its schedule's
-	 * clock (schedule.h), and the random delay after it that this run starts at. */
-	int64_t due_at;
-	int64_t due_jitter_ms;
+	struct job_more *more;		/* what few jobs have, or NULL */
 	struct job_report *report;	/* a forked child's report pipe until exec, or NULL */
-	enum job_state state;		/* written by jobs.c's machine only */
-	enum job_then then;		/* where STOPPING and KILLING lead */
-	pid_t pid;			/* 0 when no process */
-	pid_t pgid;			/* its process group, kept until the group is empty */
-	int events_wd;			/* inotify watch of its memory.events, or -1 */
+	/* a byte each, and the flags beside them: 168 bytes, malloc's 176 class */
+	enum job_state state : 8;	/* written by jobs.c's machine only */
+	enum job_then then : 8;		/* where STOPPING and KILLING lead */
 	bool has_exited : 1;
 	bool dep_missing_logged : 1;
 	bool udp_override : 1;		/* enabled or disabled by UDP: undone by the next edit */
@@ -97,7 +91,28 @@ struct job {
 	bool after_logged : 1;		/* said that it waits for an "after" job */
 	bool limits_set : 1;		/* its cgroup holds limits written by pmtr */
 	bool last_exit_oom : 1;		/* its last process was killed by the OOM killer */
+	pid_t pid;			/* 0 when no process */
+	pid_t pgid;			/* its process group, kept until the group is empty */
+	int events_wd;			/* inotify watch of its memory.events, or -1 */
 };
+
+/* What few jobs have, apart so that 1000 plain jobs stay small: made at the first
+ * need (job_more_of), freed with the job. */
+struct job_more {
+	uint64_t *dep_hash;		/* content hash of each depends file at start */
+	/* A job with a schedule: its next due time (0: none), in ms of its schedule's
+	 * clock (schedule.h), and the random delay after it that this run starts at. */
+	int64_t due_at;
+	int64_t due_jitter_ms;
+};
+
+/* The job's job_more, made when it has none; NULL on ENOMEM (logged). */
+struct job_more *job_more_of(struct job *job);
+/* Its next due time, 0 for none. */
+static inline int64_t job_due_at(const struct job *job)
+{
+	return job->more ? job->more->due_at : 0;
+}
 
 struct cgroup_base;
 

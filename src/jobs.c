@@ -40,8 +40,10 @@ void job_adopt_next(struct job *job)
 	conf_job_free(job->conf);
 	job->conf = job->next;
 	job->next = NULL;
-	free(job->dep_hash);
-	job->dep_hash = NULL;
+	if (job->more) {
+		free(job->more->dep_hash);
+		job->more->dep_hash = NULL;
+	}
 	job->dep_missing_logged = false;
 }
 
@@ -78,19 +80,20 @@ static void signal_job(struct job *job, int sig)
 void job_hash_depends(struct job *job)
 {
 	const struct conf_job *conf = job->conf;
+	struct job_more *more;
 
-	if (!conf->n_depends)
+	if (!conf->n_depends || !(more = job_more_of(job)))
 		return;
-	if (!job->dep_hash) {
-		job->dep_hash = calloc(conf->n_depends, sizeof(*job->dep_hash));
-		if (!job->dep_hash) {
+	if (!more->dep_hash) {
+		more->dep_hash = calloc(conf->n_depends, sizeof(*more->dep_hash));
+		if (!more->dep_hash) {
 			log_warn("job %s: dependency hashes", name_of(job));
 			return;
 		}
 	}
 	for (size_t i = 0; i < conf->n_depends; i++)
-		if (util_hash_file(conf->depends[i], &job->dep_hash[i]) < 0)
-			job->dep_hash[i] = 0;
+		if (util_hash_file(conf->depends[i], &more->dep_hash[i]) < 0)
+			more->dep_hash[i] = 0;
 }
 
 /* A missing dependency holds the job; said once until it appears. */
@@ -124,7 +127,7 @@ int64_t job_up_deadline(const struct job *job, enum job_state state, const struc
 {
 	int64_t start = job->counters.started_ms, first = 0;
 	int64_t ends[] = {
-		state == JOB_STARTING ? CONF_MORE(conf)->ready_timeout_ms : conf->bounce_ms,
+		state == JOB_STARTING ? CONF_MORE(conf)->ready_timeout_ms : CONF_MORE(conf)->bounce_ms,
 		CONF_MORE(conf)->run_timeout_ms,
 	};
 
@@ -141,7 +144,7 @@ static void wait_for_schedule(struct job *job)
 
 	job->deadline = 0;
 	enter(job, JOB_SCHEDULED);
-	if (!job->due_at) {
+	if (!job_due_at(job)) {
 		schedule_now(&now);
 		schedule_first(job, &now);
 	}
@@ -361,7 +364,7 @@ static void act_run(struct jobs *jobs, struct job *job, const char *why)
 	job->deadline = 0;
 	enter(job, JOB_PENDING);
 	jobs->need_advance = true;
-	if (CONF_SCHEDULED(job->conf) && !job->due_at) {
+	if (CONF_SCHEDULED(job->conf) && !job_due_at(job)) {
 		schedule_now(&now);
 		schedule_first(job, &now);
 	}
@@ -829,7 +832,9 @@ void job_free(struct jobs *jobs, struct job *job)
 		cgroup_job_remove(jobs->cgroup, name_of(job));
 	conf_job_free(job->conf);
 	conf_job_free(job->next);
-	free(job->dep_hash);
+	if (job->more)
+		free(job->more->dep_hash);
+	free(job->more);
 	free(job);
 }
 

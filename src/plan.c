@@ -180,7 +180,7 @@ found:
 /* The env file, read at each start: its lines point into plan->env_text. */
 static int read_env_file(struct plan *plan, char *why, size_t why_len)
 {
-	const char *path = plan->job->env_file;
+	const char *path = CONF_MORE(plan->job)->env_file;
 	size_t len, n_lines = 1, line = 0;
 	char *text, *s;
 
@@ -345,7 +345,7 @@ static int plan_fill(struct plan *plan, char *why, size_t why_len)
 		return -1;
 	if (job->group && resolve_group(plan, why, why_len) < 0)
 		return -1;
-	if (job->env_file && read_env_file(plan, why, why_len) < 0)
+	if (CONF_MORE(job)->env_file && read_env_file(plan, why, why_len) < 0)
 		return -1;
 	if (build_env(plan, pw) < 0) {
 		snprintf(why, why_len, "environment: %s", strerror(errno));

@@ -252,9 +252,9 @@ COLD int jobs_save(const struct jobs *jobs, struct state *st)
 			   (job->in_cgroup ? STATE_IN_CGROUP : 0) |
 			   (job->last_exit_oom ? STATE_LAST_EXIT_OOM : 0);
 		sj->has_logfile = logfile_hand_over(job->logfile, &sj->logfile);
-		sj->has_due = job->due_at != 0;
-		sj->due_at = job->due_at;
-		sj->due_jitter_ms = job->due_jitter_ms;
+		sj->has_due = job_due_at(job) != 0;
+		sj->due_at = job_due_at(job);
+		sj->due_jitter_ms = job->more ? job->more->due_jitter_ms : 0;
 		sj->output_fd = output_fd(job->output);
 		len = output_pending(job->output, &line);
 		if (line && !(sj->partial = strndup(line, len)))
@@ -348,9 +348,9 @@ COLD static void restore_due(struct job *job, const struct state_job *sj)
 {
 	struct sched_now now;
 
-	if (sj->has_due) {
-		job->due_at = sj->due_at;
-		job->due_jitter_ms = sj->due_jitter_ms;
+	if (sj->has_due && job_more_of(job)) {
+		job->more->due_at = sj->due_at;
+		job->more->due_jitter_ms = sj->due_jitter_ms;
 	} else if (CONF_SCHEDULED(job_latest_conf(job)) && !job_is_disabled(job)) {
 		schedule_now(&now);
 		schedule_first(job, &now);

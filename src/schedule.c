@@ -60,9 +60,13 @@ static uint64_t random_below(uint64_t n)
 
 static void set_due(struct job *job, int64_t due_at, const struct conf_job_more *more)
 {
-	job->due_at = due_at;
-	job->due_jitter_ms = more->schedule_jitter_ms ?
-			     (int64_t)random_below((uint64_t)more->schedule_jitter_ms) : 0;
+	struct job_more *m = job_more_of(job);
+
+	if (!m)
+		return;
+	m->due_at = due_at;
+	m->due_jitter_ms = more->schedule_jitter_ms ?
+			   (int64_t)random_below((uint64_t)more->schedule_jitter_ms) : 0;
 }
 
 /* The first cron due time strictly after wall ms, in ms; 0 when none. */
@@ -87,7 +91,8 @@ void schedule_first(struct job *job, const struct sched_now *now)
 
 void schedule_clear(struct job *job)
 {
-	job->due_at = job->due_jitter_ms = 0;
+	if (job->more)
+		job->more->due_at = job->more->due_jitter_ms = 0;
 }
 
 unsigned schedule_advance(struct job *job, const struct sched_now *now)
@@ -97,16 +102,16 @@ unsigned schedule_advance(struct job *job, const struct sched_now *now)
 	unsigned missed = 0;
 
 	if (more->schedule) {
-		for (next = cron_after(more->schedule, job->due_at); next && next <= t &&
+		for (next = cron_after(more->schedule, job_due_at(job)); next && next <= t &&
 		     missed < MISSED_COUNTED_MAX; next = cron_after(more->schedule, next))
 			missed++;
 		set_due(job, cron_after(more->schedule, t), more);
 	} else if (more->schedule_every_ms) {
 		int64_t every = more->schedule_every_ms;
-		int64_t behind = job->due_at < t ? (t - job->due_at) / every : 0;
+		int64_t due = job_due_at(job), behind = due < t ? (t - due) / every : 0;
 
 		missed = behind > MISSED_COUNTED_MAX ? MISSED_COUNTED_MAX : (unsigned)behind;
-		set_due(job, job->due_at + (behind + 1) * every, more);
+		set_due(job, due + (behind + 1) * every, more);
 	} else {
 		schedule_clear(job);
 	}
@@ -115,17 +120,17 @@ unsigned schedule_advance(struct job *job, const struct sched_now *now)
 
 bool schedule_is_due(const struct job *job, const struct sched_now *now)
 {
-	return job->due_at &&
-	       job->due_at + job->due_jitter_ms <= its_now(more_of(job), now);
+	return job_due_at(job) &&
+	       job->more->due_at + job->more->due_jitter_ms <= its_now(more_of(job), now);
 }
 
 int64_t schedule_deadline(const struct job *job, const struct sched_now *now)
 {
 	int64_t left;
 
-	if (!job->due_at)
+	if (!job_due_at(job))
 		return 0;
-	left = job->due_at + job->due_jitter_ms - its_now(more_of(job), now);
+	left = job->more->due_at + job->more->due_jitter_ms - its_now(more_of(job), now);
 	/* 0 would mean none */
 	return left > 0 ? now->mono + left : now->mono ? now->mono : 1;
 }
@@ -133,18 +138,20 @@ int64_t schedule_deadline(const struct job *job, const struct sched_now *now)
 int64_t schedule_next_run(const struct job *job, const struct sched_now *now)
 {
 	const struct conf_job_more *more = more_of(job);
+	int64_t due;
 
-	if (!job->due_at)
+	if (!job_due_at(job))
 		return -1;
+	due = job->more->due_at + job->more->due_jitter_ms;
 	if (more->schedule)
-		return (job->due_at + job->due_jitter_ms) / 1000;
-	return (now->wall + job->due_at + job->due_jitter_ms - now->boot) / 1000;
+		return due / 1000;
+	return (now->wall + due - now->boot) / 1000;
 }
 
 void schedule_clock_changed(struct job *job, int64_t step_ms, const struct sched_now *now)
 {
 	/* an interval is elapsed time; a step ahead makes a due time simply due */
-	if (!job->due_at || !more_of(job)->schedule || step_ms > 0)
+	if (!job_due_at(job) || !more_of(job)->schedule || step_ms > 0)
 		return;
 	/* back a little: the due time after the last run stays, nothing runs twice */
 	if (step_ms < 0 && step_ms >= -STEP_BACK_KEPT_MS)

@@ -70,12 +70,12 @@ void jobs_check_depends(struct jobs *jobs)
 			jobs->need_advance = true;
 			continue;
 		}
-		if (!job_is_up(job) || !job->dep_hash)
+		if (!job_is_up(job) || !job->more || !job->more->dep_hash)
 			continue;
 		for (size_t d = 0; d < conf->n_depends; d++) {
 			uint64_t hash;
 
-			if (util_hash_file(conf->depends[d], &hash) < 0 || hash == job->dep_hash[d])
+			if (util_hash_file(conf->depends[d], &hash) < 0 || hash == job->more->dep_hash[d])
 				continue;
 			log_info("job %s: dependency %s changed: restarting", name_of(job),
 				 conf->depends[d]);
@@ -160,7 +160,7 @@ int64_t jobs_tick(struct jobs *jobs, bool stirred)
 	for (size_t i = 0; i < jobs->n; i++) {
 		struct job *job = jobs->v[i];
 
-		if (job->due_at && schedule_is_due(job, &clocks))
+		if (job_due_at(job) && schedule_is_due(job, &clocks))
 			job_event(jobs, job, JOB_EV_DUE);
 		logfile_tick(job->logfile, clocks.wall, clocks.boot);
 

@@ -135,7 +135,7 @@ START_TEST(test_minimal_job_and_defaults)
 	ck_assert(!j->has_nice);
 	ck_assert_ptr_null(j->cpus);
 	ck_assert_uint_eq(j->n_ulimits, 0);
-	ck_assert_int_eq(j->bounce_ms, 0);
+	ck_assert_int_eq(CONF_MORE(j)->bounce_ms, 0);
 	ck_assert_int_eq(j->stop_timeout_ms, 10000);
 	ck_assert_int_eq(j->restart_delay_ms, 10000);
 	ck_assert_int_eq(j->order, 0);
@@ -427,14 +427,14 @@ START_TEST(test_times)
 	struct conf *c = ok(JOB("  bounce every 1d\n  stop timeout 0\n  restart delay 250ms\n"));
 	struct conf_job *j = only_job(c);
 
-	ck_assert_int_eq(j->bounce_ms, 86400000);
+	ck_assert_int_eq(CONF_MORE(j)->bounce_ms, 86400000);
 	ck_assert_int_eq(j->stop_timeout_ms, 0);
 	ck_assert_int_eq(j->restart_delay_ms, 250);
 	conf_free(c);
 
 	c = ok(JOB("  bounce every 90\n  stop timeout 2m\n  restart delay 0\n"));
 	j = only_job(c);
-	ck_assert_int_eq(j->bounce_ms, 90000);
+	ck_assert_int_eq(CONF_MORE(j)->bounce_ms, 90000);
 	ck_assert_int_eq(j->stop_timeout_ms, 120000);
 	ck_assert_int_eq(j->restart_delay_ms, 0);
 	conf_free(c);
@@ -684,7 +684,7 @@ START_TEST(test_seed_snippets)
 	ck_assert(c->jobs[0]->wait && c->jobs[0]->once);
 	ck_assert_str_eq(c->jobs[1]->name, "worker");
 	ck_assert_int_eq(c->jobs[1]->nice, 19);
-	ck_assert_int_eq(c->jobs[1]->bounce_ms, 86400000);
+	ck_assert_int_eq(CONF_MORE(c->jobs[1])->bounce_ms, 86400000);
 	ck_assert_uint_eq(c->jobs[1]->n_ulimits, 1);
 	ck_assert_uint_eq(c->jobs[1]->ulimits[0].value, 30);
 	conf_free(c);
@@ -732,7 +732,7 @@ START_TEST(test_full_file)
 	ck_assert(ulimit_of(j, RLIMIT_DATA, &v) == 0 && v == RLIM_INFINITY);
 	ck_assert(ulimit_of(j, RLIMIT_NOFILE, &v) == 0 && v == 1024);
 	ck_assert(ulimit_of(j, RLIMIT_AS, &v) == 0 && v == 1073741824);
-	ck_assert_int_eq(j->bounce_ms, 12 * 3600 * 1000);
+	ck_assert_int_eq(CONF_MORE(j)->bounce_ms, 12 * 3600 * 1000);
 	ck_assert_uint_eq(j->n_depends, 4);
 	ck_assert_str_eq(j->depends[3], "/etc/with space.conf");
 	ck_assert_int_eq(j->stop_timeout_ms, 30000);
@@ -2005,14 +2005,14 @@ START_TEST(test_umask_group_env_file)
 
 	ck_assert_uint_eq(j->umask, 022);
 	ck_assert_ptr_null(j->group);
-	ck_assert_ptr_null(j->env_file);
+	ck_assert_ptr_null(CONF_MORE(j)->env_file);
 	conf_free(c);
 
 	c = ok(JOB("  umask 0027\n  group www-data\n  env file /etc/web.env\n  env A=1\n"));
 	j = only_job(c);
 	ck_assert_uint_eq(j->umask, 027);
 	ck_assert_str_eq(j->group, "www-data");
-	ck_assert_str_eq(j->env_file, "/etc/web.env");
+	ck_assert_str_eq(CONF_MORE(j)->env_file, "/etc/web.env");
 	ck_assert_uint_eq(j->n_env, 1);
 	ck_assert_str_eq(j->env[0], "A=1");
 	conf_free(c);
@@ -2021,7 +2021,7 @@ START_TEST(test_umask_group_env_file)
 	j = only_job(c);
 	ck_assert_uint_eq(j->umask, 0);
 	ck_assert_str_eq(j->group, "4321");
-	ck_assert_ptr_null(j->env_file);
+	ck_assert_ptr_null(CONF_MORE(j)->env_file);
 	ck_assert_str_eq(j->env[0], "file=x");	/* a variable named file */
 	conf_free(c);
 
@@ -2119,10 +2119,16 @@ START_TEST(test_supervision_settings)
 	ck_assert(!conf_job_same_process(a, d));
 	ck_assert(!conf_job_supervision_differs(a, d, what, sizeof(what)));
 
+	/* take-over moves what src has in conf_job_more: compare with fresh copies */
 	conf_job_take_supervision(a, b);
+	conf_job_free(b);
+	b = job_from("name a\ncmd /x\nstop signal QUIT\nstop timeout 5\n"
+		     "restart delay 2\nbounce every 1m\norder 3\nonce\nwait\nessential\n");
 	ck_assert(conf_job_equal(a, b));
 	ck_assert(!conf_job_same_process(a, d));
 	conf_job_take_supervision(a, c);
+	conf_job_free(c);
+	c = job_from("name a\ncmd /x\nbounce every 1m\n");
 	ck_assert(conf_job_equal(a, c));
 	conf_job_free(a);
 	conf_job_free(b);

@@ -30,12 +30,15 @@ static void job_with(const char *lines)
 	conf = parse_conf(text, strlen(text), "pmtr.conf", &e, NULL);
 	ck_assert_msg(conf && conf->n_jobs == 1, "%s does not parse", text);
 	parse_errors_free(&e);
+	free(job.more);
 	memset(&job, 0, sizeof(job));
 	job.conf = conf->jobs[0];
 }
 
 static void teardown(void)
 {
+	free(job.more);
+	job.more = NULL;
 	conf_free(conf);
 	conf = NULL;
 }
@@ -59,8 +62,8 @@ START_TEST(test_cron_first_and_next)
 
 	job_with("  schedule 0 3 * * *\n");
 	schedule_first(&job, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 9, 3, 0));
-	ck_assert_int_eq(job.due_jitter_ms, 0);
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 9, 3, 0));
+	ck_assert_int_eq(job.more->due_jitter_ms, 0);
 	ck_assert(!schedule_is_due(&job, &now));
 	/* 17 h minus the 1.234 s past the hour, on the monotonic clock */
 	ck_assert_int_eq(schedule_deadline(&job, &now), now.mono + 17 * HOUR_MS - 1234);
@@ -68,7 +71,7 @@ START_TEST(test_cron_first_and_next)
 	now = at(utc_ms(2026, 12, 9, 3, 0) + 20);
 	ck_assert(schedule_is_due(&job, &now));
 	ck_assert_uint_eq(schedule_advance(&job, &now), 0);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 10, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 10, 3, 0));
 	teardown();
 }
 END_TEST
@@ -84,7 +87,7 @@ START_TEST(test_cron_passed_unseen)
 	now = at(utc_ms(2026, 12, 12, 4, 0));
 	ck_assert(schedule_is_due(&job, &now));
 	ck_assert_uint_eq(schedule_advance(&job, &now), 3);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 13, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 13, 3, 0));
 	teardown();
 }
 END_TEST
@@ -96,7 +99,7 @@ START_TEST(test_every)
 
 	job_with("  schedule every 15m\n");
 	schedule_first(&job, &now);
-	first = job.due_at;
+	first = job.more->due_at;
 	ck_assert_int_eq(first, now.boot + 15 * MIN_MS);
 	ck_assert_int_eq(schedule_next_run(&job, &now), (now.wall + 15 * MIN_MS) / 1000);
 	/* the wall clock does not matter to it: a day later by the wall, still not due */
@@ -107,7 +110,7 @@ START_TEST(test_every)
 	now.boot += 46 * MIN_MS;
 	ck_assert(schedule_is_due(&job, &now));
 	ck_assert_uint_eq(schedule_advance(&job, &now), 2);
-	ck_assert_int_eq(job.due_at, first + 45 * MIN_MS);
+	ck_assert_int_eq(job.more->due_at, first + 45 * MIN_MS);
 	teardown();
 }
 END_TEST
@@ -120,16 +123,16 @@ START_TEST(test_jitter)
 	job_with("  schedule @hourly\n  schedule jitter 10m\n");
 	for (int i = 0; i < 2000; i++) {
 		schedule_first(&job, &now);
-		ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 8, 11, 0));
-		ck_assert(job.due_jitter_ms >= 0 && job.due_jitter_ms < 10 * MIN_MS);
-		seen_min = job.due_jitter_ms < seen_min ? job.due_jitter_ms : seen_min;
-		seen_max = job.due_jitter_ms > seen_max ? job.due_jitter_ms : seen_max;
+		ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 8, 11, 0));
+		ck_assert(job.more->due_jitter_ms >= 0 && job.more->due_jitter_ms < 10 * MIN_MS);
+		seen_min = job.more->due_jitter_ms < seen_min ? job.more->due_jitter_ms : seen_min;
+		seen_max = job.more->due_jitter_ms > seen_max ? job.more->due_jitter_ms : seen_max;
 	}
 	/* spread over the range, not one value */
 	ck_assert_int_lt(seen_min, MIN_MS);
 	ck_assert_int_gt(seen_max, 9 * MIN_MS);
 	/* due only once the jitter has passed too */
-	now = at(job.due_at + job.due_jitter_ms - 1);
+	now = at(job.more->due_at + job.more->due_jitter_ms - 1);
 	ck_assert(!schedule_is_due(&job, &now));
 	now.wall += 1;
 	ck_assert(schedule_is_due(&job, &now));
@@ -147,16 +150,16 @@ START_TEST(test_clock_steps)
 
 	job_with("  schedule 0 3 * * *\n");
 	schedule_first(&job, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 10, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 10, 3, 0));
 	now = at(utc_ms(2026, 12, 9, 1, 0));
 	schedule_clock_changed(&job, -2 * HOUR_MS, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 10, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 10, 3, 0));
 	now = at(utc_ms(2026, 12, 8, 22, 0));
 	schedule_clock_changed(&job, -5 * HOUR_MS, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 9, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 9, 3, 0));
 	now = at(utc_ms(2026, 12, 9, 7, 0));
 	schedule_clock_changed(&job, 9 * HOUR_MS, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 9, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 9, 3, 0));
 	ck_assert(schedule_is_due(&job, &now));
 	teardown();
 
@@ -164,7 +167,7 @@ START_TEST(test_clock_steps)
 	job_with("  schedule every 1h\n");
 	schedule_first(&job, &now);
 	schedule_clock_changed(&job, -5 * HOUR_MS, &now);
-	ck_assert_int_eq(job.due_at, now.boot + HOUR_MS);
+	ck_assert_int_eq(job.more->due_at, now.boot + HOUR_MS);
 	teardown();
 }
 END_TEST
@@ -176,11 +179,11 @@ START_TEST(test_zone_change)
 
 	job_with("  schedule 0 3 * * *\n");
 	schedule_first(&job, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 9, 3, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 9, 3, 0));
 	setenv("TZ", "CET-1", 1);
 	tzset();
 	schedule_clock_changed(&job, 0, &now);
-	ck_assert_int_eq(job.due_at, utc_ms(2026, 12, 9, 2, 0));
+	ck_assert_int_eq(job.more->due_at, utc_ms(2026, 12, 9, 2, 0));
 	teardown();
 }
 END_TEST
@@ -191,7 +194,7 @@ START_TEST(test_no_schedule_and_disabled)
 
 	job_with("  run timeout 1h\n");
 	schedule_first(&job, &now);
-	ck_assert_int_eq(job.due_at, 0);
+	ck_assert_int_eq(job_due_at(&job), 0);
 	ck_assert_int_eq(schedule_deadline(&job, &now), 0);
 	ck_assert_int_eq(schedule_next_run(&job, &now), -1);
 	teardown();

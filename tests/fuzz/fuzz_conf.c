@@ -82,7 +82,7 @@ static void check_job(const struct conf_job *job)
 	for (size_t i = 0; i < job->n_depends; i++)
 		CHECK(job->depends[i] != NULL && job->depends[i][0] == '/');
 	CHECK(job->n_ulimits <= CONF_MAX_ULIMITS);
-	CHECK(job->stop_timeout_ms >= 0 && job->restart_delay_ms >= 0 && job->bounce_ms >= 0);
+	CHECK(job->stop_timeout_ms >= 0 && job->restart_delay_ms >= 0 && CONF_MORE(job)->bounce_ms >= 0);
 	CHECK(conf_job_equal(job, job));
 	command = conf_job_command(job);
 	CHECK(command != NULL);
