@@ -49,6 +49,7 @@ ALLOWED=(
 	'spawn: output pipe'
 	'job %s [%d]: watching its start'
 	'job %s: dependency hashes'
+	'job %s: its schedule and dependency hashes'
 	'job %s: probe'
 	# job output
 	'job %s [%d]: output read'
