@@ -30,13 +30,36 @@ struct output {
 };
 _Static_assert(OUTPUT_LINE_MAX <= UINT16_MAX, "struct output's len holds a line's length");
 
-void output_sanitize(char *dst, const char *src, size_t len)
+static bool printable(unsigned char c)
+{
+	return (c >= 0x20 && c != 0x7f) || c == '\t';
+}
+
+size_t output_sanitize(char *dst, const char *src, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	char *start = dst;
+	size_t i = 0;
 
 	if (len > 0 && src[len - 1] == '\r')
 		len--;
-	for (size_t i = 0; i < len; i++) {
+	/* eight bytes at a time while none is below 0x20 or 0x7f (tab goes the slow way) */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t x;
+
+		memcpy(&x, src + i, 8);
+		uint64_t low = (x - 0x2020202020202020ull) & ~x;
+		uint64_t del = x ^ 0x7f7f7f7f7f7f7f7full;
+
+		del = (del - 0x0101010101010101ull) & ~del;
+		if ((low | del) & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && printable((unsigned char)src[i]))
+		i++;
+	memcpy(dst, src, i);
+	dst += i;
+	for (; i < len; i++) {
 		unsigned char c = (unsigned char)src[i];
 
 		if ((c >= 0x20 && c < 0x7f) || c == '\t' || c >= 0x80) {
@@ -50,21 +73,20 @@ void output_sanitize(char *dst, const char *src, size_t len)
 		}
 	}
 	*dst = '\0';
+	return (size_t)(dst - start);
 }
 
-static void emit_line(struct output *out, const char *text, size_t len)
+static void emit_line(struct output *out, const char *text, size_t len, int64_t now)
 {
 	char clean[4 * OUTPUT_LINE_MAX + 1];
+	size_t clean_len = output_sanitize(clean, text, len);
 
-	int64_t now = util_now_wall_ms();
-
-	output_sanitize(clean, text, len);
 	/* a log file takes the bytes as they came; pmtr's log and the ring, text */
 	if (*out->file)
 		logfile_line(*out->file, text, len, now);
 	else
 		log_job_line(out->name, (int)out->pid, clean);
-	if (joblog_add(out->kept, out->pid, now, clean, strlen(clean)) < 0 &&
+	if (joblog_add(out->kept, out->pid, now, clean, clean_len) < 0 &&
 	    !out->unkept) {
 		log_warnx("job %s [%d]: its output is not kept for pmtrctl logs: %s",
 			  out->name, (int)out->pid, "the memory for job output is used up");
@@ -75,6 +97,8 @@ static void emit_line(struct output *out, const char *text, size_t len)
 /* Append bytes to the pending line, logging each complete or over-long line. */
 static void take_bytes(struct output *out, const char *buf, size_t n)
 {
+	int64_t now = util_now_wall_ms();
+
 	if (out->cut && n > 0 && *buf == '\n') {
 		buf++;
 		n--;
@@ -86,7 +110,7 @@ static void take_bytes(struct output *out, const char *buf, size_t n)
 		size_t room = OUTPUT_LINE_MAX - out->len;
 
 		if (out->len == 0 && nl && chunk <= OUTPUT_LINE_MAX) {
-			emit_line(out, buf, chunk);	/* the common case: no copy */
+			emit_line(out, buf, chunk, now);	/* the common case: no copy */
 			buf += chunk + 1;
 			n -= chunk + 1;
 			continue;
@@ -105,7 +129,7 @@ static void take_bytes(struct output *out, const char *buf, size_t n)
 		buf += chunk;
 		n -= chunk;
 		if (out->len == OUTPUT_LINE_MAX || (n > 0 && *buf == '\n')) {
-			emit_line(out, out->partial, out->len);
+			emit_line(out, out->partial, out->len, now);
 			out->len = 0;
 			if (n > 0 && *buf == '\n') {
 				buf++;
@@ -120,7 +144,7 @@ static void take_bytes(struct output *out, const char *buf, size_t n)
 static void flush_partial(struct output *out)
 {
 	if (out->len > 0)
-		emit_line(out, out->partial, out->len);
+		emit_line(out, out->partial, out->len, util_now_wall_ms());
 	out->len = 0;
 }
 

@@ -35,6 +35,6 @@ void output_close(struct loop *loop, struct output *out);
 
 /* Pure: turn raw output bytes into one printable log line (non-printable bytes as
  * \xHH, a trailing CR dropped). dst must hold 4 * len + 1 bytes. */
-void output_sanitize(char *dst, const char *src, size_t len);
+size_t output_sanitize(char *dst, const char *src, size_t len);
 
 #endif
