@@ -541,11 +541,66 @@ static bool is_health(const char *word)
 }
 
 /* " KEY=VALUE", the value escaped; returns its length. */
+/* The writers of a status line: no printf, which was half of status's time
+ * with 1000 jobs. Each returns the length it wrote. */
+static size_t put_text(char *dst, const char *text)
+{
+	size_t n = strlen(text);
+
+	memcpy(dst, text, n);
+	return n;
+}
+
+static size_t put_unsigned(char *dst, unsigned long long v)
+{
+	char digits[24];
+	size_t n = 0;
+
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		dst[i] = digits[n - 1 - i];
+	return n;
+}
+
+static size_t put_signed(char *dst, long long v)
+{
+	if (v >= 0)
+		return put_unsigned(dst, (unsigned long long)v);
+	dst[0] = '-';
+	return 1 + put_unsigned(dst + 1, 0ull - (unsigned long long)v);
+}
+
+/* " KEY=VALUE", the value escaped. */
 static size_t put_attribute(char *dst, const char *key, const char *value)
 {
-	size_t n = (size_t)sprintf(dst, " %s=", key);
+	size_t n = 1 + put_text(dst + 1, key);
 
+	dst[0] = ' ';
+	dst[n++] = '=';
 	return n + ctl_escape_into(dst + n, value, strlen(value));
+}
+
+/* " KEY=NUMBER". */
+static size_t put_number_attribute(char *dst, const char *key, unsigned long long value)
+{
+	size_t n = 1 + put_text(dst + 1, key);
+
+	dst[0] = ' ';
+	dst[n++] = '=';
+	return n + put_unsigned(dst + n, value);
+}
+
+/* " N" for a number that is not negative, else " -". */
+static size_t put_or_dash(char *dst, long long v)
+{
+	dst[0] = ' ';
+	if (v < 0) {
+		dst[1] = '-';
+		return 2;
+	}
+	return 1 + put_signed(dst + 1, v);
 }
 
 /* Room for a field escaped, its space or " KEY=" included. */
@@ -560,7 +615,7 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 	const char *state = status->state ? status->state : "";
 	const char *command = status->command ? status->command : "";
 	const char *ready = NULL;
-	char code[16] = "-", sig[16] = "-", *line;
+	char *line;
 	size_t len;
 
 	if (status->ready == CTL_READY_YES)
@@ -574,10 +629,6 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (status->exit_code >= 0)
-		snprintf(code, sizeof(code), "%d", status->exit_code);
-	if (status->exit_signal >= 0)
-		snprintf(sig, sizeof(sig), "%d", status->exit_signal);
 	/* "job", the numbers, the times, the usage and their spaces take far less than
 	 * 256 bytes. */
 	line = malloc(256 + field_room(name) + field_room(state) + field_room(command) +
@@ -585,12 +636,19 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 		      field_room(status->note));
 	if (!line)
 		return NULL;
-	len = (size_t)sprintf(line, "job ");
+	len = put_text(line, "job ");
 	len += ctl_escape_into(line + len, name, strlen(name));
 	line[len++] = ' ';
 	len += ctl_escape_into(line + len, state, strlen(state));
-	len += (size_t)sprintf(line + len, " %ld %lld %lu %s %s ", status->pid, status->uptime,
-			       status->restarts, code, sig);
+	line[len++] = ' ';
+	len += put_signed(line + len, status->pid);
+	line[len++] = ' ';
+	len += put_signed(line + len, status->uptime);
+	line[len++] = ' ';
+	len += put_unsigned(line + len, status->restarts);
+	len += put_or_dash(line + len, status->exit_code);
+	len += put_or_dash(line + len, status->exit_signal);
+	line[len++] = ' ';
 	len += ctl_escape_into(line + len, command, strlen(command));
 	if (version >= 2) {
 		if (status->file)
@@ -604,17 +662,19 @@ char *ctl_format_status(const struct ctl_job_status *status, int version)
 		if (status->oom_kill)
 			len += put_attribute(line + len, "oom_kill", "yes");
 		if (status->has_restart_in)
-			len += (size_t)sprintf(line + len, " restart_in=%llu", status->restart_in_ms);
+			len += put_number_attribute(line + len, "restart_in", status->restart_in_ms);
 		if (status->has_next_run)
-			len += (size_t)sprintf(line + len, " next_run=%lld", status->next_run);
+			len += put_number_attribute(line + len, "next_run",
+						    (unsigned long long)status->next_run);
 		if (status->has_last_run)
-			len += (size_t)sprintf(line + len, " last_run=%lld", status->last_run);
+			len += put_number_attribute(line + len, "last_run",
+						    (unsigned long long)status->last_run);
 		if (status->has_memory)
-			len += (size_t)sprintf(line + len, " memory=%llu", status->memory_bytes);
+			len += put_number_attribute(line + len, "memory", status->memory_bytes);
 		if (status->has_cpu)
-			len += (size_t)sprintf(line + len, " cpu_usec=%llu", status->cpu_usec);
+			len += put_number_attribute(line + len, "cpu_usec", status->cpu_usec);
 		if (status->has_pids)
-			len += (size_t)sprintf(line + len, " pids=%llu", status->pids);
+			len += put_number_attribute(line + len, "pids", status->pids);
 	}
 	memcpy(line + len, "\n", 2);
 	return line;
