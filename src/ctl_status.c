@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "ctl_status.h"
 #include "ctlproto.h"
+#include "ctlstatus.h"
 #include "schedule.h"
 
 static char *health_of(const struct job *job)

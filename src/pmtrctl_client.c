@@ -16,6 +16,7 @@
 #include "pmtrctl_client.h"
 #include "pmtrctl_output.h"
 #include "util.h"
+#include "ctlstatus.h"
 
 /* Internal results of one exchange: the daemon speaks only version 1 (ask again in
  * it); closed with not a byte of answer (pmtr was executing itself anew and had not

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctlproto.h"
+#include "ctlstatus.h"
 #include "pmtrctl_output.h"
 
 /* Exit statuses (pmtrctl(8)); 1, 3 and 4 also come from the daemon's error kinds. */

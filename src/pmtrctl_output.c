@@ -11,6 +11,7 @@
 
 #include "pmtrctl_output.h"
 #include "util.h"
+#include "ctlstatus.h"
 
 #define DEFAULT_WIDTH 80
 /* Narrowest command column, "..." included, whatever the width left. */

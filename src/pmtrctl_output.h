@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ctlproto.h"
+#include "ctlstatus.h"
 
 /* The one line on standard error that every failure prints, "pmtrctl: ..."; also
  * the notes among the lines of logs, in their place (stdout is flushed first). */

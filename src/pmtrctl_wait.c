@@ -10,6 +10,7 @@
 #include "pmtrctl_output.h"
 #include "pmtrctl_wait.h"
 #include "util.h"
+#include "ctlstatus.h"
 
 /* How often wait asks. */
 #define WAIT_POLL_MS 100

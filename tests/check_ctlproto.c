@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
+#include "ctlstatus.h"
 #include "util.h"
 #include "check_run.h"
 

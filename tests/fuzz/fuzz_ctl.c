@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ctlproto.h"
+#include "ctlstatus.h"
 #include "fuzz.h"
 
 /* Up to this length every prefix of a good request is tried; above, a sample. */
