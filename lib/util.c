@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -325,4 +326,23 @@ const char *util_describe_ms(int64_t ms, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%lld h", (long long)(ms / 3600000));
 	return buf;
+}
+
+bool util_inotify_any(int fd, bool (*match)(const void *arg, const struct inotify_event *ev),
+		      const void *arg, int *error)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			any |= match(arg, ev);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	*error = n < 0 && errno != EAGAIN && errno != EINTR ? errno : 0;
+	return any;
 }

@@ -2,6 +2,7 @@
 #ifndef PMTR_UTIL_H
 #define PMTR_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -62,5 +63,12 @@ const char *util_describe_ms(int64_t ms, char *buf, size_t len);
 
 /* Human text for a wait(2) status: "exit status 3" or "signal SIGKILL". */
 const char *util_describe_status(int status, char *buf, size_t len);
+
+struct inotify_event;
+/* Read every event waiting on the inotify descriptor fd (non-blocking): true when
+ * match(arg, event) held for one of them. A failed read (not EAGAIN or EINTR)
+ * leaves its errno in *error, else 0. */
+bool util_inotify_any(int fd, bool (*match)(const void *arg, const struct inotify_event *ev),
+		      const void *arg, int *error);
 
 #endif

@@ -45,25 +45,23 @@ static void timer_cb(struct loop_watcher *w, uint32_t events)
 		cw->changed_cb(cw->arg, false);
 }
 
+static bool is_zone_file(const void *arg, const struct inotify_event *ev)
+{
+	(void)arg;
+	return ev->len && strcmp(ev->name, ZONE_NAME) == 0;
+}
+
 static void zone_cb(struct loop_watcher *w, uint32_t events)
 {
 	struct clock_watch *cw = container_of(w, struct clock_watch, zone);
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool changed = false;
-	ssize_t n;
+	int error;
+	bool changed = util_inotify_any(w->fd, is_zone_file, NULL, &error);
 
 	(void)events;
-	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-
-			if (ev->len && strcmp(ev->name, ZONE_NAME) == 0)
-				changed = true;
-			p += sizeof(*ev) + ev->len;
-		}
-	}
-	if (n < 0 && errno != EAGAIN && errno != EINTR)
+	if (error) {
+		errno = error;
 		log_warn("inotify read on %s", ZONE_DIR);
+	}
 	if (!changed)
 		return;
 	tzset();

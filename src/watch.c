@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "util.h"
 #include "watch.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \
@@ -80,25 +81,22 @@ static bool relevant(const struct watch *watch, const struct inotify_event *ev)
 	return lstat(path, &st) < 0 || !S_ISREG(st.st_mode);
 }
 
+static bool relevant_event(const void *watch, const struct inotify_event *ev)
+{
+	return relevant(watch, ev);
+}
+
 static void inotify_cb(struct loop_watcher *w, uint32_t events)
 {
 	struct watch *watch = (struct watch *)w;
-	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool changed = false;
-	ssize_t n;
+	int error;
+	bool changed = util_inotify_any(w->fd, relevant_event, watch, &error);
 
 	(void)events;
-	while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ev = (const struct inotify_event *)p;
-
-			if (relevant(watch, ev))
-				changed = true;
-			p += sizeof(*ev) + ev->len;
-		}
-	}
-	if (n < 0 && errno != EAGAIN && errno != EINTR)
+	if (error) {
+		errno = error;
 		log_warn("inotify read");
+	}
 	if (changed)
 		watch->changed_cb(watch->arg);
 }
