@@ -50,8 +50,8 @@ const struct setting job_settings[] = {
 	/* the process: a change starts a new one */
 	{ "name", NULL, "name", SK_NAME, JOB(name), ONE },
 	{ "cmd", NULL, "cmd", SK_CMD, JOB(argv), ARGS(1, ANY) },
-	{ "dir", NULL, "dir", SK_PATH, JOB(dir), ONE },
-	{ "in", NULL, "in", SK_PATH, JOB(in), ONE },
+	{ "dir", NULL, "dir", SK_PATH, MORE(dir), ONE },
+	{ "in", NULL, "in", SK_PATH, MORE(in), ONE },
 	{ "out", NULL, "out", SK_PATH_OR_SYSLOG, JOB(out), ONE },
 	{ "err", NULL, "err", SK_PATH_OR_SYSLOG, JOB(err), ONE },
 	{ "env", NULL, "env", SK_ENV, JOB_LIST(env, n_env), ONE },

@@ -53,6 +53,8 @@ struct conf_job_more {
 	uint32_t cpu_max_percent;	/* 100 = one CPU */
 	uint32_t cpu_weight;		/* 1 to 10000 */
 	char *env_file;			/* KEY=VALUE lines read at each start, or NULL */
+	char *dir;			/* working directory; NULL: inherit pmtr's */
+	char *in;			/* stdin file; NULL: /dev/null */
 	int64_t bounce_ms;		/* 0: never bounced */
 	/* schedules (doc: pmtr.conf(5) SCHEDULED JOBS): a job has at most one of
 	 * schedule (a cron expression) and schedule_every_ms */
@@ -97,8 +99,6 @@ struct conf_job {
 	char *name;
 	char **argv;		/* NULL-terminated; argv[0] is an absolute path; one
 				 * allocation with its strings */
-	char *dir;		/* working directory; NULL: inherit pmtr's */
-	char *in;		/* stdin file; NULL: /dev/null */
 	char *out, *err;	/* output files; NULL: logged by pmtr ("syslog") */
 	char *user;
 	char *group;		/* primary group, name or number; NULL: the user's */

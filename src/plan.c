@@ -266,8 +266,8 @@ static int copy_job(struct plan *plan, const struct conf_job *job)
 		size += string_size(job->argv[i]);
 	for (size_t i = 0; i < job->n_env; i++)
 		size += string_size(job->env[i]);
-	size += string_size(job->in) + string_size(job->out) + string_size(job->err) +
-		string_size(job->dir);
+	size += string_size(CONF_MORE(job)->in) + string_size(job->out) + string_size(job->err) +
+		string_size(CONF_MORE(job)->dir);
 	plan->copy = malloc(size);
 	if (!plan->copy)
 		return -1;
@@ -284,10 +284,10 @@ static int copy_job(struct plan *plan, const struct conf_job *job)
 	cj->argv[argc] = NULL;
 	for (size_t i = 0; i < job->n_env; i++)
 		cj->env[i] = copy_string(&at, job->env[i]);
-	cj->in = copy_string(&at, job->in);
+	cj->in = copy_string(&at, CONF_MORE(job)->in);
 	cj->out = copy_string(&at, job->out);
 	cj->err = copy_string(&at, job->err);
-	cj->dir = copy_string(&at, job->dir);
+	cj->dir = copy_string(&at, CONF_MORE(job)->dir);
 	cj->umask = job->umask;
 	cj->has_nice = job->has_nice;
 	cj->nice = job->nice;

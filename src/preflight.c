@@ -93,8 +93,8 @@ size_t preflight_check(const struct conf *conf, const char *main_file,
 	for (size_t i = 0; i < conf->n_jobs; i++) {
 		w.job = conf->jobs[i];
 		check_cmd(&w, w.job->argv[0]);
-		if (w.job->dir)
-			check_dir(&w, w.job->dir);
+		if (CONF_MORE(w.job)->dir)
+			check_dir(&w, CONF_MORE(w.job)->dir);
 		check_ids(&w, w.job);
 	}
 	return w.n;

@@ -134,13 +134,16 @@ int probe_cmd(struct probe *probe, const struct conf_job *job, char *const *argv
 	      int cgroup_fd, int64_t timeout_ms, char *why, size_t why_len)
 {
 	struct conf_job ctx = *job;
+	struct conf_job_more more = *CONF_MORE(job);
 	struct spawned child;
 
-	/* The job's context, but the probe's command, its output to pmtr, and no
-	 * NOTIFY_SOCKET: only the job itself says it is ready. */
+	/* The job's context (its dir and env file too), but the probe's command, its
+	 * output to pmtr, and no NOTIFY_SOCKET: only the job itself says it is ready. */
 	ctx.argv = (char **)argv;
-	ctx.in = ctx.out = ctx.err = NULL;
-	ctx.more = NULL;
+	ctx.out = ctx.err = NULL;
+	more.in = NULL;
+	more.ready = CONF_READY_STARTED;
+	ctx.more = &more;
 	if (spawn_job(&ctx, cgroup_fd, &child, why, why_len) < 0)
 		return -1;
 	if (child.report_fd >= 0)

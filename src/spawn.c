@@ -92,10 +92,10 @@ void spawn_describe(const struct conf_job *job, const struct spawn_report *repor
 				snprintf(flag, sizeof(flag), "-%c", c);
 		what = flag;
 		break;
-	case SPAWN_STDIN: what = job->in ? job->in : "/dev/null"; break;
+	case SPAWN_STDIN: what = CONF_MORE(job)->in ? CONF_MORE(job)->in : "/dev/null"; break;
 	case SPAWN_STDOUT: what = job->out ? job->out : ""; break;
 	case SPAWN_STDERR: what = job->err ? job->err : ""; break;
-	case SPAWN_CHDIR: what = job->dir ? job->dir : ""; break;
+	case SPAWN_CHDIR: what = CONF_MORE(job)->dir ? CONF_MORE(job)->dir : ""; break;
 	case SPAWN_SETUID:
 		what = job->user ? job->user : ""; break;
 	case SPAWN_SETGID: case SPAWN_SETGROUPS:

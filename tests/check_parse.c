@@ -125,8 +125,8 @@ START_TEST(test_minimal_job_and_defaults)
 	ck_assert_str_eq(j->argv[0], "/bin/sleep");
 	ck_assert_str_eq(j->argv[1], "20");
 	ck_assert_ptr_null(j->argv[2]);
-	ck_assert_ptr_null(j->dir);
-	ck_assert_ptr_null(j->in);
+	ck_assert_ptr_null(CONF_MORE(j)->dir);
+	ck_assert_ptr_null(CONF_MORE(j)->in);
 	ck_assert_ptr_null(j->out);
 	ck_assert_ptr_null(j->err);
 	ck_assert_ptr_null(j->user);
@@ -228,8 +228,8 @@ START_TEST(test_dir_in_out_err)
 				"  err /var/log/a.err\n"));
 	struct conf_job *j = only_job(c);
 
-	ck_assert_str_eq(j->dir, "/srv/app");
-	ck_assert_str_eq(j->in, "/etc/input");
+	ck_assert_str_eq(CONF_MORE(j)->dir, "/srv/app");
+	ck_assert_str_eq(CONF_MORE(j)->in, "/etc/input");
 	ck_assert_str_eq(j->out, "/var/log/a.out");
 	ck_assert_str_eq(j->err, "/var/log/a.err");
 	conf_free(c);
@@ -645,7 +645,7 @@ START_TEST(test_seed_example)
 	ck_assert_str_eq(j->argv[4], "5901:127.0.0.1:5901");
 	j = c->jobs[1];
 	ck_assert_str_eq(j->name, "demo-daemon");
-	ck_assert_str_eq(j->dir, "/home/demo");
+	ck_assert_str_eq(CONF_MORE(j)->dir, "/home/demo");
 	ck_assert_str_eq(j->user, "demo");
 	ck_assert_uint_eq(j->n_env, 1);
 	ck_assert_str_eq(j->env[0], "HOME=/home/demo");
@@ -720,8 +720,8 @@ START_TEST(test_full_file)
 	ck_assert_str_eq(j->argv[4], "back\\slash");
 	ck_assert_str_eq(j->argv[5], "#not a comment");
 	ck_assert_ptr_null(j->argv[6]);
-	ck_assert_str_eq(j->dir, "/srv");
-	ck_assert_str_eq(j->in, "/etc/hostname");
+	ck_assert_str_eq(CONF_MORE(j)->dir, "/srv");
+	ck_assert_str_eq(CONF_MORE(j)->in, "/etc/hostname");
 	ck_assert_str_eq(j->out, "/var/log/full.out");
 	ck_assert_ptr_null(j->err);
 	ck_assert_uint_eq(j->n_env, 3);

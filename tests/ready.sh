@@ -26,11 +26,16 @@ $SEND -w 5000 READY=1 "STATUS=serving" &
 exec /bin/sleep 300
 SCRIPT
 
+# db's probe finds its file through the job's dir and env file: a probe runs
+# in the job's context
+echo "READY_FILE=db.ready" >$T/db.env
 write_conf <<CONF
 job {
   name db
   cmd /bin/sleep 300
-  ready cmd /bin/test -f $T/db.ready
+  dir $T
+  env file $T/db.env
+  ready cmd /bin/sh -c "test -f \$READY_FILE"
 }
 job {
   name web
